@@ -1,0 +1,39 @@
+//===- Engine.cpp - The engine registry and map-type facts ----------------===//
+#include "sluice/Engine/Engine.h"
+
+#include "sluice/Interp/InterpEngine.h"
+#include "sluice/Kernel/KernelEngine.h"
+#include "sluice/Support/Error.h"
+
+namespace sluice {
+
+std::vector<std::string> engineNames() { return {"interp", "kernel"}; }
+
+llvm::Expected<std::unique_ptr<Engine>> createEngine(std::string_view name) {
+  if (name == "interp")
+    return createInterpEngine();
+  if (name == "kernel")
+    return createKernelEngine();
+  return makeError("unknown engine '{}' (known: interp, kernel)", name);
+}
+
+bool mapHasContent(uint32_t type) {
+  switch (type) {
+  case BPF_MAP_TYPE_PROG_ARRAY:
+  case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+  case BPF_MAP_TYPE_RINGBUF:
+  case BPF_MAP_TYPE_USER_RINGBUF:
+  case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+  case BPF_MAP_TYPE_HASH_OF_MAPS:
+    return false;
+  default:
+    return true;
+  }
+}
+
+bool mapIsPerCpu(uint32_t type) {
+  return type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
+         type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+} // namespace sluice

@@ -1,0 +1,2 @@
+// PLACEHOLDER
+#include "sluice/Object/Object.h"

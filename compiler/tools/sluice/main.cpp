@@ -1,0 +1,2 @@
+// PLACEHOLDER: the sluice command line (in progress).
+int main() { return 0; }
