@@ -11,6 +11,8 @@
 
 #include <linux/bpf.h>
 
+#include "sluice/Object/BpfDefs.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -78,6 +80,10 @@ public:
                                         const std::vector<uint8_t> &bytes);
 
   std::string path;
+  /// The object name libbpf is given (basename up to the first '.'); it
+  /// prefixes the names of global-data maps, so every engine that opens
+  /// `elf` with libbpf must pass it as bpf_object_open_opts::object_name.
+  std::string name;
   std::string license;
   std::vector<MapDef> maps;
   std::vector<Program> programs;
