@@ -195,7 +195,9 @@ llvm::Error KernelEngine::load(const Object &obj, const Program &prog) {
   LibbpfCapture capture(messages);
 
   elf_ = obj.elf;
-  std::string objName = libbpfObjectName(obj.path);
+  // The loader records the name it gave libbpf; the same name gives the
+  // same global-data map names.
+  std::string objName = obj.name.empty() ? libbpfObjectName(obj.path) : obj.name;
   LIBBPF_OPTS(bpf_object_open_opts, openOpts, .object_name = objName.c_str());
   bpf_object *bo = bpf_object__open_mem(elf_.data(), elf_.size(), &openOpts);
   if (!bo) {
@@ -286,7 +288,7 @@ llvm::Expected<PacketOut> KernelEngine::testRun(const PacketIn &pkt, uint32_t re
   if (progFd_ < 0)
     return makeError("kernel engine: no program loaded");
   if (auto err = checkThread())
-    return std::move(err);
+    return err;
   const uint32_t n = pkt.data.size();
 
   // The output can exceed the input by the head growth (at most 216 bytes)
@@ -460,7 +462,7 @@ llvm::Expected<std::optional<Bytes>> KernelEngine::mapLookup(const std::string &
     return mi.takeError();
   MapInfo &m = **mi;
   if (auto err = checkSizes(map, "key", key.size(), m.keySize))
-    return std::move(err);
+    return err;
   auto raw = lookupRaw(m, key);
   if (!raw || !*raw)
     return raw;
@@ -536,7 +538,7 @@ llvm::Expected<std::vector<MapDump>> KernelEngine::dumpMaps() {
         Bytes key(4);
         std::memcpy(key.data(), &i, 4);
         if (auto err = add(key))
-          return std::move(err);
+          return err;
       }
       break;
     case BPF_MAP_TYPE_XSKMAP:      // lookups from user space: EOPNOTSUPP
@@ -558,7 +560,7 @@ llvm::Expected<std::vector<MapDump>> KernelEngine::dumpMaps() {
         if (steps > uint64_t(m.maxEntries) + 1)
           return makeError("map '{}': get_next_key walk does not end", m.name);
         if (auto err = add(next))
-          return std::move(err);
+          return err;
         key = next;
         prev = key.data();
       }
