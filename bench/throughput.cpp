@@ -372,6 +372,8 @@ int main(int argc, char **argv) {
     j["kernel_verdict_drift"] = r.drift;
     j["interp_ns_per_pkt"] = r.interpNs ? json(*r.interpNs) : json(nullptr);
     j["interp_runs"] = r.interpRuns;
+    j["kernel_pps"] = r.kernelNs && *r.kernelNs > 0 ? json(1e9 / *r.kernelNs) : json(nullptr);
+    j["interp_pps"] = r.interpNs && *r.interpNs > 0 ? json(1e9 / *r.interpNs) : json(nullptr);
     j["ratio_interp_over_kernel"] =
         r.kernelNs && r.interpNs && *r.kernelNs > 0 ? json(*r.interpNs / *r.kernelNs)
                                                    : json(nullptr);

@@ -243,8 +243,12 @@ llvm::Error KernelEngine::load(const Object &obj, const Program &prog) {
                             errnoText(err), messages.empty() ? "" : "\n", messages);
     if (!verifierLog_.empty())
       return makeErrnoError(err, "kernel engine: the kernel verifier rejected '{}' of '{}' "
-                            "({})\nverifier log (tail):\n{}", prog.name, obj.path,
-                            errnoText(err), logTail(verifierLog_, 40));
+                            "({}{})\nverifier log (tail):\n{}", prog.name, obj.path,
+                            errnoText(err),
+                            err == ENOSPC ? "; the log overflowed its 4 MiB buffer, the "
+                                            "kernel kept its end"
+                                          : "",
+                            logTail(verifierLog_, 40));
     return makeErrnoError(err, "kernel engine: loading '{}' of '{}' failed: {}{}{}",
                           prog.name, obj.path, errnoText(err),
                           messages.empty() ? "" : "\n", logTail(messages, 20));
