@@ -96,7 +96,8 @@ int xdp_dns_filter(struct xdp_md *ctx)
 		return dns_count(DNS_NOT_DNS, XDP_PASS);
 
 	p = (void *)(dns + 1);
-	for (l = 0; l < MAX_LABELS; l++) {
+	/* MAX_LABELS labels, then one more length byte: the terminator. */
+	for (l = 0; l <= MAX_LABELS; l++) {
 		if ((void *)(p + 1) > data_end)
 			break;
 		len = *p;
@@ -104,7 +105,7 @@ int xdp_dns_filter(struct xdp_md *ctx)
 			done = 1;
 			break;
 		}
-		if (len > MAX_LABEL_LEN)
+		if (len > MAX_LABEL_LEN || l == MAX_LABELS)
 			break;
 		hash = (hash ^ len) * FNV_PRIME;
 		for (j = 0; j < MAX_LABEL_LEN; j++) {
