@@ -1,0 +1,131 @@
+//===- SampleDiffTest.cpp - Every sample x its pcap: interp == kernel -----===//
+//
+// The differential backbone: each sample of bpf-samples/samples.json runs over
+// its pcap (after its map-init) on the `interp` engine and on the running
+// kernel through BPF_PROG_TEST_RUN; every verdict, every output byte and the
+// final content of every map must agree. Where the kernel cannot be used the
+// test says so loudly and skips, unless SLUICE_REQUIRE_KERNEL is set (CI),
+// where that is a failure.
+//
+//===----------------------------------------------------------------------===//
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "sluice/Engine/Run.h"
+#include "sluice/Kernel/KernelEngine.h"
+
+using namespace sluice;
+using json = nlohmann::json;
+
+namespace {
+
+struct Sample {
+  std::string name, object, program, pcap, mapInit;
+  std::vector<std::string> volatileMaps;
+};
+
+std::vector<Sample> loadManifest() {
+  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/samples.json");
+  if (!in)
+    return {};
+  json doc = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  std::vector<Sample> out;
+  if (!doc.is_object() || !doc["samples"].is_array())
+    return out;
+  for (const json &s : doc["samples"]) {
+    Sample x;
+    x.name = s.value("name", "");
+    x.object = std::string(SLUICE_SAMPLES_DIR) + "/" + s.value("object", "");
+    x.program = s.value("program", "");
+    x.pcap = std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/" + s.value("pcap", "");
+    if (s.contains("map_init") && s["map_init"].is_string())
+      x.mapInit = std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/" + s["map_init"].get<std::string>();
+    if (s.contains("volatile_maps"))
+      for (const json &m : s["volatile_maps"])
+        x.volatileMaps.push_back(m.get<std::string>());
+    out.push_back(x);
+  }
+  return out;
+}
+
+const std::vector<Sample> &samples() {
+  static const std::vector<Sample> s = loadManifest();
+  return s;
+}
+
+bool requireKernel() {
+  const char *v = std::getenv("SLUICE_REQUIRE_KERNEL");
+  return v && *v && std::string(v) != "0";
+}
+
+class SampleDiffTest : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(SampleDiffTest, InterpEqualsKernel) {
+  const Sample &s = samples()[GetParam()];
+  auto obj = Object::open(s.object);
+  ASSERT_TRUE(!!obj) << llvm::toString(obj.takeError());
+  const Program *prog = obj->findProgram(s.program);
+  ASSERT_NE(prog, nullptr) << s.program << " not in " << s.object;
+
+  auto interp = runProgram(*obj, *prog, {"interp", s.pcap, s.mapInit});
+  ASSERT_TRUE(!!interp) << llvm::toString(interp.takeError());
+  ASSERT_FALSE(interp->packets.empty()) << s.pcap << " has no packets";
+
+  std::string why = kernelUnavailableReason();
+  if (!why.empty()) {
+    if (requireKernel())
+      FAIL() << "kernel engine required (SLUICE_REQUIRE_KERNEL) but unavailable: " << why;
+    std::fprintf(stderr, "\n*** SKIPPED: kernel engine unavailable: %s ***\n\n", why.c_str());
+    GTEST_SKIP() << "kernel engine unavailable: " << why;
+  }
+  auto kernel = runProgram(*obj, *prog, {"kernel", s.pcap, s.mapInit});
+  ASSERT_TRUE(!!kernel) << llvm::toString(kernel.takeError());
+
+  DiffOptions opts;
+  opts.volatileMaps = s.volatileMaps;
+  std::string diff = firstDifference(*interp, *kernel, opts);
+  EXPECT_EQ(diff, "") << s.name << " over " << s.pcap;
+}
+
+std::string sampleName(const ::testing::TestParamInfo<size_t> &info) {
+  std::string n = samples()[info.param].name;
+  for (char &c : n)
+    if (!std::isalnum(static_cast<unsigned char>(c)))
+      c = '_';
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(Samples, SampleDiffTest,
+                         ::testing::Range<size_t>(0, samples().size()), sampleName);
+
+TEST(SampleManifestTest, ListsTheRequiredSamples) {
+  ASSERT_GE(samples().size(), 12u) << "bpf-samples/samples.json";
+  for (const Sample &s : samples()) {
+    EXPECT_TRUE(std::ifstream(s.pcap).good()) << s.pcap;
+    if (!s.mapInit.empty())
+      EXPECT_TRUE(std::ifstream(s.mapInit).good()) << s.mapInit;
+  }
+}
+
+TEST(SampleManifestTest, FirewallBlocksWhatTheHostListed) {
+  auto it = std::find_if(samples().begin(), samples().end(),
+                         [](const Sample &s) { return s.name == "firewall"; });
+  ASSERT_NE(it, samples().end());
+  auto obj = Object::open(it->object);
+  ASSERT_TRUE(!!obj) << llvm::toString(obj.takeError());
+  auto r = runProgram(*obj, *obj->findProgram(it->program), {"interp", it->pcap, it->mapInit});
+  ASSERT_TRUE(!!r) << llvm::toString(r.takeError());
+  size_t drop = 0, pass = 0;
+  for (const PacketResult &p : r->packets) {
+    drop += !p.runt && p.out.action == XDP_DROP;
+    pass += !p.runt && p.out.action == XDP_PASS;
+  }
+  EXPECT_GT(drop, 0u);
+  EXPECT_GT(pass, 0u);
+}
+
+} // namespace
