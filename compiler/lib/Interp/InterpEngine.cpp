@@ -66,7 +66,8 @@
 //   in that perf-event-array slot (then 0); ring buffers keep the kernel's
 //   space accounting with no consumer until InterpEngine::takeEvents().
 // - may_goto counts 8M iterations per function invocation (BPF_MAX_LOOPS),
-//   not the kernel's time-based budget; bpf_loop allows 8M iterations.
+//   not the kernel's time-based budget. bpf_loop allows 8M iterations and
+//   behaves as the verifier's inlined loop (flags 0): more is a 32-bit -E2BIG.
 //
 //===----------------------------------------------------------------------===//
 #include "sluice/Interp/InterpEngine.h"

@@ -609,7 +609,11 @@ Status Machine::callHelper(uint32_t id, uint64_t *r, const DInsn *ip, uint32_t d
   }
 
   case BPF_FUNC_loop: {
-    uint64_t nr = uint32_t(r[1]), fn = r[2], ctx = r[3], flags = r[4];
+    // The verifier inlines bpf_loop when flags is a known 0 (what clang
+    // emits), and the inlined loop differs from the helper: nr_loops is
+    // compared as 64 bits and -E2BIG is a 32-bit move (kernel: 0xfffffff9).
+    // This follows the inlined loop whenever flags is 0.
+    uint64_t nr = r[1], fn = r[2], ctx = r[3], flags = r[4];
     uint64_t target = fn & ~kFuncTag;
     if ((fn & kFuncTag) != kFuncTag || target >= code.size() || code[target].op == LDDW2 ||
         code[target].op == FELLOFF)
@@ -619,7 +623,7 @@ Status Machine::callHelper(uint32_t id, uint64_t *r, const DInsn *ip, uint32_t d
       break;
     }
     if (nr > kMaxLoops) {
-      r[0] = uint64_t(-int64_t(E2BIG));
+      r[0] = uint32_t(-E2BIG);
       break;
     }
     if (depth + 1 >= kMaxFrames)
