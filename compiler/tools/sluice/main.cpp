@@ -17,6 +17,7 @@
 #include "sluice/Object/Disasm.h"
 #include "sluice/Object/Object.h"
 #include "sluice/Support/Error.h"
+#include "sluice/Verify/Verifier.h"
 
 using namespace sluice;
 using json = nlohmann::json;
@@ -166,6 +167,46 @@ void printSummary(const RunResult &r, const Object &obj, const Program &prog,
   }
 }
 
+/// Exit 0 when every chosen program is accepted, 1 when one is refused.
+int cmdVerify(const std::string &path, const std::string &progName, bool asJson) {
+  auto obj = Object::open(path);
+  if (!obj)
+    return fail(obj.takeError());
+  std::vector<const Program *> progs;
+  if (progName.empty()) {
+    for (const Program &p : obj->programs)
+      progs.push_back(&p);
+  } else {
+    auto p = pickProgram(*obj, progName);
+    if (!p)
+      return fail(p.takeError());
+    progs.push_back(*p);
+  }
+  bool allAccepted = true;
+  json results = json::array();
+  for (const Program *p : progs) {
+    auto r = verify::verify(*obj, *p);
+    if (!r)
+      return fail(r.takeError());
+    allAccepted &= r->accepted;
+    if (asJson) {
+      results.push_back(json::parse(verify::resultJson(*r, *p, *obj)));
+      continue;
+    }
+    for (const verify::Diagnostic &d : r->diags)
+      fmt::print(stderr, "{}", verify::formatDiagnostic(d, *p, *obj));
+    if (r->accepted)
+      fmt::print("{}: {}: accepted ({} instructions, {} states explored)\n", obj->path, p->name,
+                 p->insns.size(), r->stats.insnsProcessed);
+    else
+      fmt::print("{}: {}: refused{}\n", obj->path, p->name,
+                 r->kernelAccepted ? " (the kernel accepts it; the datapath cannot run it)" : "");
+  }
+  if (asJson)
+    std::cout << (results.size() == 1 ? results[0] : results).dump(2) << "\n";
+  return allAccepted ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -179,6 +220,12 @@ int main(int argc, char **argv) {
   auto *dump = app.add_subcommand("dump", "print the instructions with their C source lines");
   dump->add_option("object", object, "BPF object (clang -target bpf)")->required();
   dump->add_option("--prog", prog, "program (function or section name)");
+
+  auto *ver = app.add_subcommand("verify", "verify a program: the kernel's decision and the "
+                                           "datapath's limits, with errors at the C source line");
+  ver->add_option("object", object, "BPF object (clang -target bpf)")->required();
+  ver->add_option("--prog", prog, "program (function or section name); default: all");
+  ver->add_flag("--json", asJson, "print the result as JSON");
 
   auto *run = app.add_subcommand("run", "run a pcap through one engine");
   run->add_option("object", object, "BPF object (clang -target bpf)")->required();
@@ -203,6 +250,8 @@ int main(int argc, char **argv) {
 
   if (*dump)
     return cmdDump(object, prog);
+  if (*ver)
+    return cmdVerify(object, prog, asJson);
 
   auto obj = Object::open(object);
   if (!obj)
