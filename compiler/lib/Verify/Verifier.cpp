@@ -1088,6 +1088,9 @@ RegState Interp::stackAccess(State &st, const RegState &p, int preg, int32_t off
           v = sextScalar(v, size * 8, 64);
         return RegState::scalar(v);
       }
+      if (sp.kind != RegKind::Scalar)
+        reject(st, fmt::format("invalid size of register fill: {} bytes of a spilled {} at "
+                               "fp{}", size, regKindName(sp.kind), lo));
       return RegState::scalar(loadedScalar(size, signExt));
     }
   }
