@@ -478,12 +478,14 @@ void Interp::run() {
         reject(st, fmt::format("program too complex: more than {} instructions processed "
                                "(the kernel's limit is 1000000)", opts_.maxInsnsProcessed),
                Category::Limit);
+      // Joined before pruning: a pruned path still contributes its state here
+      // (beyond this point the covering state stands for it).
+      if (opts_.keepStates)
+        summarise(st.top(), uint8_t(st.frames.size() - 1), res_.states[st.idx]);
       if (cfg_.prunePoint[st.idx] && visit(st)) {
         finishPath(st);
         break;
       }
-      if (opts_.keepStates)
-        summarise(st.top(), uint8_t(st.frames.size() - 1), res_.states[st.idx]);
       const bpf_insn &in = prog_.insns[st.idx];
       uint8_t cls = BPF_CLASS(in.code);
       if ((cls == BPF_JMP) && BPF_OP(in.code) == BPF_EXIT) {
