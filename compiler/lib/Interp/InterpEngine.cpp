@@ -658,351 +658,412 @@ llvm::Error Machine::load(const Object &o, const Program &prog) {
 
 //===-- The dispatch loop --------------------------------------------------===//
 
+// The loop is direct-threaded where the compiler has computed goto (GCC,
+// Clang): every handler ends with its own indirect jump to the next one,
+// which the branch predictor learns per handler; elsewhere it is a switch.
+#if defined(__GNUC__)
+#define SLUICE_INTERP_THREADED 1
+#else
+#define SLUICE_INTERP_THREADED 0
+#endif
+
 Status Machine::exec(const DInsn *entry, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
                      uint64_t r5, uint32_t depth, uint64_t &r0out) {
   uint64_t r[11] = {0, r1, r2, r3, r4, r5, 0, 0, 0, 0, frameR10(depth)};
   Frame frames[kMaxFrames];
-  uint32_t nf = 0;         // frames this invocation pushed
-  uint32_t cur = depth;    // absolute frame depth
+  uint32_t nf = 0;       // frames this invocation pushed
+  uint32_t cur = depth;  // absolute frame depth
   uint64_t mayGoto = kMaxLoops;
   uint64_t count = insnCount;
   const uint64_t limit = insnLimit;
   const DInsn *const codeBase = code.data();
   const DInsn *ip = entry;
+  const DInsn *I;
   setStackDepth(cur);
 
+#if SLUICE_INTERP_THREADED
+  static const void *const kLabels[NUM_OPS] = {
+#define SLUICE_INTERP_LABEL(name) &&L_##name,
+      SLUICE_INTERP_OPS(SLUICE_INTERP_LABEL)
+#undef SLUICE_INTERP_LABEL
+  };
+#define OP(name) L_##name:
+#define NEXT                                                                              \
+  do {                                                                                    \
+    I = ip++;                                                                             \
+    ++count;                                                                              \
+    goto *kLabels[I->op];                                                                 \
+  } while (0)
+  NEXT;
+#else
+#define OP(name) case name:
+#define NEXT break
+  for (;;) {
+    I = ip++;
+    ++count;
+    switch (I->op) {
+#endif
+
+#define FAULT(expr)                                                                       \
+  do {                                                                                    \
+    insnCount = count;                                                                    \
+    return (expr);                                                                        \
+  } while (0)
 #define JUMP_IF(cond)                                                                     \
-  if (cond) {                                                                             \
-    ip = codeBase + I.off;                                                                \
-    if (count > limit)                                                                    \
-      goto overLimit;                                                                     \
-  }                                                                                       \
-  break
-#define LOAD(T, EXT)                                                                      \
-  {                                                                                       \
-    uint64_t a = r[I.src] + int64_t(I.off);                                               \
+  do {                                                                                    \
+    if (cond) {                                                                           \
+      ip = codeBase + I->off;                                                             \
+      if (count > limit)                                                                  \
+        goto overLimit;                                                                   \
+    }                                                                                     \
+    NEXT;                                                                                 \
+  } while (0)
+#define LOAD(NAME, T, EXT)                                                                \
+  OP(NAME) {                                                                              \
+    uint64_t a = r[I->src] + int64_t(I->off);                                             \
     if (uint8_t *p = xlate(a, sizeof(T), false)) {                                        \
-      r[I.dst] = uint64_t(EXT(ld<T>(p)));                                                 \
-      break;                                                                              \
+      r[I->dst] = uint64_t(EXT(ld<T>(p)));                                                \
+      NEXT;                                                                               \
     }                                                                                     \
     uint64_t v;                                                                           \
-    if (std::is_signed_v<T> || slowLoad(ip - 1, a, sizeof(T), v) != Status::Ok) {         \
-      insnCount = count;                                                                  \
-      if (std::is_signed_v<T>)                                                            \
-        badAccess(ip - 1, a, sizeof(T), false);                                           \
-      return Status::Fault;                                                               \
-    }                                                                                     \
-    r[I.dst] = v;                                                                         \
-    break;                                                                                \
+    if (std::is_signed_v<T>)                                                              \
+      FAULT(badAccess(I, a, sizeof(T), false));                                           \
+    if (slowLoad(I, a, sizeof(T), v) != Status::Ok)                                       \
+      FAULT(Status::Fault);                                                               \
+    r[I->dst] = v;                                                                        \
+    NEXT;                                                                                 \
   }
-#define STORE(T, ADDR_REG, VALUE)                                                         \
-  {                                                                                       \
-    uint64_t a = r[ADDR_REG] + int64_t(I.off);                                            \
+#define STORE(NAME, T, VALUE)                                                             \
+  OP(NAME) {                                                                              \
+    uint64_t a = r[I->dst] + int64_t(I->off);                                             \
     uint8_t *p = xlate(a, sizeof(T), true);                                               \
-    if (!p) {                                                                             \
-      insnCount = count;                                                                  \
-      return badAccess(ip - 1, a, sizeof(T), true);                                       \
-    }                                                                                     \
+    if (!p)                                                                               \
+      FAULT(badAccess(I, a, sizeof(T), true));                                            \
     st<T>(p, T(VALUE));                                                                   \
-    break;                                                                                \
+    NEXT;                                                                                 \
   }
 #define ATOMIC_ADDR(T)                                                                    \
-  uint64_t a = r[I.dst] + int64_t(I.off);                                                 \
+  uint64_t a = r[I->dst] + int64_t(I->off);                                               \
   uint8_t *p = xlate(a, sizeof(T), true);                                                 \
-  if (!p) {                                                                               \
-    insnCount = count;                                                                    \
-    return badAccess(ip - 1, a, sizeof(T), true);                                         \
-  }                                                                                       \
+  if (!p)                                                                                 \
+    FAULT(badAccess(I, a, sizeof(T), true));                                              \
   T old = ld<T>(p)
 #define ATOMIC_RMW(NAME, T, EXPR)                                                         \
-  case NAME: {                                                                            \
+  OP(NAME) {                                                                              \
     ATOMIC_ADDR(T);                                                                       \
     st<T>(p, T(EXPR));                                                                    \
-    break;                                                                                \
+    NEXT;                                                                                 \
   }
 #define ATOMIC_FETCH(NAME, T, EXPR)                                                       \
-  case NAME: {                                                                            \
+  OP(NAME) {                                                                              \
     ATOMIC_ADDR(T);                                                                       \
     st<T>(p, T(EXPR));                                                                    \
-    r[I.src] = uint64_t(old);                                                             \
-    break;                                                                                \
+    r[I->src] = uint64_t(old);                                                            \
+    NEXT;                                                                                 \
   }
-#define BIN(NAME, OP)                                                                     \
-  case NAME##64X: r[I.dst] = r[I.dst] OP r[I.src]; break;                                 \
-  case NAME##64K: r[I.dst] = r[I.dst] OP I.imm; break;                                    \
-  case NAME##32X: r[I.dst] = uint32_t(uint32_t(r[I.dst]) OP uint32_t(r[I.src])); break;   \
-  case NAME##32K: r[I.dst] = uint32_t(uint32_t(r[I.dst]) OP uint32_t(I.imm)); break;
-#define JCMP(NAME, OP, T64, T32)                                                          \
-  case NAME##64X: JUMP_IF(T64(r[I.dst]) OP T64(r[I.src]));                                \
-  case NAME##64K: JUMP_IF(T64(r[I.dst]) OP T64(I.imm));                                   \
-  case NAME##32X: JUMP_IF(T32(uint32_t(r[I.dst])) OP T32(uint32_t(r[I.src])));            \
-  case NAME##32K: JUMP_IF(T32(uint32_t(r[I.dst])) OP T32(uint32_t(I.imm)));
+#define BIN(NAME, OPR)                                                                    \
+  OP(NAME##64X) r[I->dst] = r[I->dst] OPR r[I->src];                                      \
+  NEXT;                                                                                   \
+  OP(NAME##64K) r[I->dst] = r[I->dst] OPR I->imm;                                         \
+  NEXT;                                                                                   \
+  OP(NAME##32X) r[I->dst] = uint32_t(uint32_t(r[I->dst]) OPR uint32_t(r[I->src]));        \
+  NEXT;                                                                                   \
+  OP(NAME##32K) r[I->dst] = uint32_t(uint32_t(r[I->dst]) OPR uint32_t(I->imm));           \
+  NEXT;
+#define JCMP(NAME, OPR, T64, T32)                                                         \
+  OP(NAME##64X) JUMP_IF(T64(r[I->dst]) OPR T64(r[I->src]));                               \
+  OP(NAME##64K) JUMP_IF(T64(r[I->dst]) OPR T64(I->imm));                                  \
+  OP(NAME##32X) JUMP_IF(T32(uint32_t(r[I->dst])) OPR T32(uint32_t(r[I->src])));           \
+  OP(NAME##32K) JUMP_IF(T32(uint32_t(r[I->dst])) OPR T32(uint32_t(I->imm)));
 
-  for (;;) {
-    const DInsn &I = *ip++;
-    ++count;
-    switch (I.op) {
-      BIN(ADD, +)
-      BIN(SUB, -)
-      BIN(MUL, *)
-      BIN(OR, |)
-      BIN(AND, &)
-      BIN(XOR, ^)
+  BIN(ADD, +)
+  BIN(SUB, -)
+  BIN(MUL, *)
+  BIN(OR, |)
+  BIN(AND, &)
+  BIN(XOR, ^)
 
-    // Division and modulo: the verifier's rewrites make x/0 == 0, x%0 == x
-    // (64-bit) or (u32)x (32-bit), x s/ -1 == -x and x s% -1 == 0.
-    case DIV64X: r[I.dst] = r[I.src] ? r[I.dst] / r[I.src] : 0; break;
-    case DIV64K: r[I.dst] = r[I.dst] / I.imm; break;
-    case DIV32X: {
-      uint32_t s = uint32_t(r[I.src]);
-      r[I.dst] = s ? uint32_t(r[I.dst]) / s : 0;
-      break;
-    }
-    case DIV32K: r[I.dst] = uint32_t(r[I.dst]) / uint32_t(I.imm); break;
-    case MOD64X: if (r[I.src]) r[I.dst] = r[I.dst] % r[I.src]; break;
-    case MOD64K: r[I.dst] = r[I.dst] % I.imm; break;
-    case MOD32X: {
-      uint32_t s = uint32_t(r[I.src]);
-      r[I.dst] = s ? uint32_t(r[I.dst]) % s : uint32_t(r[I.dst]);
-      break;
-    }
-    case MOD32K: r[I.dst] = uint32_t(r[I.dst]) % uint32_t(I.imm); break;
-    case SDIV64X:
-    case SDIV64K: {
-      int64_t s = int64_t(I.op == SDIV64X ? r[I.src] : I.imm), d = int64_t(r[I.dst]);
-      r[I.dst] = s == 0 ? 0 : s == -1 ? 0 - uint64_t(d) : uint64_t(d / s);
-      break;
-    }
-    case SMOD64X:
-    case SMOD64K: {
-      int64_t s = int64_t(I.op == SMOD64X ? r[I.src] : I.imm), d = int64_t(r[I.dst]);
-      r[I.dst] = s == 0 ? uint64_t(d) : s == -1 ? 0 : uint64_t(d % s);
-      break;
-    }
-    case SDIV32X:
-    case SDIV32K: {
-      int32_t s = int32_t(I.op == SDIV32X ? r[I.src] : I.imm), d = int32_t(r[I.dst]);
-      r[I.dst] = s == 0 ? 0 : s == -1 ? uint32_t(0 - uint32_t(d)) : uint32_t(d / s);
-      break;
-    }
-    case SMOD32X:
-    case SMOD32K: {
-      int32_t s = int32_t(I.op == SMOD32X ? r[I.src] : I.imm), d = int32_t(r[I.dst]);
-      r[I.dst] = s == 0 ? uint32_t(d) : s == -1 ? 0 : uint32_t(d % s);
-      break;
-    }
+  // Division and modulo: the verifier's rewrites make x/0 == 0, x%0 == x
+  // (64-bit) or (u32)x (32-bit), x s/ -1 == -x and x s% -1 == 0.
+  OP(DIV64X) r[I->dst] = r[I->src] ? r[I->dst] / r[I->src] : 0;
+  NEXT;
+  OP(DIV64K) r[I->dst] = r[I->dst] / I->imm;
+  NEXT;
+  OP(DIV32X) {
+    uint32_t s = uint32_t(r[I->src]);
+    r[I->dst] = s ? uint32_t(r[I->dst]) / s : 0;
+    NEXT;
+  }
+  OP(DIV32K) r[I->dst] = uint32_t(r[I->dst]) / uint32_t(I->imm);
+  NEXT;
+  OP(MOD64X) if (r[I->src]) r[I->dst] = r[I->dst] % r[I->src];
+  NEXT;
+  OP(MOD64K) r[I->dst] = r[I->dst] % I->imm;
+  NEXT;
+  OP(MOD32X) {
+    uint32_t s = uint32_t(r[I->src]);
+    r[I->dst] = s ? uint32_t(r[I->dst]) % s : uint32_t(r[I->dst]);
+    NEXT;
+  }
+  OP(MOD32K) r[I->dst] = uint32_t(r[I->dst]) % uint32_t(I->imm);
+  NEXT;
+  OP(SDIV64X)
+  OP(SDIV64K) {
+    int64_t s = int64_t(I->op == SDIV64X ? r[I->src] : I->imm), d = int64_t(r[I->dst]);
+    r[I->dst] = s == 0 ? 0 : s == -1 ? 0 - uint64_t(d) : uint64_t(d / s);
+    NEXT;
+  }
+  OP(SMOD64X)
+  OP(SMOD64K) {
+    int64_t s = int64_t(I->op == SMOD64X ? r[I->src] : I->imm), d = int64_t(r[I->dst]);
+    r[I->dst] = s == 0 ? uint64_t(d) : s == -1 ? 0 : uint64_t(d % s);
+    NEXT;
+  }
+  OP(SDIV32X)
+  OP(SDIV32K) {
+    int32_t s = int32_t(I->op == SDIV32X ? r[I->src] : I->imm), d = int32_t(r[I->dst]);
+    r[I->dst] = s == 0 ? 0 : s == -1 ? uint32_t(0 - uint32_t(d)) : uint32_t(d / s);
+    NEXT;
+  }
+  OP(SMOD32X)
+  OP(SMOD32K) {
+    int32_t s = int32_t(I->op == SMOD32X ? r[I->src] : I->imm), d = int32_t(r[I->dst]);
+    r[I->dst] = s == 0 ? uint32_t(d) : s == -1 ? 0 : uint32_t(d % s);
+    NEXT;
+  }
 
-    // Shifts by a register use its low 6 (5) bits, as the JITs do.
-    case LSH64X: r[I.dst] <<= (r[I.src] & 63); break;
-    case LSH64K: r[I.dst] <<= I.imm; break;
-    case RSH64X: r[I.dst] >>= (r[I.src] & 63); break;
-    case RSH64K: r[I.dst] >>= I.imm; break;
-    case ARSH64X: r[I.dst] = uint64_t(int64_t(r[I.dst]) >> (r[I.src] & 63)); break;
-    case ARSH64K: r[I.dst] = uint64_t(int64_t(r[I.dst]) >> I.imm); break;
-    case LSH32X: r[I.dst] = uint32_t(uint32_t(r[I.dst]) << (r[I.src] & 31)); break;
-    case LSH32K: r[I.dst] = uint32_t(uint32_t(r[I.dst]) << I.imm); break;
-    case RSH32X: r[I.dst] = uint32_t(r[I.dst]) >> (r[I.src] & 31); break;
-    case RSH32K: r[I.dst] = uint32_t(r[I.dst]) >> I.imm; break;
-    case ARSH32X: r[I.dst] = uint32_t(int32_t(r[I.dst]) >> (r[I.src] & 31)); break;
-    case ARSH32K: r[I.dst] = uint32_t(int32_t(r[I.dst]) >> I.imm); break;
+  // Shifts by a register use its low 6 (5) bits, as the JITs do.
+  OP(LSH64X) r[I->dst] <<= (r[I->src] & 63);
+  NEXT;
+  OP(LSH64K) r[I->dst] <<= I->imm;
+  NEXT;
+  OP(RSH64X) r[I->dst] >>= (r[I->src] & 63);
+  NEXT;
+  OP(RSH64K) r[I->dst] >>= I->imm;
+  NEXT;
+  OP(ARSH64X) r[I->dst] = uint64_t(int64_t(r[I->dst]) >> (r[I->src] & 63));
+  NEXT;
+  OP(ARSH64K) r[I->dst] = uint64_t(int64_t(r[I->dst]) >> I->imm);
+  NEXT;
+  OP(LSH32X) r[I->dst] = uint32_t(uint32_t(r[I->dst]) << (r[I->src] & 31));
+  NEXT;
+  OP(LSH32K) r[I->dst] = uint32_t(uint32_t(r[I->dst]) << I->imm);
+  NEXT;
+  OP(RSH32X) r[I->dst] = uint32_t(r[I->dst]) >> (r[I->src] & 31);
+  NEXT;
+  OP(RSH32K) r[I->dst] = uint32_t(r[I->dst]) >> I->imm;
+  NEXT;
+  OP(ARSH32X) r[I->dst] = uint32_t(int32_t(r[I->dst]) >> (r[I->src] & 31));
+  NEXT;
+  OP(ARSH32K) r[I->dst] = uint32_t(int32_t(r[I->dst]) >> I->imm);
+  NEXT;
 
-    case NEG64: r[I.dst] = 0 - r[I.dst]; break;
-    case NEG32: r[I.dst] = uint32_t(0 - uint32_t(r[I.dst])); break;
-    case MOV64X: r[I.dst] = r[I.src]; break;
-    case MOV64K: r[I.dst] = I.imm; break;
-    case MOV32X: r[I.dst] = uint32_t(r[I.src]); break;
-    case MOV32K: r[I.dst] = I.imm; break;
-    case MOVSX64_8: r[I.dst] = uint64_t(int64_t(int8_t(r[I.src]))); break;
-    case MOVSX64_16: r[I.dst] = uint64_t(int64_t(int16_t(r[I.src]))); break;
-    case MOVSX64_32: r[I.dst] = uint64_t(int64_t(int32_t(r[I.src]))); break;
-    case MOVSX32_8: r[I.dst] = uint32_t(int32_t(int8_t(r[I.src]))); break;
-    case MOVSX32_16: r[I.dst] = uint32_t(int32_t(int16_t(r[I.src]))); break;
-    case MOVSX32_32: break;  // not decodable
-    case ZEXT16: r[I.dst] = uint16_t(r[I.dst]); break;
-    case ZEXT32: r[I.dst] = uint32_t(r[I.dst]); break;
-    case NOP: break;
-    case BSWAP16: r[I.dst] = __builtin_bswap16(uint16_t(r[I.dst])); break;
-    case BSWAP32: r[I.dst] = __builtin_bswap32(uint32_t(r[I.dst])); break;
-    case BSWAP64: r[I.dst] = __builtin_bswap64(r[I.dst]); break;
+  OP(NEG64) r[I->dst] = 0 - r[I->dst];
+  NEXT;
+  OP(NEG32) r[I->dst] = uint32_t(0 - uint32_t(r[I->dst]));
+  NEXT;
+  OP(MOV64X) r[I->dst] = r[I->src];
+  NEXT;
+  OP(MOV64K) r[I->dst] = I->imm;
+  NEXT;
+  OP(MOV32X) r[I->dst] = uint32_t(r[I->src]);
+  NEXT;
+  OP(MOV32K) r[I->dst] = I->imm;
+  NEXT;
+  OP(MOVSX64_8) r[I->dst] = uint64_t(int64_t(int8_t(r[I->src])));
+  NEXT;
+  OP(MOVSX64_16) r[I->dst] = uint64_t(int64_t(int16_t(r[I->src])));
+  NEXT;
+  OP(MOVSX64_32) r[I->dst] = uint64_t(int64_t(int32_t(r[I->src])));
+  NEXT;
+  OP(MOVSX32_8) r[I->dst] = uint32_t(int32_t(int8_t(r[I->src])));
+  NEXT;
+  OP(MOVSX32_16) r[I->dst] = uint32_t(int32_t(int16_t(r[I->src])));
+  NEXT;
+  OP(MOVSX32_32) FAULT(fault(I, "internal: movsx32 s32 was decoded"));
+  OP(ZEXT16) r[I->dst] = uint16_t(r[I->dst]);
+  NEXT;
+  OP(ZEXT32) r[I->dst] = uint32_t(r[I->dst]);
+  NEXT;
+  OP(NOP) NEXT;
+  OP(BSWAP16) r[I->dst] = __builtin_bswap16(uint16_t(r[I->dst]));
+  NEXT;
+  OP(BSWAP32) r[I->dst] = __builtin_bswap32(uint32_t(r[I->dst]));
+  NEXT;
+  OP(BSWAP64) r[I->dst] = __builtin_bswap64(r[I->dst]);
+  NEXT;
 
-    case LDDW: r[I.dst] = I.imm; ++ip; break;
+  OP(LDDW) r[I->dst] = I->imm;
+  ++ip;  // the second half
+  NEXT;
 
-    case LDXB: LOAD(uint8_t, uint64_t)
-    case LDXH: LOAD(uint16_t, uint64_t)
-    case LDXW: LOAD(uint32_t, uint64_t)
-    case LDXDW: LOAD(uint64_t, uint64_t)
-    case LDXSB: LOAD(int8_t, int64_t)
-    case LDXSH: LOAD(int16_t, int64_t)
-    case LDXSW: LOAD(int32_t, int64_t)
+  LOAD(LDXB, uint8_t, uint64_t)
+  LOAD(LDXH, uint16_t, uint64_t)
+  LOAD(LDXW, uint32_t, uint64_t)
+  LOAD(LDXDW, uint64_t, uint64_t)
+  LOAD(LDXSB, int8_t, int64_t)
+  LOAD(LDXSH, int16_t, int64_t)
+  LOAD(LDXSW, int32_t, int64_t)
+  LOAD(LDACQB, uint8_t, uint64_t)
+  LOAD(LDACQH, uint16_t, uint64_t)
+  LOAD(LDACQW, uint32_t, uint64_t)
+  LOAD(LDACQDW, uint64_t, uint64_t)
 
-    case STB: STORE(uint8_t, I.dst, I.imm)
-    case STH: STORE(uint16_t, I.dst, I.imm)
-    case STW: STORE(uint32_t, I.dst, I.imm)
-    case STDW: STORE(uint64_t, I.dst, I.imm)
-    case STXB: STORE(uint8_t, I.dst, r[I.src])
-    case STXH: STORE(uint16_t, I.dst, r[I.src])
-    case STXW: STORE(uint32_t, I.dst, r[I.src])
-    case STXDW: STORE(uint64_t, I.dst, r[I.src])
+  STORE(STB, uint8_t, I->imm)
+  STORE(STH, uint16_t, I->imm)
+  STORE(STW, uint32_t, I->imm)
+  STORE(STDW, uint64_t, I->imm)
+  STORE(STXB, uint8_t, r[I->src])
+  STORE(STXH, uint16_t, r[I->src])
+  STORE(STXW, uint32_t, r[I->src])
+  STORE(STXDW, uint64_t, r[I->src])
+  STORE(STRELB, uint8_t, r[I->src])
+  STORE(STRELH, uint16_t, r[I->src])
+  STORE(STRELW, uint32_t, r[I->src])
+  STORE(STRELDW, uint64_t, r[I->src])
 
-      ATOMIC_RMW(AADD32, uint32_t, old + uint32_t(r[I.src]))
-      ATOMIC_RMW(AOR32, uint32_t, old | uint32_t(r[I.src]))
-      ATOMIC_RMW(AAND32, uint32_t, old & uint32_t(r[I.src]))
-      ATOMIC_RMW(AXOR32, uint32_t, old ^ uint32_t(r[I.src]))
-      ATOMIC_FETCH(AFADD32, uint32_t, old + uint32_t(r[I.src]))
-      ATOMIC_FETCH(AFOR32, uint32_t, old | uint32_t(r[I.src]))
-      ATOMIC_FETCH(AFAND32, uint32_t, old & uint32_t(r[I.src]))
-      ATOMIC_FETCH(AFXOR32, uint32_t, old ^ uint32_t(r[I.src]))
-      ATOMIC_FETCH(AXCHG32, uint32_t, r[I.src])
-      ATOMIC_RMW(AADD64, uint64_t, old + r[I.src])
-      ATOMIC_RMW(AOR64, uint64_t, old | r[I.src])
-      ATOMIC_RMW(AAND64, uint64_t, old & r[I.src])
-      ATOMIC_RMW(AXOR64, uint64_t, old ^ r[I.src])
-      ATOMIC_FETCH(AFADD64, uint64_t, old + r[I.src])
-      ATOMIC_FETCH(AFOR64, uint64_t, old | r[I.src])
-      ATOMIC_FETCH(AFAND64, uint64_t, old & r[I.src])
-      ATOMIC_FETCH(AFXOR64, uint64_t, old ^ r[I.src])
-      ATOMIC_FETCH(AXCHG64, uint64_t, r[I.src])
-    case ACMPXCHG32: {
-      ATOMIC_ADDR(uint32_t);
-      if (old == uint32_t(r[0]))
-        st<uint32_t>(p, uint32_t(r[I.src]));
-      r[0] = old;
-      break;
-    }
-    case ACMPXCHG64: {
-      ATOMIC_ADDR(uint64_t);
-      if (old == r[0])
-        st<uint64_t>(p, r[I.src]);
-      r[0] = old;
-      break;
-    }
-    case LDACQB: LOAD(uint8_t, uint64_t)
-    case LDACQH: LOAD(uint16_t, uint64_t)
-    case LDACQW: LOAD(uint32_t, uint64_t)
-    case LDACQDW: LOAD(uint64_t, uint64_t)
-    case STRELB: STORE(uint8_t, I.dst, r[I.src])
-    case STRELH: STORE(uint16_t, I.dst, r[I.src])
-    case STRELW: STORE(uint32_t, I.dst, r[I.src])
-    case STRELDW: STORE(uint64_t, I.dst, r[I.src])
+  ATOMIC_RMW(AADD32, uint32_t, old + uint32_t(r[I->src]))
+  ATOMIC_RMW(AOR32, uint32_t, old | uint32_t(r[I->src]))
+  ATOMIC_RMW(AAND32, uint32_t, old & uint32_t(r[I->src]))
+  ATOMIC_RMW(AXOR32, uint32_t, old ^ uint32_t(r[I->src]))
+  ATOMIC_FETCH(AFADD32, uint32_t, old + uint32_t(r[I->src]))
+  ATOMIC_FETCH(AFOR32, uint32_t, old | uint32_t(r[I->src]))
+  ATOMIC_FETCH(AFAND32, uint32_t, old & uint32_t(r[I->src]))
+  ATOMIC_FETCH(AFXOR32, uint32_t, old ^ uint32_t(r[I->src]))
+  ATOMIC_FETCH(AXCHG32, uint32_t, r[I->src])
+  ATOMIC_RMW(AADD64, uint64_t, old + r[I->src])
+  ATOMIC_RMW(AOR64, uint64_t, old | r[I->src])
+  ATOMIC_RMW(AAND64, uint64_t, old & r[I->src])
+  ATOMIC_RMW(AXOR64, uint64_t, old ^ r[I->src])
+  ATOMIC_FETCH(AFADD64, uint64_t, old + r[I->src])
+  ATOMIC_FETCH(AFOR64, uint64_t, old | r[I->src])
+  ATOMIC_FETCH(AFAND64, uint64_t, old & r[I->src])
+  ATOMIC_FETCH(AFXOR64, uint64_t, old ^ r[I->src])
+  ATOMIC_FETCH(AXCHG64, uint64_t, r[I->src])
+  OP(ACMPXCHG32) {
+    ATOMIC_ADDR(uint32_t);
+    if (old == uint32_t(r[0]))
+      st<uint32_t>(p, uint32_t(r[I->src]));
+    r[0] = old;
+    NEXT;
+  }
+  OP(ACMPXCHG64) {
+    ATOMIC_ADDR(uint64_t);
+    if (old == r[0])
+      st<uint64_t>(p, r[I->src]);
+    r[0] = old;
+    NEXT;
+  }
 
-    case JA: JUMP_IF(true);
-      JCMP(JEQ, ==, uint64_t, uint32_t)
-      JCMP(JNE, !=, uint64_t, uint32_t)
-      JCMP(JGT, >, uint64_t, uint32_t)
-      JCMP(JGE, >=, uint64_t, uint32_t)
-      JCMP(JLT, <, uint64_t, uint32_t)
-      JCMP(JLE, <=, uint64_t, uint32_t)
-      JCMP(JSGT, >, int64_t, int32_t)
-      JCMP(JSGE, >=, int64_t, int32_t)
-      JCMP(JSLT, <, int64_t, int32_t)
-      JCMP(JSLE, <=, int64_t, int32_t)
-    case JSET64X: JUMP_IF(r[I.dst] & r[I.src]);
-    case JSET64K: JUMP_IF(r[I.dst] & I.imm);
-    case JSET32X: JUMP_IF(uint32_t(r[I.dst]) & uint32_t(r[I.src]));
-    case JSET32K: JUMP_IF(uint32_t(r[I.dst]) & uint32_t(I.imm));
+  OP(JA) JUMP_IF(true);
+  JCMP(JEQ, ==, uint64_t, uint32_t)
+  JCMP(JNE, !=, uint64_t, uint32_t)
+  JCMP(JGT, >, uint64_t, uint32_t)
+  JCMP(JGE, >=, uint64_t, uint32_t)
+  JCMP(JLT, <, uint64_t, uint32_t)
+  JCMP(JLE, <=, uint64_t, uint32_t)
+  JCMP(JSGT, >, int64_t, int32_t)
+  JCMP(JSGE, >=, int64_t, int32_t)
+  JCMP(JSLT, <, int64_t, int32_t)
+  JCMP(JSLE, <=, int64_t, int32_t)
+  OP(JSET64X) JUMP_IF(r[I->dst] & r[I->src]);
+  OP(JSET64K) JUMP_IF(r[I->dst] & I->imm);
+  OP(JSET32X) JUMP_IF(uint32_t(r[I->dst]) & uint32_t(r[I->src]));
+  OP(JSET32K) JUMP_IF(uint32_t(r[I->dst]) & uint32_t(I->imm));
 
-    case MAYGOTO:
-      if (mayGoto == 0) {
-        ip = codeBase + I.off;
-        if (count > limit)
-          goto overLimit;
-      } else {
-        --mayGoto;
-      }
-      break;
+  OP(MAYGOTO) {
+    if (mayGoto == 0)
+      JUMP_IF(true);
+    --mayGoto;
+    NEXT;
+  }
 
-    case CALL: {
+  OP(CALL) {
+    insnCount = count;
+    if (callHelper(uint32_t(I->imm), r, I, cur) != Status::Ok)
+      return Status::Fault;
+    count = insnCount;
+    NEXT;
+  }
+
+  OP(TAILCALL) {
+    Map *m = asMap(r[2]);
+    if (!m || m->type != BPF_MAP_TYPE_PROG_ARRAY)
+      FAULT(fault(I, "bpf_tail_call: r2 is not a prog-array map"));
+    if (!isCtx(r[1]))
+      FAULT(fault(I, "bpf_tail_call: r1 is not the context"));
+    uint32_t index = uint32_t(r[3]);
+    // As the kernel: out of range, then the count (which a NULL slot
+    // still consumes), then an empty slot; each falls through.
+    if (index >= m->maxEntries || tailCalls >= kMaxTailCalls)
+      NEXT;
+    ++tailCalls;
+    int32_t target = progArraySlot(*m, index);
+    if (target < 0 || !progs[target].ok)
+      NEXT;
+    ip = codeBase + progs[target].base;
+    mayGoto = kMaxLoops;
+    if (count > limit)
+      goto overLimit;
+    NEXT;
+  }
+
+  OP(CALLLOCAL) {
+    if (cur + 1 >= kMaxFrames)
+      FAULT(fault(I, fmt::format("bpf-to-bpf call nesting exceeds {} frames", kMaxFrames)));
+    Frame &f = frames[nf++];
+    f.ret = ip;
+    f.saved[0] = r[6];
+    f.saved[1] = r[7];
+    f.saved[2] = r[8];
+    f.saved[3] = r[9];
+    f.mayGoto = mayGoto;
+    mayGoto = kMaxLoops;
+    ++cur;
+    r[10] -= kStackSize;
+    setStackDepth(cur);
+    ip = codeBase + I->off;
+    if (count > limit)
+      goto overLimit;
+    NEXT;
+  }
+
+  OP(EXIT) {
+    if (nf == 0) {
+      r0out = r[0];
       insnCount = count;
-      if (callHelper(uint32_t(I.imm), r, ip - 1, cur) != Status::Ok)
-        return Status::Fault;
-      count = insnCount;
-      break;
+      return Status::Ok;
     }
+    Frame &f = frames[--nf];
+    ip = f.ret;
+    r[6] = f.saved[0];
+    r[7] = f.saved[1];
+    r[8] = f.saved[2];
+    r[9] = f.saved[3];
+    mayGoto = f.mayGoto;
+    --cur;
+    r[10] += kStackSize;
+    setStackDepth(cur);
+    NEXT;
+  }
 
-    case TAILCALL: {
-      Map *m = asMap(r[2]);
-      if (!m || m->type != BPF_MAP_TYPE_PROG_ARRAY) {
-        insnCount = count;
-        return fault(ip - 1, "bpf_tail_call: r2 is not a prog-array map");
-      }
-      if (!isCtx(r[1])) {
-        insnCount = count;
-        return fault(ip - 1, "bpf_tail_call: r1 is not the context");
-      }
-      uint32_t index = uint32_t(r[3]);
-      // As the kernel: out of range, then the count (which a NULL slot
-      // still consumes), then an empty slot; each falls through.
-      if (index >= m->maxEntries || tailCalls >= kMaxTailCalls)
-        break;
-      ++tailCalls;
-      int32_t target = progArraySlot(*m, index);
-      if (target < 0 || !progs[target].ok)
-        break;
-      ip = codeBase + progs[target].base;
-      mayGoto = kMaxLoops;
-      if (count > limit)
-        goto overLimit;
-      break;
-    }
+  OP(LDDW2) FAULT(fault(I, "execution reached the second half of ld_imm64"));
+  OP(FELLOFF) FAULT(fault(I, "execution ran past the end of the program"));
 
-    case CALLLOCAL: {
-      if (cur + 1 >= kMaxFrames) {
-        insnCount = count;
-        return fault(ip - 1, fmt::format("bpf-to-bpf call nesting exceeds {} frames",
-                                         kMaxFrames));
-      }
-      Frame &f = frames[nf++];
-      f.ret = ip;
-      f.saved[0] = r[6];
-      f.saved[1] = r[7];
-      f.saved[2] = r[8];
-      f.saved[3] = r[9];
-      f.mayGoto = mayGoto;
-      mayGoto = kMaxLoops;
-      ++cur;
-      r[10] -= kStackSize;
-      setStackDepth(cur);
-      ip = codeBase + I.off;
-      if (count > limit)
-        goto overLimit;
-      break;
-    }
-
-    case EXIT: {
-      if (nf == 0) {
-        r0out = r[0];
-        insnCount = count;
-        return Status::Ok;
-      }
-      Frame &f = frames[--nf];
-      ip = f.ret;
-      r[6] = f.saved[0];
-      r[7] = f.saved[1];
-      r[8] = f.saved[2];
-      r[9] = f.saved[3];
-      mayGoto = f.mayGoto;
-      --cur;
-      r[10] += kStackSize;
-      setStackDepth(cur);
-      break;
-    }
-
-    case LDDW2:
-      insnCount = count;
-      return fault(ip - 1, "execution reached the second half of ld_imm64");
-    case FELLOFF:
-      insnCount = count;
-      return fault(ip - 1, "execution ran past the end of the program");
+#if !SLUICE_INTERP_THREADED
     default:
-      insnCount = count;
-      return fault(ip - 1, fmt::format("internal: undecoded opcode {}", I.op));
+      FAULT(fault(I, fmt::format("internal: undecoded opcode {}", I->op)));
     }
   }
+#endif
 
 overLimit:
   insnCount = count;
   return fault(ip, fmt::format("the run exceeded {} instructions (an endless loop?)", limit));
 
+#undef OP
+#undef NEXT
+#undef FAULT
 #undef JUMP_IF
 #undef LOAD
 #undef STORE
@@ -1068,7 +1129,9 @@ llvm::Expected<PacketOut> Machine::run(const PacketIn &pkt) {
   }
   // Leave the frame and the stack all zero for the next run.
   std::memset(lowWater_, 0, size_t(highWater_ - lowWater_));
-  std::memset(stack_.get(), 0, kMaxFrames * kStackSize);
+  size_t used = size_t(maxDepth_ + 1) * kStackSize;
+  std::memset(stackTop() - used, 0, used);
+  maxDepth_ = 0;
   ++runIndex;
   totalInsns += insnCount;
   if (s != Status::Ok)

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -21,41 +22,48 @@ namespace sluice::interp {
 
 /// Internal opcodes: one per (operation, operand kind, width), so that the
 /// loop never decodes fields again. K forms carry their immediate already
-/// sign- or zero-extended as the operation needs it.
+/// sign- or zero-extended as the operation needs it. The list is an X-macro:
+/// it makes the enum and the dispatch loop's label table, in one order.
+#define SLUICE_INTERP_ALU_OPS(M, W)                                                       \
+  M(ADD##W##X) M(ADD##W##K) M(SUB##W##X) M(SUB##W##K) M(MUL##W##X) M(MUL##W##K)           \
+  M(DIV##W##X) M(DIV##W##K) M(SDIV##W##X) M(SDIV##W##K) M(MOD##W##X) M(MOD##W##K)         \
+  M(SMOD##W##X) M(SMOD##W##K) M(OR##W##X) M(OR##W##K) M(AND##W##X) M(AND##W##K)           \
+  M(LSH##W##X) M(LSH##W##K) M(RSH##W##X) M(RSH##W##K) M(ARSH##W##X) M(ARSH##W##K)         \
+  M(XOR##W##X) M(XOR##W##K) M(MOV##W##X) M(MOV##W##K) M(NEG##W) M(MOVSX##W##_8)           \
+  M(MOVSX##W##_16) M(MOVSX##W##_32)
+#define SLUICE_INTERP_JMP_OPS(M, W)                                                       \
+  M(JEQ##W##X) M(JEQ##W##K) M(JGT##W##X) M(JGT##W##K) M(JGE##W##X) M(JGE##W##K)           \
+  M(JSET##W##X) M(JSET##W##K) M(JNE##W##X) M(JNE##W##K) M(JSGT##W##X) M(JSGT##W##K)       \
+  M(JSGE##W##X) M(JSGE##W##K) M(JLT##W##X) M(JLT##W##K) M(JLE##W##X) M(JLE##W##K)         \
+  M(JSLT##W##X) M(JSLT##W##K) M(JSLE##W##X) M(JSLE##W##K)
+#define SLUICE_INTERP_OPS(M)                                                              \
+  SLUICE_INTERP_ALU_OPS(M, 64)                                                            \
+  SLUICE_INTERP_ALU_OPS(M, 32)                                                            \
+  M(ZEXT16) M(ZEXT32) M(NOP) M(BSWAP16) M(BSWAP32) M(BSWAP64)                             \
+  M(LDDW)                                                                                 \
+  M(LDXB) M(LDXH) M(LDXW) M(LDXDW) M(LDXSB) M(LDXSH) M(LDXSW)                             \
+  M(STB) M(STH) M(STW) M(STDW)                                                            \
+  M(STXB) M(STXH) M(STXW) M(STXDW)                                                        \
+  M(AADD32) M(AOR32) M(AAND32) M(AXOR32) M(AFADD32) M(AFOR32) M(AFAND32) M(AFXOR32)       \
+  M(AXCHG32) M(ACMPXCHG32)                                                                \
+  M(AADD64) M(AOR64) M(AAND64) M(AXOR64) M(AFADD64) M(AFOR64) M(AFAND64) M(AFXOR64)       \
+  M(AXCHG64) M(ACMPXCHG64)                                                                \
+  M(LDACQB) M(LDACQH) M(LDACQW) M(LDACQDW) M(STRELB) M(STRELH) M(STRELW) M(STRELDW)       \
+  M(JA)                                                                                   \
+  SLUICE_INTERP_JMP_OPS(M, 64)                                                            \
+  SLUICE_INTERP_JMP_OPS(M, 32)                                                            \
+  M(MAYGOTO)                                                                              \
+  M(CALL)      /* helper `imm` */                                                         \
+  M(TAILCALL)  /* bpf_tail_call */                                                        \
+  M(CALLLOCAL) /* bpf-to-bpf call to `off` */                                             \
+  M(EXIT)                                                                                 \
+  M(LDDW2)     /* second half of ld_imm64: never executed */                              \
+  M(FELLOFF)   /* past the last instruction of a program */
+
 enum Op : uint8_t {
-#define SLUICE_ALU_OPS(W)                                                                 \
-  ADD##W##X, ADD##W##K, SUB##W##X, SUB##W##K, MUL##W##X, MUL##W##K, DIV##W##X, DIV##W##K,  \
-      SDIV##W##X, SDIV##W##K, MOD##W##X, MOD##W##K, SMOD##W##X, SMOD##W##K, OR##W##X,      \
-      OR##W##K, AND##W##X, AND##W##K, LSH##W##X, LSH##W##K, RSH##W##X, RSH##W##K,          \
-      ARSH##W##X, ARSH##W##K, XOR##W##X, XOR##W##K, MOV##W##X, MOV##W##K, NEG##W,          \
-      MOVSX##W##_8, MOVSX##W##_16, MOVSX##W##_32
-  SLUICE_ALU_OPS(64),
-  SLUICE_ALU_OPS(32),
-#undef SLUICE_ALU_OPS
-  ZEXT16, ZEXT32, NOP, BSWAP16, BSWAP32, BSWAP64,
-  LDDW,
-  LDXB, LDXH, LDXW, LDXDW, LDXSB, LDXSH, LDXSW,
-  STB, STH, STW, STDW,
-  STXB, STXH, STXW, STXDW,
-  AADD32, AOR32, AAND32, AXOR32, AFADD32, AFOR32, AFAND32, AFXOR32, AXCHG32, ACMPXCHG32,
-  AADD64, AOR64, AAND64, AXOR64, AFADD64, AFOR64, AFAND64, AFXOR64, AXCHG64, ACMPXCHG64,
-  LDACQB, LDACQH, LDACQW, LDACQDW, STRELB, STRELH, STRELW, STRELDW,
-  JA,
-#define SLUICE_JMP_OPS(W)                                                                 \
-  JEQ##W##X, JEQ##W##K, JGT##W##X, JGT##W##K, JGE##W##X, JGE##W##K, JSET##W##X,          \
-      JSET##W##K, JNE##W##X, JNE##W##K, JSGT##W##X, JSGT##W##K, JSGE##W##X, JSGE##W##K,    \
-      JLT##W##X, JLT##W##K, JLE##W##X, JLE##W##K, JSLT##W##X, JSLT##W##K, JSLE##W##X,      \
-      JSLE##W##K
-  SLUICE_JMP_OPS(64),
-  SLUICE_JMP_OPS(32),
-#undef SLUICE_JMP_OPS
-  MAYGOTO,
-  CALL,       ///< helper `imm`
-  TAILCALL,   ///< bpf_tail_call
-  CALLLOCAL,  ///< bpf-to-bpf call to `off`
-  EXIT,
-  LDDW2,      ///< second half of ld_imm64: never executed
-  FELLOFF,    ///< past the last instruction of a program
+#define SLUICE_INTERP_ENUM(name) name,
+  SLUICE_INTERP_OPS(SLUICE_INTERP_ENUM)
+#undef SLUICE_INTERP_ENUM
   NUM_OPS
 };
 
@@ -152,6 +160,7 @@ public:
   void setStackDepth(uint32_t depth) {
     stkLo_ = uintptr_t(stackTop() - (depth + 1) * kStackSize);
     stkLen_ = (depth + 1) * kStackSize;
+    maxDepth_ = std::max(maxDepth_, depth);
   }
   uint8_t *stackTop() const { return stack_.get() + kMaxFrames * kStackSize; }
   uint64_t frameR10(uint32_t depth) const {
@@ -201,6 +210,7 @@ private:
 
   std::unique_ptr<uint8_t[]> stack_;
   uint64_t pktLo_ = 0, pktLen_ = 0, stkLo_ = 0, stkLen_ = 0;
+  uint32_t maxDepth_ = 0;  ///< deepest frame of this run: what to zero after it
 };
 
 } // namespace sluice::interp
