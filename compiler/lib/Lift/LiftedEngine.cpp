@@ -1,0 +1,525 @@
+//===- LiftedEngine.cpp - The `lifted` engine: ORC JIT of the lifted IR ---===//
+//
+// load() lifts and optimises the program (the same pipeline as `sluice lift
+// -O2`), checks that every @sluice.* function the module calls and every map
+// of the object is one the runtime below implements, and JIT-compiles the
+// module with ORC LLJIT; the @sluice.* functions resolve to the runtime's
+// host functions. run() builds the kernel's XDP buffer (4096-byte frame, 256
+// bytes of headroom, data_meta == data, 320 bytes of tailroom), calls the
+// entry function with the run's context as %ctx, and reads the verdict and
+// the bytes between data and data_end. @sluice.trap (a loop ran past the
+// verifier's bound) leaves the JIT code through longjmp and is an Error.
+// Map semantics follow interp (lib/Interp/InterpEngine.cpp's notes): hash
+// updates of an existing key make a new element, old pointers stay valid
+// for the rest of the run; per-CPU values are CPU 0's and updated in place.
+//
+//===----------------------------------------------------------------------===//
+#include "sluice/Lift/LiftedEngine.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <csetjmp>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <mutex>
+
+#include "llvm/ExecutionEngine/Orc/Core.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include "sluice/Engine/Run.h"
+#include "sluice/Support/Error.h"
+
+namespace sluice {
+
+namespace {
+
+constexpr size_t kFrame = 4096, kHeadroom = 256, kTailroom = 320, kXdpFrameSize = 40;
+constexpr size_t kEthHlen = 14;
+
+//===-- Maps ---------------------------------------------------------------===//
+
+struct RtMap {
+  MapDef def;
+  bool isArray = false, perCpu = false, frozen = false;
+  size_t stride = 0;
+  std::unique_ptr<uint8_t[]> array;
+  std::map<Bytes, std::unique_ptr<uint8_t[]>> hash;
+  std::vector<std::unique_ptr<uint8_t[]>> retired;  // freed at the next run
+
+  explicit RtMap(const MapDef &d) : def(d) {
+    isArray = d.type == BPF_MAP_TYPE_ARRAY || d.type == BPF_MAP_TYPE_PERCPU_ARRAY;
+    perCpu = mapIsPerCpu(d.type);
+    frozen = d.internal && d.readonly;
+    stride = (size_t(d.value_size) + 7) & ~size_t(7);
+    if (isArray) {
+      array.reset(new uint8_t[std::max<size_t>(1, stride * d.max_entries)]());
+      if (!d.initial.empty() && d.max_entries)
+        std::memcpy(array.get(), d.initial.data(), std::min<size_t>(d.initial.size(), d.value_size));
+    }
+  }
+  uint8_t *lookup(const uint8_t *key) {
+    if (isArray) {
+      uint32_t i;
+      std::memcpy(&i, key, 4);
+      return i < def.max_entries ? array.get() + size_t(i) * stride : nullptr;
+    }
+    auto it = hash.find(Bytes(key, key + def.key_size));
+    return it == hash.end() ? nullptr : it->second.get();
+  }
+  int64_t update(const uint8_t *key, const uint8_t *value, uint64_t flags) {
+    if ((flags & ~uint64_t(BPF_F_LOCK)) > BPF_EXIST)
+      return -EINVAL;
+    if (isArray) {
+      uint32_t i;
+      std::memcpy(&i, key, 4);
+      if (i >= def.max_entries)
+        return -E2BIG;
+      if (flags & BPF_NOEXIST)
+        return -EEXIST;
+      if (flags & BPF_F_LOCK)
+        return -EINVAL;
+      std::memmove(array.get() + size_t(i) * stride, value, def.value_size);
+      return 0;
+    }
+    if (flags & BPF_F_LOCK)
+      return -EINVAL;
+    Bytes k(key, key + def.key_size);
+    auto it = hash.find(k);
+    if (it != hash.end()) {
+      if (flags == BPF_NOEXIST)
+        return -EEXIST;
+      if (perCpu) {
+        std::memmove(it->second.get(), value, def.value_size);
+        return 0;
+      }
+      std::unique_ptr<uint8_t[]> v(new uint8_t[stride ? stride : 8]());
+      std::memcpy(v.get(), value, def.value_size);
+      retired.push_back(std::move(it->second));
+      it->second = std::move(v);
+      return 0;
+    }
+    if (flags == BPF_EXIST)
+      return -ENOENT;
+    if (hash.size() >= def.max_entries)
+      return -E2BIG;
+    std::unique_ptr<uint8_t[]> v(new uint8_t[stride ? stride : 8]());
+    std::memcpy(v.get(), value, def.value_size);
+    hash.emplace(std::move(k), std::move(v));
+    return 0;
+  }
+  int64_t erase(const uint8_t *key) {
+    if (isArray)
+      return -EINVAL;
+    auto it = hash.find(Bytes(key, key + def.key_size));
+    if (it == hash.end())
+      return -ENOENT;
+    retired.push_back(std::move(it->second));
+    hash.erase(it);
+    return 0;
+  }
+  void dump(std::vector<MapEntry> &out) const {
+    if (isArray) {
+      for (uint32_t i = 0; i < def.max_entries; ++i) {
+        const uint8_t *p = array.get() + size_t(i) * stride;
+        Bytes k(4);
+        std::memcpy(k.data(), &i, 4);
+        out.push_back({std::move(k), Bytes(p, p + def.value_size)});
+      }
+    } else {
+      for (auto &[k, v] : hash)
+        out.push_back({k, Bytes(v.get(), v.get() + def.value_size)});
+    }
+    std::sort(out.begin(), out.end(),
+              [](const MapEntry &a, const MapEntry &b) { return a.key < b.key; });
+  }
+};
+
+bool mapSupported(uint32_t type) {
+  return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+         type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_PERCPU_HASH;
+}
+
+//===-- The run's context (the %ctx handle) and the runtime ----------------===//
+
+struct RunCtx {
+  uint8_t *frame = nullptr;
+  uint8_t *data = nullptr, *dataEnd = nullptr, *dataMeta = nullptr;
+  uint32_t ifindex = 0, rxq = 0;
+  std::vector<std::unique_ptr<RtMap>> *maps = nullptr;
+  std::optional<RedirectTarget> redirect;
+  std::vector<Bytes> frags;  // bytes past the linear 3520, in 4096-byte pages
+  bool trapped = false;
+  int32_t trapInsn = -1;
+  std::jmp_buf trapJmp;
+};
+
+thread_local RunCtx *tlsRun = nullptr;
+
+RunCtx &rc(void *ctx) { return *static_cast<RunCtx *>(ctx); }
+
+void *rtData(void *ctx) { return rc(ctx).data; }
+void *rtDataEnd(void *ctx) { return rc(ctx).dataEnd; }
+void *rtDataMeta(void *ctx) { return rc(ctx).dataMeta; }
+uint32_t rtIfindex(void *ctx) { return rc(ctx).ifindex; }
+uint32_t rtRxq(void *ctx) { return rc(ctx).rxq; }
+uint32_t rtEgress(void *) { return 0; }
+
+void *rtMapValue(uint32_t map) { return (*tlsRun->maps)[map]->array.get(); }
+void *rtLookup(uint32_t map, const uint8_t *key) { return (*tlsRun->maps)[map]->lookup(key); }
+int64_t rtUpdate(uint32_t map, const uint8_t *key, const uint8_t *value, uint64_t flags) {
+  return (*tlsRun->maps)[map]->update(key, value, flags);
+}
+int64_t rtDelete(uint32_t map, const uint8_t *key) { return (*tlsRun->maps)[map]->erase(key); }
+
+int64_t rtAdjustHead(void *ctx, uint64_t delta) {
+  RunCtx &r = rc(ctx);
+  int32_t off = int32_t(delta);
+  uint64_t metalen = uint64_t(r.data - r.dataMeta);
+  uintptr_t start = uintptr_t(r.frame + kXdpFrameSize + metalen);
+  uintptr_t nd = uintptr_t(r.data) + intptr_t(off);
+  if (nd < start || nd > uintptr_t(r.dataEnd) - kEthHlen)
+    return -EINVAL;
+  if (metalen)
+    std::memmove(r.dataMeta + off, r.dataMeta, metalen);
+  r.dataMeta += off;
+  r.data = reinterpret_cast<uint8_t *>(nd);
+  return 0;
+}
+int64_t rtAdjustMeta(void *ctx, uint64_t delta) {
+  RunCtx &r = rc(ctx);
+  uintptr_t meta = uintptr_t(r.dataMeta) + intptr_t(int32_t(delta));
+  if (meta < uintptr_t(r.frame + kXdpFrameSize) || meta > uintptr_t(r.data))
+    return -EINVAL;
+  uint64_t metalen = uintptr_t(r.data) - meta;
+  if (metalen % 4 || metalen > 255)
+    return -EACCES;
+  r.dataMeta = reinterpret_cast<uint8_t *>(meta);
+  return 0;
+}
+int64_t rtAdjustTail(void *ctx, uint64_t delta) {
+  RunCtx &r = rc(ctx);
+  int32_t off = int32_t(delta);
+  if (!r.frags.empty()) {
+    if (off >= 0) {  // grows into the last page
+      Bytes &last = r.frags.back();
+      if (uint64_t(off) > kFrame - last.size())
+        return -EINVAL;
+      last.resize(last.size() + off, 0);
+      return 0;
+    }
+    uint64_t shrink = uint64_t(-int64_t(off));
+    uint64_t total = uint64_t(r.dataEnd - r.data);
+    for (const Bytes &f : r.frags)
+      total += f.size();
+    if (int64_t(shrink) > int64_t(total) - int64_t(kEthHlen))
+      return -EINVAL;
+    while (shrink && !r.frags.empty()) {  // whole pages from the end, then linear
+      Bytes &last = r.frags.back();
+      uint64_t n = std::min<uint64_t>(shrink, last.size());
+      last.resize(last.size() - n);
+      shrink -= n;
+      if (last.empty())
+        r.frags.pop_back();
+    }
+    if (r.frags.empty())
+      r.dataEnd -= shrink;
+    return 0;
+  }
+  uintptr_t end = uintptr_t(r.dataEnd) + intptr_t(off);
+  if (end > uintptr_t(r.frame + kFrame - kTailroom) || end < uintptr_t(r.data) + kEthHlen)
+    return -EINVAL;
+  if (off > 0)
+    std::memset(r.dataEnd, 0, size_t(off));
+  r.dataEnd = reinterpret_cast<uint8_t *>(end);
+  return 0;
+}
+int64_t rtRedirect(uint64_t ifindex, uint64_t flags) {
+  if (flags)
+    return XDP_ABORTED;
+  tlsRun->redirect = RedirectTarget{RedirectTarget::Ifindex, uint32_t(ifindex), "", 0};
+  return XDP_REDIRECT;
+}
+uint32_t add32(uint32_t a, uint32_t b) {
+  uint64_t s = uint64_t(a) + b;
+  return uint32_t(s) + uint32_t(s >> 32);
+}
+uint32_t sum32(const uint8_t *p, uint64_t n, uint32_t sum) {
+  for (uint64_t i = 0; i < n; i += 4) {
+    uint32_t w = 0;
+    std::memcpy(&w, p + i, std::min<uint64_t>(4, n - i));
+    sum = add32(sum, w);
+  }
+  return sum;
+}
+int64_t rtCsumDiff(const uint8_t *from, uint64_t fromSize, const uint8_t *to, uint64_t toSize,
+                   uint64_t seed) {
+  uint32_t fs = uint32_t(fromSize), ts = uint32_t(toSize), sum = uint32_t(seed);
+  if (fs && ts)
+    sum = add32(sum32(to, ts, sum), ~sum32(from, fs, 0));
+  else if (ts)
+    sum = sum32(to, ts, sum);
+  else if (fs)
+    sum = ~sum32(from, fs, ~sum);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return sum;
+}
+int64_t rtKtime() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+int64_t rtZero() { return 0; }
+[[noreturn]] void rtTrap(uint32_t insn) {
+  tlsRun->trapped = true;
+  tlsRun->trapInsn = int32_t(insn);
+  std::longjmp(tlsRun->trapJmp, 1);
+}
+
+/// The runtime: base names of the @sluice.* functions (any suffix of
+/// argument kinds ".p0", ".p1", ".i64"... maps to the same host function).
+struct RtFn {
+  const char *name;
+  void *addr;
+};
+const RtFn kRuntime[] = {
+    {"sluice.xdp.data", (void *)&rtData},
+    {"sluice.xdp.data_end", (void *)&rtDataEnd},
+    {"sluice.xdp.data_meta", (void *)&rtDataMeta},
+    {"sluice.xdp.ingress_ifindex", (void *)&rtIfindex},
+    {"sluice.xdp.rx_queue_index", (void *)&rtRxq},
+    {"sluice.xdp.egress_ifindex", (void *)&rtEgress},
+    {"sluice.map.value", (void *)&rtMapValue},
+    {"sluice.map.lookup", (void *)&rtLookup},
+    {"sluice.map.update", (void *)&rtUpdate},
+    {"sluice.map.delete", (void *)&rtDelete},
+    {"sluice.helper.xdp_adjust_head", (void *)&rtAdjustHead},
+    {"sluice.helper.xdp_adjust_meta", (void *)&rtAdjustMeta},
+    {"sluice.helper.xdp_adjust_tail", (void *)&rtAdjustTail},
+    {"sluice.helper.redirect", (void *)&rtRedirect},
+    {"sluice.helper.csum_diff", (void *)&rtCsumDiff},
+    {"sluice.helper.ktime_get_ns", (void *)&rtKtime},
+    {"sluice.helper.get_smp_processor_id", (void *)&rtZero},
+    {"sluice.helper.get_numa_node_id", (void *)&rtZero},
+    {"sluice.trap", (void *)&rtTrap},
+};
+
+void *runtimeFor(llvm::StringRef name) {
+  for (const RtFn &f : kRuntime) {
+    llvm::StringRef base(f.name);
+    if (name == base)
+      return f.addr;
+    if (name.starts_with(base) && name.size() > base.size() && name[base.size()] == '.') {
+      llvm::StringRef rest = name.substr(base.size());
+      bool kinds = true;  // only ".p<N>" / ".i64" suffixes
+      while (!rest.empty() && kinds) {
+        size_t n = rest.find('.', 1);
+        llvm::StringRef part = rest.substr(0, n);
+        kinds = part == ".i64" || (part.size() == 3 && part[1] == 'p' && isdigit(part[2]));
+        rest = n == llvm::StringRef::npos ? "" : rest.substr(n);
+      }
+      if (kinds)
+        return f.addr;
+    }
+  }
+  return nullptr;
+}
+
+//===-- The engine ---------------------------------------------------------===//
+
+class LiftedEngine final : public Engine {
+public:
+  std::string_view name() const override { return "lifted"; }
+
+  llvm::Error load(const Object &obj, const Program &prog) override {
+    static std::once_flag once;
+    std::call_once(once, [] {
+      llvm::InitializeNativeTarget();
+      llvm::InitializeNativeTargetAsmPrinter();
+    });
+    obj_ = nullptr;
+    jit_.reset();
+    entry_ = nullptr;
+    maps_.clear();
+    for (const MapDef &d : obj.maps)
+      if (!mapSupported(d.type))
+        return makeError("lifted: map '{}' ({}) is not supported by the lifted engine yet",
+                         d.name, mapTypeName(d.type));
+    auto l = lift::liftProgram(obj, prog, {});
+    if (!l)
+      return l.takeError();
+    if (!l->remainingLoops.empty())
+      return makeError("lifted: {}: a loop remains after optimisation: {}", prog.name,
+                       l->remainingLoops.front());
+    llvm::orc::SymbolMap syms;
+    auto jit = llvm::orc::LLJITBuilder().create();
+    if (!jit)
+      return jit.takeError();
+    for (llvm::Function &f : *l->module) {
+      if (!f.isDeclaration() || f.isIntrinsic())
+        continue;
+      void *addr = runtimeFor(f.getName());
+      if (!addr)
+        return makeError("lifted: {} ({}) is not supported by the lifted engine yet",
+                         f.getName().str(), prog.name);
+      syms[(*jit)->mangleAndIntern(f.getName())] = {
+          llvm::orc::ExecutorAddr::fromPtr(addr),
+          llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+    }
+    if (auto e = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(syms))))
+      return e;
+    stats_ = l->stats;
+    std::string entry = l->entry;
+    llvm::orc::ThreadSafeModule tsm(std::move(l->module), std::move(l->ctx));
+    if (auto e = (*jit)->addIRModule(std::move(tsm)))
+      return e;
+    auto sym = (*jit)->lookup(entry);
+    if (!sym)
+      return sym.takeError();
+    entry_ = sym->toPtr<uint32_t (*)(void *)>();
+    jit_ = std::move(*jit);
+    for (const MapDef &d : obj.maps)
+      maps_.push_back(std::make_unique<RtMap>(d));
+    obj_ = &obj;
+    prog_ = &prog;
+    loaded_ = true;
+    return llvm::Error::success();
+  }
+
+  llvm::Expected<PacketOut> run(const PacketIn &pkt) override {
+    if (!entry_)
+      return makeError("lifted: no program loaded");
+    size_t len = pkt.data.size();
+    if (len < kEthHlen)
+      return makeErrnoError(EINVAL, "lifted: frame of {} bytes (the kernel needs 14)", len);
+    constexpr size_t kLinear = kFrame - kHeadroom - kTailroom;
+    if (len > kLinear + 17 * kFrame)
+      return makeErrnoError(ENOMEM, "lifted: frame of {} bytes (at most {})", len,
+                            kLinear + 17 * kFrame);
+    size_t lin = std::min(len, kLinear);
+    std::memset(frame_, 0, sizeof(frame_));
+    RunCtx r;
+    r.frame = frame_;
+    r.data = frame_ + kHeadroom;
+    std::memcpy(r.data, pkt.data.data(), lin);
+    r.dataEnd = r.data + lin;
+    for (size_t off = lin; off < len; off += kFrame)
+      r.frags.emplace_back(pkt.data.begin() + off,
+                           pkt.data.begin() + std::min(len, off + kFrame));
+    r.dataMeta = r.data;
+    r.ifindex = pkt.ingress_ifindex;
+    r.rxq = pkt.rx_queue_index;
+    r.maps = &maps_;
+    for (auto &m : maps_)
+      m->retired.clear();
+    tlsRun = &r;
+    uint32_t action = 0;
+    if (setjmp(r.trapJmp) == 0)
+      action = entry_(&r);
+    tlsRun = nullptr;
+    if (r.trapped)
+      return makeError("lifted: {}: a loop ran past the verifier's bound (insn {})",
+                       prog_->name, r.trapInsn);
+    PacketOut out;
+    out.action = action;
+    out.data.assign(r.data, r.dataEnd);
+    for (const Bytes &f : r.frags)
+      out.data.insert(out.data.end(), f.begin(), f.end());
+    if (action == XDP_REDIRECT)
+      out.redirect = r.redirect;
+    return out;
+  }
+
+  llvm::Expected<RtMap *> findMap(const std::string &name, const Bytes &key, const Bytes *value) {
+    if (!loaded_)
+      return makeError("lifted: no program loaded");
+    for (auto &m : maps_) {
+      if (m->def.name != name)
+        continue;
+      if (key.size() != m->def.key_size)
+        return makeErrnoError(EINVAL, "lifted: map '{}': key of {} bytes, the map's keys have {}",
+                              name, key.size(), m->def.key_size);
+      if (value && value->size() != m->def.value_size)
+        return makeErrnoError(EINVAL,
+                              "lifted: map '{}': value of {} bytes, the map's values have {}",
+                              name, value->size(), m->def.value_size);
+      return m.get();
+    }
+    return makeErrnoError(ENOENT, "lifted: no map named '{}'", name);
+  }
+
+  static llvm::Error errnoResult(int64_t rc, const char *what, const std::string &map) {
+    if (rc == 0)
+      return llvm::Error::success();
+    return makeErrnoError(int(-rc), "lifted: {} on map '{}': {}", what, map,
+                          std::strerror(int(-rc)));
+  }
+
+  llvm::Error mapUpdate(const std::string &map, const Bytes &key, const Bytes &value,
+                        uint64_t flags) override {
+    auto m = findMap(map, key, &value);
+    if (!m)
+      return m.takeError();
+    if ((*m)->frozen)
+      return makeErrnoError(EPERM, "lifted: update on map '{}': it is read-only", map);
+    if (flags & BPF_F_LOCK)
+      return makeErrnoError(EINVAL, "lifted: update on map '{}': BPF_F_LOCK", map);
+    return errnoResult((*m)->update(key.data(), value.data(), flags), "update", map);
+  }
+  llvm::Expected<std::optional<Bytes>> mapLookup(const std::string &map,
+                                                 const Bytes &key) override {
+    auto m = findMap(map, key, nullptr);
+    if (!m)
+      return m.takeError();
+    const uint8_t *p = (*m)->lookup(key.data());
+    if (!p)
+      return std::nullopt;
+    return Bytes(p, p + (*m)->def.value_size);
+  }
+  llvm::Error mapDelete(const std::string &map, const Bytes &key) override {
+    auto m = findMap(map, key, nullptr);
+    if (!m)
+      return m.takeError();
+    return errnoResult((*m)->erase(key.data()), "delete", map);
+  }
+  llvm::Expected<std::vector<MapDump>> dumpMaps() override {
+    if (!loaded_)
+      return makeError("lifted: no program loaded");
+    std::vector<MapDump> out;
+    for (auto &m : maps_) {
+      MapDump d;
+      d.name = m->def.name;
+      d.type = m->def.type;
+      m->dump(d.entries);
+      out.push_back(std::move(d));
+    }
+    return out;
+  }
+
+  const lift::LiftStats *stats() const { return loaded_ ? &stats_ : nullptr; }
+
+private:
+  const Object *obj_ = nullptr;
+  const Program *prog_ = nullptr;
+  bool loaded_ = false;
+  std::unique_ptr<llvm::orc::LLJIT> jit_;
+  uint32_t (*entry_)(void *) = nullptr;
+  std::vector<std::unique_ptr<RtMap>> maps_;
+  lift::LiftStats stats_;
+  alignas(64) uint8_t frame_[kFrame];
+};
+
+} // namespace
+
+std::unique_ptr<Engine> createLiftedEngine() { return std::make_unique<LiftedEngine>(); }
+
+const lift::LiftStats *liftedEngineStats(const Engine &engine) {
+  auto *e = dynamic_cast<const LiftedEngine *>(&engine);
+  return e ? e->stats() : nullptr;
+}
+
+} // namespace sluice

@@ -1,0 +1,224 @@
+//===- Optimize.cpp - The LLVM pipeline after lifting, and loop removal ---===//
+//
+// The lifted module goes through LLVM's O2 module pipeline (new pass
+// manager) with vectorisation off: always-inlining of the bpf-to-bpf
+// sub-programs, SROA/mem2reg, instcombine, GVN, simplifycfg, full unrolling of
+// loops whose trip count LLVM can compute, DCE. A loop LLVM cannot count is
+// then peeled by the verifier's bound: the verifier saw no path traverse a
+// loop's back edge more than loopTrips times, so after peeling (bound + 1)
+// iterations the rest of the loop is unreachable; its entry becomes a call to
+// @sluice.trap (noreturn), which the JIT turns into an engine error should the
+// bound ever be wrong. A cleanup pipeline then folds what the peeling
+// exposed. What remains cyclic is reported, one line per loop.
+//
+//===----------------------------------------------------------------------===//
+#include "sluice/Lift/Lift.h"
+
+#include <fmt/format.h>
+
+#include "llvm/ADT/SCCIterator.h"
+#include "llvm/Analysis/AssumptionCache.h"
+#include "llvm/Analysis/CFG.h"
+#include "llvm/Analysis/LoopInfo.h"
+#include "llvm/Analysis/ScalarEvolution.h"
+#include "llvm/Analysis/TargetLibraryInfo.h"
+#include "llvm/IR/CFG.h"
+#include "llvm/IR/Dominators.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Transforms/Scalar/DCE.h"
+#include "llvm/Transforms/Scalar/EarlyCSE.h"
+#include "llvm/Transforms/Scalar/GVN.h"
+#include "llvm/Transforms/Scalar/SCCP.h"
+#include "llvm/Transforms/Scalar/SROA.h"
+#include "llvm/Transforms/Scalar/SimplifyCFG.h"
+#include "llvm/Transforms/InstCombine/InstCombine.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/LCSSA.h"
+#include "llvm/Transforms/Utils/LoopPeel.h"
+#include "llvm/Transforms/Utils/LoopSimplify.h"
+#include "llvm/Transforms/Utils/ValueMapper.h"
+
+#include "sluice/Verify/Verifier.h"
+
+namespace sluice::lift {
+
+using namespace llvm;
+
+namespace {
+
+/// The eBPF instruction a block came from (its first !sluice.insn), or -1.
+int64_t insnOf(const BasicBlock &bb) {
+  unsigned kind = bb.getContext().getMDKindID("sluice.insn");
+  for (const Instruction &i : bb)
+    if (MDNode *md = i.getMetadata(kind))
+      if (auto *c = mdconst::dyn_extract<ConstantInt>(md->getOperand(0)))
+        return c->getSExtValue();
+  return -1;
+}
+
+std::string whereOf(const BasicBlock &bb, const Program &prog) {
+  int64_t i = insnOf(bb);
+  if (i >= 0 && size_t(i) < prog.insns.size())
+    return fmt::format("{}: loop at insn {}", prog.where(uint32_t(i)), i);
+  for (const Instruction &in : bb)
+    if (const DebugLoc &dl = in.getDebugLoc(); dl && dl.getLine())
+      return fmt::format("line {}: loop", dl.getLine());
+  return fmt::format("{}: loop at block {}", prog.name, bb.getName().str());
+}
+
+Function *trapFn(Module &m) {
+  if (Function *f = m.getFunction("sluice.trap"))
+    return f;
+  auto *fty = FunctionType::get(Type::getVoidTy(m.getContext()),
+                                {Type::getInt32Ty(m.getContext())}, false);
+  Function *f = Function::Create(fty, Function::ExternalLinkage, "sluice.trap", m);
+  f->addFnAttr(Attribute::NoReturn);
+  f->addFnAttr(Attribute::NoUnwind);
+  f->setMemoryEffects(MemoryEffects::inaccessibleMemOnly());
+  return f;
+}
+
+/// Peels the innermost loops of `f` by `bound + 1` iterations and cuts off
+/// the remainder, until no loop is left or one cannot be peeled. Returns the
+/// number of loops cut.
+unsigned peelByBound(Function &f, unsigned peel, FunctionAnalysisManager &fam,
+                     FunctionPassManager &cleanup, std::string &why) {
+  unsigned cut = 0;
+  for (unsigned round = 0; round < 64; ++round) {
+    DominatorTree dt(f);
+    LoopInfo li(dt);
+    if (li.empty())
+      return cut;
+    Loop *l = *li.begin();
+    while (!l->getSubLoops().empty())
+      l = l->getSubLoops().front();
+    AssumptionCache ac(f);
+    TargetLibraryInfoImpl tlii;
+    TargetLibraryInfo tli(tlii);
+    ScalarEvolution se(f, tli, ac, dt, li);
+    simplifyLoop(l, &dt, &li, &se, &ac, nullptr, /*PreserveLCSSA=*/false);
+    formLCSSARecursively(*l, dt, &li, &se);
+    if (!canPeel(l)) {
+      why = "its shape cannot be peeled";
+      return cut;
+    }
+    ValueToValueMapTy vmap;
+    if (!peelLoop(l, peel, &li, &se, dt, &ac, /*PreserveLCSSA=*/true, vmap)) {
+      why = "peeling failed";
+      return cut;
+    }
+    // The remaining loop is entered only after `peel` iterations: never.
+    BasicBlock *header = l->getHeader();
+    int64_t insn = insnOf(*header);
+    BasicBlock *trap = BasicBlock::Create(f.getContext(), "loop.bound.exceeded", &f);
+    IRBuilder<> b(trap);
+    CallInst *c = b.CreateCall(trapFn(*f.getParent()), {b.getInt32(uint32_t(insn))});
+    if (!header->empty())
+      c->setDebugLoc(header->getFirstNonPHI()->getDebugLoc());
+    b.CreateUnreachable();
+    SmallVector<BasicBlock *, 4> outside;
+    for (BasicBlock *p : predecessors(header))
+      if (!l->contains(p))
+        outside.push_back(p);
+    for (BasicBlock *p : outside) {
+      header->removePredecessor(p);
+      p->getTerminator()->replaceSuccessorWith(header, trap);
+    }
+    ++cut;
+    fam.invalidate(f, PreservedAnalyses::none());
+    cleanup.run(f, fam);
+  }
+  why = "too many loops";
+  return cut;
+}
+
+} // namespace
+
+unsigned countLoops(const Module &m) {
+  unsigned n = 0;
+  for (const Function &f : m) {
+    if (f.isDeclaration())
+      continue;
+    for (auto it = scc_begin(&f); !it.isAtEnd(); ++it)
+      if (it.hasCycle())
+        ++n;
+  }
+  return n;
+}
+
+Error optimizeModule(Module &m, int optLevel, const Program &prog, const verify::VerifyResult &vr,
+                     std::vector<std::string> &remaining) {
+  LoopAnalysisManager lam;
+  FunctionAnalysisManager fam;
+  CGSCCAnalysisManager cgam;
+  ModuleAnalysisManager mam;
+  PipelineTuningOptions pto;
+  pto.LoopVectorization = false;
+  pto.SLPVectorization = false;
+  pto.LoopInterleaving = false;
+  pto.LoopUnrolling = true;
+  pto.ForgetAllSCEVInLoopUnroll = true;
+  PassBuilder pb(nullptr, pto);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+
+  ModulePassManager mpm =
+      pb.buildPerModuleDefaultPipeline(optLevel >= 2 ? OptimizationLevel::O2 : OptimizationLevel::O1);
+  mpm.run(m, mam);
+
+  // Loops LLVM could not count: peel by the verifier's bound.
+  unsigned bound = 0;
+  for (auto &[h, t] : vr.loopTrips)
+    bound = std::max(bound, t);
+  FunctionPassManager cleanup;
+  cleanup.addPass(SimplifyCFGPass());
+  cleanup.addPass(SROAPass(SROAOptions::ModifyCFG));
+  cleanup.addPass(EarlyCSEPass());
+  cleanup.addPass(InstCombinePass());
+  cleanup.addPass(SimplifyCFGPass());
+  FunctionPassManager final;
+  final.addPass(SROAPass(SROAOptions::ModifyCFG));
+  final.addPass(InstCombinePass());
+  final.addPass(GVNPass());
+  final.addPass(SCCPPass());
+  final.addPass(InstCombinePass());
+  final.addPass(SimplifyCFGPass());
+  final.addPass(DCEPass());
+  for (Function &f : m) {
+    if (f.isDeclaration())
+      continue;
+    bool cyclic = false;
+    for (auto it = scc_begin(&f); !it.isAtEnd() && !cyclic; ++it)
+      cyclic = it.hasCycle();
+    if (!cyclic)
+      continue;
+    std::string why;
+    if (bound > 0 && bound < 4096) {
+      if (peelByBound(f, bound + 1, fam, cleanup, why)) {
+        fam.invalidate(f, PreservedAnalyses::none());
+        final.run(f, fam);
+      }
+    } else {
+      why = vr.loopTrips.empty() ? "the verifier reports no loop bound" : "its bound is too large";
+    }
+    // Report what is left.
+    DominatorTree dt(f);
+    LoopInfo li(dt);
+    for (Loop *l : li)
+      remaining.push_back(fmt::format("{} remains ({})", whereOf(*l->getHeader(), prog),
+                                      why.empty() ? "not removed" : why));
+    bool irreducible = false;
+    for (auto it = scc_begin(&f); !it.isAtEnd(); ++it)
+      irreducible |= it.hasCycle();
+    if (irreducible && li.empty())
+      remaining.push_back(fmt::format("{}: an irreducible cycle remains", prog.name));
+  }
+  return Error::success();
+}
+
+} // namespace sluice::lift
