@@ -433,6 +433,72 @@ std::optional<CfgIssue> buildCfg(const Program &prog, const Object &obj, Cfg &cf
       }
     }
   }
+  // Precision, backward like liveness: sinks generate, definitions kill and
+  // pass the need on to their operands.
+  cfg.preciseIn.assign(n, 0);
+  std::vector<uint16_t> sink(n, 0), defs(n, 0), passOn(n, 0);
+  auto bit = [](int r) { return uint16_t(r <= 10 ? 1u << r : 0); };
+  for (uint32_t k = 0; k < n; ++k) {
+    if (cfg.secondHalf[k])
+      continue;
+    const bpf_insn &in = prog.insns[k];
+    uint8_t cls = BPF_CLASS(in.code), op = BPF_OP(in.code);
+    bool x = BPF_SRC(in.code) == BPF_X;
+    defs[k] = def[k];
+    switch (cls) {
+    case BPF_ALU:
+    case BPF_ALU64:
+      if (op == BPF_END || op == BPF_NEG) {
+        passOn[k] = bit(in.dst_reg);
+      } else if (op == BPF_MOV) {
+        passOn[k] = x ? bit(in.src_reg) : 0;
+      } else {
+        passOn[k] = bit(in.dst_reg) | (x ? bit(in.src_reg) : 0);
+        if (x && (op == BPF_ADD || op == BPF_SUB))
+          sink[k] = bit(in.src_reg) | bit(in.dst_reg); // maybe pointer arithmetic
+      }
+      break;
+    case BPF_LDX:
+      sink[k] = bit(in.src_reg);
+      break;
+    case BPF_ST:
+      sink[k] = bit(in.dst_reg);
+      break;
+    case BPF_STX:
+      // The stored value matters only if it may be a spill (8 bytes, which
+      // can be filled back whole) or an atomic operand.
+      sink[k] = bit(in.dst_reg);
+      if (BPF_SIZE(in.code) == BPF_DW || BPF_MODE(in.code) == BPF_ATOMIC)
+        sink[k] |= bit(in.src_reg) | (in.imm == BPF_CMPXCHG ? bit(0) : 0);
+      break;
+    case BPF_JMP:
+    case BPF_JMP32:
+      if (op == BPF_CALL)
+        sink[k] = 0x3e; // r1..r5
+      else if (op == BPF_EXIT)
+        sink[k] = cfg.funcOf[k] == 0 ? 0 : bit(0);
+      else if (op != BPF_JA)
+        sink[k] = bit(in.dst_reg) | (x ? bit(in.src_reg) : 0);
+      break;
+    default:
+      break;
+    }
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (uint32_t k = n; k-- > 0;) {
+      if (cfg.secondHalf[k])
+        continue;
+      uint16_t out = 0;
+      for (uint32_t s : succ[k])
+        out |= cfg.preciseIn[s];
+      uint16_t in = uint16_t((out & ~defs[k]) | sink[k] | ((out & defs[k]) ? passOn[k] : 0));
+      if (in != cfg.preciseIn[k]) {
+        cfg.preciseIn[k] = in;
+        changed = true;
+      }
+    }
+  }
   (void)isCondJmp;
   return std::nullopt;
 }

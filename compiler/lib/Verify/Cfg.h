@@ -31,6 +31,11 @@ struct Cfg {
   std::vector<uint8_t> prunePoint;   ///< jump targets and branch fall-throughs
   std::vector<uint8_t> loopHeader;   ///< target of a back edge
   std::vector<uint16_t> liveIn;      ///< registers read before written, bit r
+  /// Registers whose exact scalar value may matter from here on: it may
+  /// reach a branch, a pointer offset, a memory access, a helper or callee
+  /// argument, or a store. Other scalars are interchangeable when pruning
+  /// (a static form of the kernel's precision tracking).
+  std::vector<uint16_t> preciseIn;
   std::vector<uint32_t> funcOf;      ///< index into funcStarts
   std::vector<uint32_t> funcStarts;  ///< sorted; [0] == 0
 };

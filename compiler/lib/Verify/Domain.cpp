@@ -142,6 +142,7 @@ bool Scalar::contains(const Scalar &o) const {
 
 bool Scalar::sync() {
   for (int round = 0; round < 3; ++round) {
+    const Scalar before = *this;
     // Known bits bound the unsigned and signed ranges.
     uint64_t tmin = tn.value, tmax = tn.value | tn.mask;
     umin = std::max(umin, tmin);
@@ -213,6 +214,8 @@ bool Scalar::sync() {
     if ((r32full.value ^ tn.value) & ~(r32full.mask | tn.mask))
       return false;
     tn = tnumIntersect(tn, r32full);
+    if (*this == before)
+      break; // a fixed point
   }
   return !(umin > umax || smin > smax || u32min > u32max || s32min > s32max);
 }

@@ -63,6 +63,13 @@ struct Frame {
   std::vector<RegState> spill;
   uint32_t callsite = 0; ///< the call instruction in the caller (frames > 0)
   uint32_t func = 0;
+  /// Bytes below fp that were ever written (stype[k] is Invalid for k >= used).
+  uint16_t used = 0;
+
+  void touch(int k) {
+    if (k + 1 > used)
+      used = uint16_t(((k + 8) / 8) * 8);
+  }
 
   RegState &spillAt(int slot) {
     if (spill.empty())
@@ -95,6 +102,7 @@ struct Checkpoint {
   State st;
   uint32_t branches = 1;
   Checkpoint *parent = nullptr;
+  uint32_t hits = 0, misses = 0;
 };
 
 /// Thrown (internally only) to abandon the walk at the first kernel error.
@@ -154,7 +162,8 @@ bool regCovers(const RegState &o, const RegState &c, bool exact, IdMap &ids) {
 }
 
 bool stackCovers(const Frame &o, const Frame &c, bool exact, bool uninitOk, IdMap &ids) {
-  for (int k = 0; k < kStackSize; ++k) {
+  const int used = std::max(o.used, c.used);
+  for (int k = 0; k < used; ++k) {
     StackByte ob = o.stype[k], cb = c.stype[k];
     if (exact) {
       if (ob != cb)
@@ -192,7 +201,8 @@ bool stackCovers(const Frame &o, const Frame &c, bool exact, bool uninitOk, IdMa
   return true;
 }
 
-bool stateCovers(const State &o, const State &c, uint16_t live, bool exact, bool uninitOk) {
+bool stateCovers(const State &o, const State &c, uint16_t live, uint16_t precise, bool exact,
+                 bool uninitOk) {
   if (o.frames.size() != c.frames.size())
     return false;
   IdMap ids;
@@ -206,6 +216,9 @@ bool stateCovers(const State &o, const State &c, uint16_t live, bool exact, bool
         continue;
       if (!isTop && r <= 5)
         continue; // clobbered by the return
+      if (!exact && isTop && !(precise & (1u << r)) && of.regs[r].kind == RegKind::Scalar &&
+          cf.regs[r].kind == RegKind::Scalar)
+        continue; // its exact value never matters from here on
       if (!regCovers(of.regs[r], cf.regs[r], exact, ids))
         return false;
     }
@@ -219,7 +232,14 @@ bool stateCovers(const State &o, const State &c, uint16_t live, bool exact, bool
 // Per-instruction summaries (joined over paths)
 //===----------------------------------------------------------------------===//
 
+bool sameReg(const RegState &a, const RegState &b) {
+  return a.kind == b.kind && a.off == b.off && a.map == b.map && a.range == b.range &&
+         a.id == b.id && a.frame == b.frame && a.andId == b.andId && a.var == b.var;
+}
+
 RegState joinReg(const RegState &a, const RegState &b) {
+  if (sameReg(a, b))
+    return a;
   if (a.kind == RegKind::NotInit)
     return b;
   if (b.kind == RegKind::NotInit)
@@ -253,7 +273,7 @@ void summarise(const Frame &f, uint8_t depth, InsnState &out) {
   s.frameDepth = depth;
   s.regs = f.regs;
   int used = 0;
-  for (int k = 0; k < kStackSize; ++k)
+  for (int k = 0; k < f.used; ++k)
     if (f.stype[k] != StackByte::Invalid)
       used = k / 8 + 1;
   s.stack.resize(used);
@@ -331,7 +351,7 @@ private:
       for (RegState &r : f.regs)
         fn(r);
       if (!f.spill.empty())
-        for (int s = 0; s < kStackSize / 8; ++s)
+        for (int s = 0; s < f.used / 8; ++s)
           if (f.stype[s * 8] == StackByte::Spill)
             fn(f.spill[s]);
     }
@@ -528,21 +548,31 @@ bool Interp::visit(State &st) {
   ++visitsAt_[i];
   uint16_t live = cfg_.liveIn[i] | (1u << 10);
   bool uninitOk = !opts_.rejectUninitStack;
-  for (Checkpoint *cp : atInsn_[i]) {
+  auto &list = atInsn_[i];
+  int onPathCompared = 0;
+  for (size_t n = list.size(); n-- > 0;) {
+    Checkpoint *cp = list[n];
     if (cp->branches > 0) {
       // Still on the way: the same state again means the path goes round
-      // forever.
-      if (cfg_.loopHeader[i] && stateCovers(cp->st, st, live, /*exact=*/true, uninitOk))
+      // forever. Only the most recent ones are compared: a state that
+      // repeats does so within a few stored turns of the loop.
+      if (cfg_.loopHeader[i] && ++onPathCompared <= 64 &&
+          stateCovers(cp->st, st, live, 0, /*exact=*/true, uninitOk))
         reject(st, fmt::format("infinite loop detected at insn {}", i));
       continue;
     }
-    if (stateCovers(cp->st, st, live, /*exact=*/false, uninitOk)) {
+    if (stateCovers(cp->st, st, live, cfg_.preciseIn[i], /*exact=*/false, uninitOk)) {
+      ++cp->hits;
       ++res_.stats.statesPruned;
       return true;
     }
+    // A finished checkpoint that keeps failing to cover is dropped (it only
+    // costs comparisons); states still on a path stay for loop detection.
+    if (++cp->misses > cp->hits * 4 + 16)
+      list.erase(list.begin() + n);
   }
   // Keep a checkpoint, but not at every turn of a long loop.
-  bool keep = atInsn_[i].size() < 64 || st.sinceCheckpoint >= 64 || (visitsAt_[i] % 16) == 0;
+  bool keep = list.size() < 64 || st.sinceCheckpoint >= 256 || (visitsAt_[i] % 64) == 0;
   if (!keep) {
     return false;
   }
@@ -1044,6 +1074,7 @@ RegState Interp::stackAccess(State &st, const RegState &p, int preg, int32_t off
     if (!p.var.isConst()) {
       for (int64_t o = lo; o < hi + size; ++o) {
         int k = kOf(o);
+        fr.touch(k);
         if (fr.stype[k] == StackByte::Spill)
           for (int j = (k / 8) * 8; j < (k / 8) * 8 + 8; ++j)
             fr.stype[j] = StackByte::Misc;
@@ -1052,6 +1083,7 @@ RegState Interp::stackAccess(State &st, const RegState &p, int preg, int32_t off
       return RegState{};
     }
     int slot = kOf(lo) / 8;
+    fr.touch(slot * 8 + 7);
     if (size == 8 && value && (lo % 8) == 0) {
       bool zero = value->kind == RegKind::Scalar && value->var.isConst() && value->var.constValue() == 0;
       for (int j = 0; j < 8; ++j)
@@ -1130,6 +1162,7 @@ void Interp::memArg(State &st, int argReg, const RegState &p, uint64_t sizeMin, 
     for (int64_t o = lo; o < hi; ++o) {
       int k = int(-o - 1);
       if (write) {
+        fr.touch(k);
         if (fr.stype[k] == StackByte::Spill)
           for (int j = (k / 8) * 8; j < (k / 8) * 8 + 8; ++j)
             fr.stype[j] = StackByte::Misc;
