@@ -993,14 +993,14 @@ Status Machine::exec(const DInsn *entry, uint64_t r1, uint64_t r2, uint64_t r3, 
     if (!isCtx(r[1]))
       FAULT(fault(I, "bpf_tail_call: r1 is not the context"));
     uint32_t index = uint32_t(r[3]);
-    // As the kernel: out of range, then the count (which a NULL slot
-    // still consumes), then an empty slot; each falls through.
-    if (index >= m->maxEntries || tailCalls >= kMaxTailCalls)
+    // Out of range, an empty slot, or 33 tail calls already made: fall
+    // through. (Linux 6.18 counts only calls that happen; see the tests.)
+    if (index >= m->maxEntries)
+      NEXT;
+    int32_t target = progArraySlot(*m, index);
+    if (target < 0 || !progs[target].ok || tailCalls >= kMaxTailCalls)
       NEXT;
     ++tailCalls;
-    int32_t target = progArraySlot(*m, index);
-    if (target < 0 || !progs[target].ok)
-      NEXT;
     ip = codeBase + progs[target].base;
     mayGoto = kMaxLoops;
     if (count > limit)

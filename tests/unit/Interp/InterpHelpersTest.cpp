@@ -448,3 +448,30 @@ TEST(InterpHelpersTest, TailCalls) {
   ASSERT_FALSE(!!t.engine->mapUpdate("jt", le32(1), le32(2)));
   EXPECT_EQ(t.run().action, 34u);  // kernel: the first run plus 33 tail calls
 }
+
+TEST(InterpHelpersTest, FailedTailCallsIntoEmptySlots) {
+  // n times tail_call(ctx, jt, i) into an empty slot (i a constant, or 0
+  // read from the packet so that the verifier cannot know it), then
+  // tail_call(ctx, jt, 1) into a program returning 42; else return 1.
+  for (bool dynamic : {false, true})
+    for (int n : {32, 33, 40}) {
+      TestObject t;
+      int jt = t.addMap("jt", BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 2);
+      Asm a;
+      a.mov64(6, 1).mov64i(7, n).ldx(BPF_W, 2, 1, 0).ldx(BPF_W, 3, 1, 4);
+      a.mov64(4, 2).add64i(4, 1).jmp(BPF_JGT, 4, 3, "out").ldx(BPF_B, 8, 2, 0);
+      a.label("loop").mov64(1, 6).ldmap(2, jt);
+      if (dynamic)
+        a.mov64(3, 8);
+      else
+        a.mov64i(3, 0);
+      a.call(BPF_FUNC_tail_call).add64i(7, -1).jmpi(BPF_JNE, 7, 0, "loop");
+      a.mov64(1, 6).ldmap(2, jt).mov64i(3, 1).call(BPF_FUNC_tail_call);
+      a.label("out").ret(1);
+      t.addProgram(a);
+      t.addProgram(Asm().ret(42), "target");
+      t.loaded();
+      ASSERT_FALSE(!!t.engine->mapUpdate("jt", le32(1), le32(1)));
+      EXPECT_EQ(t.run(Bytes(64, 0)).action, 42u) << n << (dynamic ? " dynamic" : " constant");
+    }
+}
