@@ -3,8 +3,9 @@
 // Decodes every program of the object once into a flat array of DInsn (one
 // internal opcode per operation, operand kind and width; jump and call
 // targets absolute; map references and sub-program addresses resolved), then
-// runs packets through a switch-based loop over 11 registers that allocates
-// nothing. Helpers are in InterpHelpers.cpp, maps in InterpMaps.cpp.
+// runs packets through a direct-threaded loop (a switch where the compiler
+// lacks computed goto) over 11 registers that allocates nothing. Helpers are
+// in InterpHelpers.cpp, maps in InterpMaps.cpp.
 //
 // Semantics notes (what the other engines must agree with; checked against
 // Linux 6.18 x86-64 through BPF_PROG_TEST_RUN, see the tests):
@@ -41,11 +42,15 @@
 //   ld_imm64 or past the end, or a call deeper than 8 frames is an Error
 //   naming the instruction (the kernel's verifier would have refused the
 //   program). Stack frames read as zero at the start of every run (the
-//   kernel leaves them uninitialised; the verifier makes that unobservable).
+//   kernel leaves them uninitialised; only privileged programs can read
+//   uninitialised stack, and what they read is not comparable).
 // - Maps. Hash-like maps never reuse an element's memory within a run: a
 //   pointer from a lookup stays valid after a delete, and an update of an
 //   existing key makes a new element (the old pointer sees the old value),
 //   as in the kernel; per-CPU hashes update in place, as in the kernel.
+//   (The kernel's preallocated maps may hand a just-freed element to the
+//   next insert of the same run, so a stale pointer can see another entry
+//   there; programs that depend on that are not comparable.)
 //   LRU maps evict exactly the least recently used entry (updated or looked
 //   up by the program) when an insert finds them full. The kernel evicts in
 //   batches from approximate per-CPU lists (clamp(max_entries / ncpus / 2, 1,
@@ -65,6 +70,13 @@
 //   requested packet bytes) and returns -ENOENT unless the host put a value
 //   in that perf-event-array slot (then 0); ring buffers keep the kernel's
 //   space accounting with no consumer until InterpEngine::takeEvents().
+// - Helpers. bpf_csum_diff takes any sizes (no 4-byte rule, no 512-byte
+//   limit since 6.x) and returns the 16-bit folded sum of x86-64's
+//   csum_partial. At most 33 tail calls succeed per run; a tail call into an
+//   empty slot does not count. Redirects: bpf_redirect with flags is
+//   XDP_ABORTED; bpf_redirect_map hits return XDP_REDIRECT and report {map,
+//   key}, misses return the low two bits of flags and clear the target,
+//   unknown flags are XDP_ABORTED, BPF_F_BROADCAST (devmaps) always redirects.
 // - may_goto counts 8M iterations per function invocation (BPF_MAX_LOOPS),
 //   not the kernel's time-based budget. bpf_loop allows 8M iterations and
 //   behaves as the verifier's inlined loop (flags 0): more is a 32-bit -E2BIG.
