@@ -330,6 +330,11 @@ private:
   [[noreturn]] void reject(const State &st, std::string msg, Category cat = Category::Kernel) {
     throw Reject{makeDiag(st, cat, std::move(msg))};
   }
+  [[noreturn]] void rejectWithNote(const State &st, std::string msg, std::string note) {
+    Diagnostic d = makeDiag(st, Category::Kernel, std::move(msg));
+    d.notes.insert(d.notes.begin(), std::move(note));
+    throw Reject{std::move(d)};
+  }
   void hardware(const State &st, std::string msg, std::vector<std::string> notes = {});
 
   // --- registers -------------------------------------------------------------
@@ -985,9 +990,10 @@ RegState Interp::access(State &st, int preg, int32_t off, int size, bool write,
                                      int64_t(p.off) + off + int64_t(p.var.umax) + size - 1);
       if (p.var.isConst())
         span = fmt::format("{}..{}", o, o + size - 1);
-      reject(st, fmt::format("{} access at offset {} is not bounds-checked (invalid access to "
-                             "packet, off={} size={}, R{}(id={},off={},r={}))",
-                             what, span, o, size, preg, p.id, p.off, p.range));
+      rejectWithNote(st, fmt::format("{} access at offset {} is not bounds-checked", what, span),
+                     fmt::format("the kernel says: invalid access to packet, off={} size={}, "
+                                 "R{}(id={},off={},r={}); compare the pointer past the access "
+                                 "with data_end first", o, size, preg, p.id, p.off, p.range));
     }
     if (p.kind == RegKind::PtrToPacket) {
       uint64_t last = uint64_t(o) + p.var.umax + size; // one past the last byte
