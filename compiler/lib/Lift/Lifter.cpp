@@ -524,6 +524,21 @@ Error Lifter::planFunctions() {
     f.name = k == 0 ? prog_.name : prog_.name + "." + fl[k].second;
     funcs_.push_back(f);
   }
+  // Call targets the object did not name (hand-built programs) start functions too.
+  for (uint32_t i = 0; i < prog_.insns.size(); ++i) {
+    const bpf_insn &in = prog_.insns[i];
+    if (in.code == (BPF_JMP | BPF_CALL) && in.src_reg == BPF_PSEUDO_CALL) {
+      int64_t t = int64_t(i) + 1 + in.imm;
+      if (t <= 0 || t >= int64_t(prog_.insns.size()))
+        return fail(i, "call target out of range");
+      if (!funcAt(uint32_t(t))) {
+        FuncInfo f;
+        f.start = uint32_t(t);
+        f.name = prog_.name + ".sub_" + std::to_string(t);
+        funcs_.push_back(f);
+      }
+    }
+  }
   std::sort(funcs_.begin() + 1, funcs_.end(),
             [](const FuncInfo &a, const FuncInfo &b) { return a.start < b.start; });
   // Ends from the sorted starts.
@@ -1139,6 +1154,10 @@ Error Lifter::liftLocalCall(uint32_t i, const bpf_insn &in) {
     auto v = readReg(i, r, &c);
     if (!v)
       return v.takeError();
+    if (c == Cls::None) {  // not set by this caller: the callee does not read it on this path
+      args.push_back(PoisonValue::get(clsType(want)));
+      continue;
+    }
     if (c != want)
       return fail(i, fmt::format("argument r{} is a {} here but a {} in {}", r, clsName(c),
                                  clsName(want), callee->name));

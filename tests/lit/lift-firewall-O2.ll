@@ -1,0 +1,13 @@
+; LIFT: firewall -O2
+; From bpf-samples/firewall.bpf.c (clang-19 -O2 -g -target bpf), lifted with
+; `sluice lift firewall.bpf.o -O2`: map lookups are calls to
+; @sluice.map.lookup with the map index and the key's address space (.p0: a
+; key on the stack), returning a map-value pointer (addrspace(2)); the
+; counters' __sync_fetch_and_add is an atomicrmw on addrspace(2).
+;
+; CHECK-LABEL: define {{.*}}i32 @xdp_firewall(ptr {{.*}}%ctx)
+; CHECK: call ptr addrspace(2) @sluice.map.lookup.p0(i32 0, ptr
+; CHECK: atomicrmw add ptr addrspace(2) %{{.*}}, i64 1 seq_cst
+; CHECK: call ptr addrspace(2) @sluice.map.lookup.p0(i32 1, ptr
+; CHECK: declare ptr addrspace(2) @sluice.map.lookup.p0(i32, ptr){{.*}} #[[LOOKUP:[0-9]+]]
+; CHECK: attributes #[[LOOKUP]] = { {{.*}}memory(argmem: read, inaccessiblemem: read){{.*}} }
