@@ -317,6 +317,11 @@ inline std::vector<Case> corpusCases() {
   rej("same_insn_ctx_and_stack", "same insn cannot be used with different pointers",
       Asm().mov(6, R(1)).ldx(W, 7, 1, IFINDEX).st(DW, 10, -8, 0).mov(2, R(10)).add(2, -8)
           .jeq(7, 0, "j").mov(2, R(6)).label("j").ldx(W, 0, 2, 0).exit());
+  rej("partial_spill_of_pointer", "invalid size of register spill",
+      Asm().stx(W, 10, 1, -8).ret(2));
+  acc("reserved_fields_in_dead_code_are_not_checked",
+      lk(0).jeq(0, 0, "dead").ret(2).label("dead").raw(BPF_ALU64 | BPF_ADD | BPF_K, 0, 3, 0, 1).exit(),
+      {arrayMap()});
   acc("jmp32_on_pointers", Asm().pkt().jmp32(BPF_JGT, 2, R(3), "o").label("o").ret(2));
   rej("partial_read_of_spilled_pointer", "invalid size of register fill",
       Asm().stx(DW, 10, 1, -8).ldx(W, 0, 10, -8).exit());

@@ -294,10 +294,24 @@ std::optional<CfgIssue> buildCfg(const Program &prog, const Object &obj, Cfg &cf
   cfg.liveIn.assign(n, 0);
   cfg.funcOf.assign(n, 0);
 
-  // Decode, marking ld_imm64 halves.
+  // Decode, marking ld_imm64 halves. Invalid opcodes and broken ld_imm64
+  // pairs stop here, as in the kernel; field problems wait (lazyIssue).
+  cfg.lazyIssue.assign(n, "");
+  static const char *const lazyPrefixes[] = {
+      "R1", "frame pointer is read only", "BPF_NEG uses", "BPF_END uses", "BPF_MOV uses",
+      "BPF_ALU uses", "div by zero", "invalid shift", "BPF_EXIT uses", "BPF_CALL uses",
+      "BPF_JMP/JMP32 uses", "BPF_ST uses", "BPF_ATOMIC uses",
+      "BPF_LD_[ABS|IND]"};
   for (uint32_t i = 0; i < n; ++i) {
-    if (std::string why = decodeIssue(prog, obj, i); !why.empty())
-      return CfgIssue{i, why};
+    if (std::string why = decodeIssue(prog, obj, i); !why.empty()) {
+      bool lazy = false;
+      for (const char *p : lazyPrefixes)
+        lazy |= why.rfind(p, 0) == 0;
+      lazy |= why == "BPF_STX uses reserved fields"; // MEM with imm != 0 (not a bad mode)
+      if (!lazy)
+        return CfgIssue{i, why};
+      cfg.lazyIssue[i] = why;
+    }
     if (prog.insns[i].code == kLdImm64)
       cfg.secondHalf[++i] = 1;
   }

@@ -38,6 +38,11 @@ struct Cfg {
   std::vector<uint16_t> preciseIn;
   std::vector<uint32_t> funcOf;      ///< index into funcStarts
   std::vector<uint32_t> funcStarts;  ///< sorted; [0] == 0
+  /// Field-level problems of a valid opcode (reserved fields, register
+  /// numbers, div by zero...). The kernel finds these only when its walk
+  /// reaches the instruction, so dead code may carry them; the interpreter
+  /// reports them on arrival.
+  std::vector<std::string> lazyIssue;
 };
 
 /// Decodes and checks `prog`; fills `cfg`. Returns the first problem found.

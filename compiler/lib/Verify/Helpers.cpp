@@ -32,6 +32,7 @@ const HelperProto kHelpers[] = {
     {BPF_FUNC_csum_diff, {A::MemOrNull, A::ConstSizeOrZero, A::MemOrNull, A::ConstSizeOrZero, A::Anything}, Ret::Integer, false},
     {BPF_FUNC_get_current_task, {N, N, N, N, N}, Ret::Integer, false},
     {BPF_FUNC_get_current_pid_tgid, {N, N, N, N, N}, Ret::Integer, false},
+    {BPF_FUNC_get_cgroup_classid, {N, N, N, N, N}, Ret::Integer, false},
     {BPF_FUNC_get_current_uid_gid, {N, N, N, N, N}, Ret::Integer, false},
     {BPF_FUNC_get_current_comm, {A::UninitMem, A::ConstSize, N, N, N}, Ret::Integer, false},
     {BPF_FUNC_get_numa_node_id, {N, N, N, N, N}, Ret::Integer, false},
@@ -102,6 +103,7 @@ const Refusal kRefusals[] = {
     {BPF_FUNC_timer_cancel, "there are no timers on the NIC; age entries by bpf_ktime_get_ns"},
     {BPF_FUNC_snprintf, "string formatting has no place on the datapath; format on the host"},
     {BPF_FUNC_get_numa_node_id, "the NIC has no NUMA node; drop the call"},
+    {BPF_FUNC_get_cgroup_classid, "there are no cgroups on the NIC; drop the call"},
 };
 
 } // namespace

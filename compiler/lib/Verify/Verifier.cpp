@@ -511,6 +511,11 @@ void Interp::run() {
         finishPath(st);
         break;
       }
+      if (!cfg_.lazyIssue[st.idx].empty()) {
+        Category cat = cfg_.lazyIssue[st.idx].starts_with("BPF_LD_[ABS") ? Category::Kernel
+                                                                         : Category::Malformed;
+        reject(st, cfg_.lazyIssue[st.idx], cat);
+      }
       const bpf_insn &in = prog_.insns[st.idx];
       uint8_t cls = BPF_CLASS(in.code);
       if ((cls == BPF_JMP) && BPF_OP(in.code) == BPF_EXIT) {
@@ -1099,6 +1104,9 @@ RegState Interp::stackAccess(State &st, const RegState &p, int preg, int32_t off
       (void)zero;
       return RegState{};
     }
+    if (value && value->isPtr())
+      reject(st, fmt::format("invalid size of register spill: {} bytes of a {} pointer at fp{}",
+                             size, regKindName(value->kind), lo));
     if (fr.stype[slot * 8] == StackByte::Spill)
       for (int j = 0; j < 8; ++j)
         fr.stype[slot * 8 + j] = StackByte::Misc;
