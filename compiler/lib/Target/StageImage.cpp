@@ -1,0 +1,493 @@
+//===- StageImage.cpp - Writing, reading and checking stage images ---------===//
+//
+// The container (header, sections, CRC) and the static ISA rules that the
+// reader enforces before any engine or the NIC's loader sees an image. The
+// rules are those of docs/stage-isa.md; each refusal is one line naming the
+// stage, the lane and what is wrong.
+//
+// (Compiled only once sluice-gen's headers are on the include path, i.e.
+// once compiler/CMakeLists.txt adds the isa subdirectory.)
+//
+//===----------------------------------------------------------------------===//
+#if __has_include("sluice/Target/StageIsa.h")
+#include "sluice/Target/StageImage.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "sluice/Support/Error.h"
+
+namespace sluice {
+
+using nlohmann::json;
+using isa::Op;
+
+namespace {
+constexpr char kMagic[8] = {'S', 'L', 'U', 'I', 'C', 'E', 'I', 'M'};
+constexpr size_t kHeaderBytes = 32;
+enum SectionId : uint32_t {
+  SecParams = 1, SecExtract = 2, SecStages = 3, SecDeparse = 4, SecConsts = 5, SecMeta = 6,
+};
+
+void put16(std::vector<uint8_t> &b, uint16_t v) {
+  b.push_back(uint8_t(v));
+  b.push_back(uint8_t(v >> 8));
+}
+void put32(std::vector<uint8_t> &b, uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    b.push_back(uint8_t(v >> (8 * i)));
+}
+void put64(std::vector<uint8_t> &b, uint64_t v) {
+  for (int i = 0; i < 8; ++i)
+    b.push_back(uint8_t(v >> (8 * i)));
+}
+uint32_t get32(const uint8_t *p) {
+  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
+uint64_t get64(const uint8_t *p) { return uint64_t(get32(p)) | uint64_t(get32(p + 4)) << 32; }
+
+void section(std::vector<uint8_t> &out, uint32_t id, const std::vector<uint8_t> &payload) {
+  put32(out, id);
+  put32(out, uint32_t(payload.size()));
+  out.insert(out.end(), payload.begin(), payload.end());
+  while (out.size() % 4)
+    out.push_back(0);
+}
+
+std::vector<uint8_t> words32(const std::vector<uint32_t> &w) {
+  std::vector<uint8_t> b;
+  put32(b, uint32_t(w.size()));
+  for (uint32_t x : w)
+    put32(b, x);
+  return b;
+}
+
+std::string metaJson(const StageImage &img) {
+  json j;
+  j["name"] = img.name;
+  j["maps"] = json::array();
+  for (auto &m : img.maps)
+    j["maps"].push_back({{"name", m.name}, {"type", m.type}, {"key_size", m.keySize},
+                         {"value_size", m.valueSize}, {"max_entries", m.maxEntries}});
+  j["lines"] = json::array();
+  for (auto &l : img.lines)
+    j["lines"].push_back(json::array({l.stage, l.lane, l.insn, l.file, l.line}));
+  return j.dump();
+}
+} // namespace
+
+uint32_t crc32(const uint8_t *data, size_t size, uint32_t crc) {
+  static const std::array<uint32_t, 256> table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k)
+        c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  crc = ~crc;
+  for (size_t i = 0; i < size; ++i)
+    crc = table[(crc ^ data[i]) & 0xff] ^ (crc >> 8);
+  return ~crc;
+}
+
+StageImage StageImage::empty(const TargetParams &p) {
+  StageImage img;
+  img.paramHash = p.hash;
+  img.paramsCanonical = p.canonical;
+  img.extract.assign(p.extractorSlots.size(), 0);
+  img.stages.assign(p.stages, std::vector<uint64_t>(p.lanes, 0));
+  img.deparse.assign(p.deparserEntries, 0);
+  img.consts.assign(p.slots, 0);
+  return img;
+}
+
+std::vector<uint8_t> writeStageImage(const StageImage &img) {
+  std::vector<uint8_t> out(kMagic, kMagic + 8);
+  put16(out, kImageFormatVersion);
+  put16(out, uint16_t(img.isaVersion));
+  put32(out, 0);  // total length, below
+  put64(out, img.paramHash);
+  put32(out, 0);  // CRC, below
+  put32(out, 6);  // sections
+  section(out, SecParams, std::vector<uint8_t>(img.paramsCanonical.begin(), img.paramsCanonical.end()));
+  section(out, SecExtract, words32(img.extract));
+  std::vector<uint8_t> st;
+  put32(st, uint32_t(img.stages.size()));
+  put32(st, img.stages.empty() ? 0 : uint32_t(img.stages[0].size()));
+  for (auto &s : img.stages)
+    for (uint64_t w : s)
+      put64(st, w);
+  section(out, SecStages, st);
+  section(out, SecDeparse, words32(img.deparse));
+  section(out, SecConsts, words32(img.consts));
+  std::string meta = metaJson(img);
+  section(out, SecMeta, std::vector<uint8_t>(meta.begin(), meta.end()));
+  uint32_t len = uint32_t(out.size());
+  std::memcpy(&out[12], &len, 4);  // little-endian host (x86-64, as the whole project)
+  uint32_t c = crc32(out.data(), out.size());
+  std::memcpy(&out[24], &c, 4);
+  return out;
+}
+
+llvm::Error writeStageImageFile(const StageImage &img, const std::string &path) {
+  auto bytes = writeStageImage(img);
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char *>(bytes.data()), std::streamsize(bytes.size()));
+  if (!out)
+    return makeError("{}: cannot write", path);
+  return llvm::Error::success();
+}
+
+namespace {
+llvm::Error readWords32(const uint8_t *p, uint32_t len, std::vector<uint32_t> &out,
+                        std::string_view what, const char *name) {
+  if (len < 4 || (len - 4) / 4 < get32(p) || len != 4 + 4 * get32(p))
+    return makeError("{}: malformed {} section", what, name);
+  uint32_t n = get32(p);
+  out.resize(n);
+  for (uint32_t i = 0; i < n; ++i)
+    out[i] = get32(p + 4 + 4 * i);
+  return llvm::Error::success();
+}
+} // namespace
+
+llvm::Expected<StageImage> readStageImage(const uint8_t *data, size_t size,
+                                          const TargetParams &target, std::string_view what) {
+  if (size >= 8 && std::memcmp(data, kMagic, 8) != 0)
+    return makeError("{}: not a Sluice stage image (bad magic)", what);
+  if (size < kHeaderBytes)
+    return makeError("{}: truncated stage image ({} bytes, the header alone is {})", what, size,
+                     kHeaderBytes);
+  uint16_t format = uint16_t(data[8] | data[9] << 8);
+  uint16_t isaVersion = uint16_t(data[10] | data[11] << 8);
+  uint32_t len = get32(data + 12);
+  uint64_t hash = get64(data + 16);
+  uint32_t storedCrc = get32(data + 24);
+  uint32_t nsec = get32(data + 28);
+  if (size < len)
+    return makeError("{}: truncated stage image ({} bytes, its header says {})", what, size, len);
+  if (size > len || len < kHeaderBytes)
+    return makeError("{}: malformed stage image ({} bytes, its header says {})", what, size, len);
+  std::vector<uint8_t> copy(data, data + size);
+  std::memset(&copy[24], 0, 4);
+  uint32_t crc = crc32(copy.data(), copy.size());
+  if (crc != storedCrc)
+    return makeError("{}: corrupted stage image (CRC mismatch: stored 0x{:08x}, computed 0x{:08x})",
+                     what, storedCrc, crc);
+  if (format != kImageFormatVersion)
+    return makeError("{}: stage image format v{}, this build reads v{}", what, format,
+                     kImageFormatVersion);
+  if (isaVersion != isa::kIsaVersion)
+    return makeError("{}: built for stage ISA v{}, this build implements v{}", what, isaVersion,
+                     isa::kIsaVersion);
+
+  StageImage img;
+  img.isaVersion = isaVersion;
+  img.paramHash = hash;
+  bool seen[7] = {};
+  size_t off = kHeaderBytes;
+  for (uint32_t i = 0; i < nsec; ++i) {
+    if (off + 8 > size)
+      return makeError("{}: malformed stage image (section {} runs past the end)", what, i);
+    uint32_t id = get32(data + off), slen = get32(data + off + 4);
+    const uint8_t *p = data + off + 8;
+    if (slen > size - off - 8)
+      return makeError("{}: malformed stage image (section {} runs past the end)", what, i);
+    off += 8 + ((size_t(slen) + 3) & ~size_t(3));
+    if (id >= 1 && id <= 6) {
+      if (seen[id])
+        return makeError("{}: malformed stage image (section {} twice)", what, id);
+      seen[id] = true;
+    }
+    switch (id) {
+    case SecParams:
+      img.paramsCanonical.assign(reinterpret_cast<const char *>(p), slen);
+      break;
+    case SecExtract:
+      if (auto e = readWords32(p, slen, img.extract, what, "extractor"))
+        return std::move(e);
+      break;
+    case SecDeparse:
+      if (auto e = readWords32(p, slen, img.deparse, what, "deparser"))
+        return std::move(e);
+      break;
+    case SecConsts:
+      if (auto e = readWords32(p, slen, img.consts, what, "constants"))
+        return std::move(e);
+      break;
+    case SecStages: {
+      if (slen < 8)
+        return makeError("{}: malformed stages section", what);
+      uint32_t ns = get32(p), nl = get32(p + 4);
+      if (uint64_t(ns) * nl * 8 + 8 != slen)
+        return makeError("{}: malformed stages section ({} stages x {} lanes in {} bytes)", what, ns,
+                         nl, slen);
+      img.stages.assign(ns, std::vector<uint64_t>(nl));
+      for (uint32_t s = 0; s < ns; ++s)
+        for (uint32_t l = 0; l < nl; ++l)
+          img.stages[s][l] = get64(p + 8 + 8 * (size_t(s) * nl + l));
+      break;
+    }
+    case SecMeta: {
+      json j = json::parse(p, p + slen, nullptr, false);
+      try {
+        if (j.is_discarded())
+          throw std::runtime_error("not JSON");
+        img.name = j.at("name").get<std::string>();
+        for (auto &m : j.at("maps"))
+          img.maps.push_back({m.at("name"), m.at("type"), m.at("key_size"), m.at("value_size"),
+                              m.at("max_entries")});
+        for (auto &l : j.at("lines"))
+          img.lines.push_back({l.at(0), l.at(1), l.at(2), l.at(3), l.at(4)});
+      } catch (const std::exception &) {
+        return makeError("{}: malformed metadata section", what);
+      }
+      break;
+    }
+    default:
+      break;  // unknown sections are skipped: later formats may add some
+    }
+  }
+  for (int id = 1; id <= 6; ++id)
+    if (!seen[id])
+      return makeError("{}: malformed stage image (section {} missing)", what, id);
+  if (hash != target.hash) {
+    std::string diff = firstParamDifference(img.paramsCanonical, target.canonical);
+    return makeError("{}: built for datapath parameters 0x{:016x}, this datapath has 0x{:016x}{}",
+                     what, hash, target.hash,
+                     diff.empty() ? std::string() : " (first difference: " + diff + ")");
+  }
+  if (paramHash(img.paramsCanonical) != hash)
+    return makeError("{}: malformed stage image (its parameter text does not match its hash)", what);
+  if (auto e = verifyStageImage(img, target))
+    return makeError("{}: {}", what, llvm::toString(std::move(e)));
+  return img;
+}
+
+llvm::Expected<StageImage> readStageImageFile(const std::string &path, const TargetParams &target) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return makeError("{}: cannot open", path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  return readStageImage(reinterpret_cast<const uint8_t *>(s.data()), s.size(), target, path);
+}
+
+//===----------------------------------------------------------------------===//
+// The static rules
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+bool usesA(Op op) {
+  switch (op) {
+  case Op::NOP: case Op::MOV: case Op::PAIR: case Op::SETV: case Op::REDIR:
+  case Op::ADJH: case Op::ADJT: case Op::PLUT:
+    return false;
+  default:
+    return true;
+  }
+}
+
+bool usesB(Op op) {
+  switch (op) {
+  case Op::NOP: case Op::PAIR: case Op::NEG: case Op::BSWAP16: case Op::BSWAP32:
+  case Op::SEXT8: case Op::SEXT16: case Op::SEXT32: case Op::VLD: case Op::PLUT:
+    return false;
+  default:
+    return true;
+  }
+}
+
+struct Writers {
+  // target name -> lane that writes it in the current stage
+  std::map<std::string, std::string> byTarget;
+  std::string conflict;
+  void add(const std::string &target, const std::string &who) {
+    auto [it, fresh] = byTarget.emplace(target, who);
+    if (!fresh && conflict.empty())
+      conflict = fmt::format("{} and {} both write {}", it->second, who, target);
+  }
+};
+
+} // namespace
+
+llvm::Error verifyStageImage(const StageImage &img, const TargetParams &t) {
+  if (img.stages.size() != t.stages || (t.stages && img.stages[0].size() != t.lanes))
+    return makeError("the image has {} stages x {} lanes, the datapath {} x {}", img.stages.size(),
+                     img.stages.empty() ? 0 : img.stages[0].size(), t.stages, t.lanes);
+  for (auto &s : img.stages)
+    if (s.size() != t.lanes)
+      return makeError("a stage of the image does not have {} lanes", t.lanes);
+  if (img.extract.size() != t.extractorSlots.size())
+    return makeError("the image has {} extractor entries, the datapath {}", img.extract.size(),
+                     t.extractorSlots.size());
+  if (img.deparse.size() != t.deparserEntries)
+    return makeError("the image has {} deparser entries, the datapath {}", img.deparse.size(),
+                     t.deparserEntries);
+  if (img.consts.size() != t.slots)
+    return makeError("the image has {} constants, the datapath {} slots", img.consts.size(), t.slots);
+
+  const unsigned bank = t.bankSlots();
+  // Unit results land in later stages: writers[s] collects them ahead.
+  std::vector<Writers> writers(t.stages);
+  for (unsigned s = 0; s < t.stages; ++s) {
+    for (unsigned l = 0; l < t.lanes; ++l) {
+      isa::Uop u = img.uop(s, l);
+      auto where = [&] { return fmt::format("stage {} lane {}", s, l); };
+      const isa::OpInfo *info = isa::opInfo(u.op);
+      if (!info)
+        return makeError("{}: undefined opcode {}", where(), u.op);
+      Op op = Op(u.op);
+      if (info->reserved)
+        return makeError("{}: {} is reserved in stage ISA v{} (its unit arrives later)", where(),
+                         info->name, isa::kIsaVersion);
+      if (op == Op::NOP) {
+        if (img.stages[s][l] != 0)
+          return makeError("{}: a NOP must be the all-zero word", where());
+        continue;
+      }
+      if (op == Op::PAIR) {
+        if (l % 2 == 0 || img.uop(s, l - 1).w != 1)
+          return makeError("{}: PAIR without a 64-bit op in lane {}", where(), l % 2 ? l - 1 : l);
+        if (isa::encode(u) >> 6 != uint64_t(u.imm) << 26)
+          return makeError("{}: PAIR may only set its imm", where());
+        continue;
+      }
+      if (u.w) {
+        if (l % 2)
+          return makeError("{}: a 64-bit op must stand in an even lane", where());
+        if (info->w == isa::WMode::No)
+          return makeError("{}: {} has no 64-bit form", where(), info->name);
+        if (Op(img.uop(s, l + 1).op) != Op::PAIR)
+          return makeError("{}: 64-bit {} needs PAIR in lane {}", where(), info->name, l + 1);
+      } else if (info->w == isa::WMode::Only) {
+        return makeError("{}: {} exists only as a 64-bit op", where(), info->name);
+      }
+      if (u.g >= t.predicates)
+        return makeError("{}: guard p{} does not exist (the datapath has {} predicates)", where(),
+                         u.g, t.predicates);
+      // Operands.
+      auto checkRead = [&](const char *name, unsigned slot) -> llvm::Error {
+        if (slot >= t.slots)
+          return makeError("{}: operand {} slot {} does not exist", where(), name, slot);
+        if (u.w ? t.bankOf(slot) != l : !t.laneReads(l, slot))
+          return makeError("{}: operand {} slot {} is outside the lane's read window{}", where(),
+                           name, slot, u.w ? " (64-bit ops read their own bank)" : "");
+        return llvm::Error::success();
+      };
+      if (op == Op::PLUT) {
+        if ((u.a & 15) >= t.predicates || (u.b & 15) >= t.predicates)
+          return makeError("{}: PLUT reads a predicate that does not exist", where());
+      } else {
+        if (usesA(op))
+          if (auto e = checkRead("A", u.a))
+            return e;
+        if (usesB(op) && !u.bi)
+          if (auto e = checkRead("B", u.b))
+            return e;
+      }
+      std::string who = fmt::format("lane {} ({})", l, info->name);
+      // Class-specific rules and the targets written.
+      std::string writes = info->writes;
+      unsigned writeStage = s;
+      if (info->cls == isa::OpClass::Unit) {
+        if (!t.hasUnit(info->unit, s, l))
+          return makeError("{}: {} needs the {} unit, which this stage lacks (it is in lane {} of "
+                           "other stages)", where(), info->name, info->unit,
+                           t.unit(info->unit) ? t.unit(info->unit)->lane : 0);
+        unsigned lat = t.unitLatencyStages(info->unit);
+        if (s + lat > t.stages)
+          return makeError("{}: {} result would arrive after the last stage ({} stages of latency)",
+                           where(), info->name, lat);
+        writeStage = s + lat - 1;
+        who = fmt::format("the {} unit issued in stage {}", info->unit, s);
+      }
+      if (op == Op::VLD) {
+        if (!t.hasVread(s, l))
+          return makeError("{}: VLD needs a variable read port, which this lane and stage lack", where());
+        if (u.w ? u.p != 3 : u.p > 2)
+          return makeError("{}: VLD size code {} is not allowed{}", where(), u.p,
+                           u.w ? " (64-bit loads use 3)" : "");
+      }
+      if (writes == "slot" || writes == "slot+adjust") {
+        if (u.dst >= t.slots || !t.laneWrites(l, u.dst))
+          return makeError("{}: destination slot {} is outside the lane's bank (slots {}..{})",
+                           where(), u.dst, l * bank, l * bank + bank - 1);
+        writers[writeStage].add(fmt::format("slot {}", u.dst), who);
+        if (u.w)
+          writers[writeStage].add(fmt::format("slot {}", u.dst + bank), who);
+      }
+      if (writes == "pred") {
+        if (u.p == 0 || u.p >= t.predicates)
+          return makeError("{}: {} writes p{}, which is {}", where(), info->name, u.p,
+                           u.p == 0 ? "constant true" : "not a predicate of this datapath");
+        writers[s].add(fmt::format("predicate p{}", u.p), who);
+      }
+      if (op == Op::SEL && u.p >= t.predicates)
+        return makeError("{}: SEL reads p{}, which does not exist", where(), u.p);
+      if (writes == "verdict")
+        writers[s].add("the verdict", who);
+      if (writes == "redirect")
+        writers[s].add("the redirect target", who);
+      if (writes == "slot+adjust")
+        writers[s].add("the adjust state", who);
+    }
+    if (!writers[s].conflict.empty())
+      return makeError("stage {}: {}", s, writers[s].conflict);
+  }
+
+  for (unsigned e = 0; e < img.extract.size(); ++e) {
+    isa::Extract x = isa::decodeExtract(img.extract[e]);
+    if (!x.en) {
+      if (img.extract[e])
+        return makeError("extractor entry {}: a disabled entry must be the all-zero word", e);
+      continue;
+    }
+    if (x.src == 0) {
+      unsigned bytes = 1u << x.size;
+      if (x.size > 2)
+        return makeError("extractor entry {}: size code {} is not 1, 2 or 4 bytes", e, x.size);
+      if (x.off + bytes > t.headerWindowBytes)
+        return makeError("extractor entry {}: bytes {}..{} are outside the {}-byte header window", e,
+                         x.off, x.off + bytes - 1, t.headerWindowBytes);
+    } else if (x.src == 1) {
+      if (x.off > 4)
+        return makeError("extractor entry {}: metadata word {} does not exist", e, x.off);
+    } else {
+      return makeError("extractor entry {}: source {} does not exist", e, x.src);
+    }
+  }
+  for (unsigned e = 0; e < img.deparse.size(); ++e) {
+    isa::Deparse d = isa::decodeDeparse(img.deparse[e]);
+    if (!d.en) {
+      if (img.deparse[e])
+        return makeError("deparser entry {}: a disabled entry must be the all-zero word", e);
+      continue;
+    }
+    if (d.size > 2)
+      return makeError("deparser entry {}: size code {} is not 1, 2 or 4 bytes", e, d.size);
+    if (d.src >= bank || (d.based && d.base >= bank))
+      return makeError("deparser entry {}: slot index beyond the bank's {} slots", e, bank);
+    if (d.g >= t.predicates)
+      return makeError("deparser entry {}: guard p{} does not exist", e, d.g);
+    if (!d.based && d.pos + (1u << d.size) > t.headroomBytes + t.headerWindowBytes)
+      return makeError("deparser entry {}: position {} + {} bytes is outside headroom and window "
+                       "({} bytes)", e, d.pos, 1u << d.size, t.headroomBytes + t.headerWindowBytes);
+  }
+  return llvm::Error::success();
+}
+
+} // namespace sluice
+#endif

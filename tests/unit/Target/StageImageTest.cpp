@@ -1,0 +1,267 @@
+//===- StageImageTest.cpp - Stage image container and ISA rules -----------===//
+#if __has_include("sluice/Target/StageIsa.h")
+#include "sluice/Target/StageImage.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "sluice/Target/TargetDefault.h"
+
+using namespace sluice;
+using isa::Op;
+
+namespace {
+
+const TargetParams &T() { return TargetParams::defaults(); }
+
+isa::Uop op(Op o, unsigned dst, unsigned a, unsigned b) {
+  isa::Uop u;
+  u.op = unsigned(o), u.dst = dst, u.a = a, u.b = b;
+  return u;
+}
+
+StageImage sample() {
+  StageImage img = StageImage::empty(T());
+  img.setUop(0, 0, op(Op::ADD, 2, 0, 1));
+  isa::Uop w = op(Op::SUB, 18, 16, 17);
+  w.w = 1;
+  img.setUop(1, 2, w);
+  isa::Uop hi;
+  hi.op = unsigned(Op::PAIR), hi.imm = 0xabcd;
+  img.setUop(1, 3, hi);
+  isa::Extract x;
+  x.en = 1, x.size = 2, x.off = 26;
+  img.extract[0] = isa::encode(x);
+  isa::Deparse d;
+  d.en = 1, d.size = 2, d.src = 2, d.pos = T().headroomBytes + 30;
+  img.deparse[0] = isa::encode(d);
+  img.consts[5] = 0x12345678;
+  img.name = "xdp_sample";
+  img.maps.push_back({"counters", 2, 4, 8, 16});
+  img.lines.push_back({0, 0, 7, "sample.bpf.c", 42});
+  return img;
+}
+
+std::string readError(const std::vector<uint8_t> &b, const TargetParams &t = T()) {
+  auto r = readStageImage(b.data(), b.size(), t, "x.slc");
+  if (r)
+    return "";
+  return llvm::toString(r.takeError());
+}
+
+std::string verifyError(const StageImage &img) {
+  if (auto e = verifyStageImage(img, T()))
+    return llvm::toString(std::move(e));
+  return "";
+}
+
+void refreshCrc(std::vector<uint8_t> &b) {
+  std::memset(&b[24], 0, 4);
+  uint32_t c = crc32(b.data(), b.size());
+  std::memcpy(&b[24], &c, 4);
+}
+
+TEST(StageImage, Crc32KnownValue) {
+  const char *s = "123456789";
+  EXPECT_EQ(crc32(reinterpret_cast<const uint8_t *>(s), 9), 0xcbf43926u);
+}
+
+TEST(StageImage, EncodersRoundTrip) {
+  isa::Uop u = op(Op::JSLE, 0, 9, 17);
+  u.bi = 1, u.g = 15, u.gn = 1, u.p = 7, u.imm = 0xdeadbeef;
+  EXPECT_TRUE(isa::fits(u));
+  EXPECT_EQ(isa::decodeUop(isa::encode(u)), u);
+  u.dst = 32;
+  EXPECT_FALSE(isa::fits(u));
+  EXPECT_EQ(isa::encode(op(Op::ADD, 1, 2, 3)), 0x2ull | 1ull << 8 | 2ull << 13 | 3ull << 18);
+}
+
+TEST(StageImage, WriteReadRoundTrip) {
+  StageImage img = sample();
+  auto bytes = writeStageImage(img);
+  EXPECT_EQ(std::string(bytes.begin(), bytes.begin() + 8), "SLUICEIM");
+  auto back = readStageImage(bytes.data(), bytes.size(), T(), "x.slc");
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  EXPECT_EQ(*back, img);
+}
+
+TEST(StageImage, RefusesBadMagic) {
+  auto b = writeStageImage(sample());
+  b[0] = 'X';
+  EXPECT_EQ(readError(b), "x.slc: not a Sluice stage image (bad magic)");
+}
+
+TEST(StageImage, RefusesTruncated) {
+  auto b = writeStageImage(sample());
+  size_t full = b.size();
+  b.resize(full - 5);
+  EXPECT_EQ(readError(b), fmt::format("x.slc: truncated stage image ({} bytes, its header says {})",
+                                      full - 5, full));
+  b.resize(20);
+  EXPECT_EQ(readError(b), "x.slc: truncated stage image (20 bytes, the header alone is 32)");
+}
+
+TEST(StageImage, RefusesCrcMismatch) {
+  auto b = writeStageImage(sample());
+  b[b.size() / 2] ^= 0x10;
+  EXPECT_NE(readError(b).find("x.slc: corrupted stage image (CRC mismatch: stored 0x"), std::string::npos);
+}
+
+TEST(StageImage, RefusesOtherIsaVersion) {
+  auto b = writeStageImage(sample());
+  b[10] = 2;
+  refreshCrc(b);
+  EXPECT_EQ(readError(b), "x.slc: built for stage ISA v2, this build implements v1");
+}
+
+TEST(StageImage, RefusesOtherParametersNamingBothHashesAndTheDifference) {
+  nlohmann::json j = nlohmann::json::parse(target_default::kParamsJson);
+  j["stages"] = 16;
+  j["vread"]["stages"] = {2, 6};
+  j["units"]["div"]["stages"] = {3};
+  j["units"]["map"]["stages"] = {1, 5};
+  auto small = TargetParams::fromJson(j.dump(), "small.json");
+  ASSERT_TRUE(bool(small)) << llvm::toString(small.takeError());
+  auto b = writeStageImage(StageImage::empty(*small));
+  EXPECT_EQ(readError(b), fmt::format("x.slc: built for datapath parameters 0x{:016x}, this datapath "
+                                      "has 0x{:016x} (first difference: stages: 16 vs 24)",
+                                      small->hash, T().hash));
+}
+
+TEST(StageImage, RefusesRuleBreakersWhenReading) {
+  StageImage img = sample();
+  img.setUop(0, 1, op(Op::ADD, 9, 8, 16));  // fine
+  img.setUop(0, 0, op(Op::ADD, 2, 0, 24));  // lane 0 cannot read bank 3
+  auto b = writeStageImage(img);
+  EXPECT_EQ(readError(b), "x.slc: stage 0 lane 0: operand B slot 24 is outside the lane's read window");
+}
+
+TEST(StageImage, RuleSlotWriteConflict) {
+  StageImage img = StageImage::empty(T());
+  img.setUop(3, 0, op(Op::ADD, 2, 0, 1));
+  isa::Uop w = op(Op::MOV, 0, 0, 1);  // W MOV in lanes 0,1 writes slots 0 and 8
+  w.w = 1;
+  img.setUop(3, 0, w);
+  isa::Uop hi;
+  hi.op = unsigned(Op::PAIR);
+  img.setUop(3, 1, hi);
+  img.setUop(3, 3, op(Op::MOV, 24, 0, 0));
+  EXPECT_EQ(verifyError(img), "");
+  img.setUop(4, 0, op(Op::MOV, 3, 0, 1));
+  img.setUop(4, 3, op(Op::MOV, 3, 0, 1));
+  EXPECT_EQ(verifyError(img), "stage 4 lane 3: destination slot 3 is outside the lane's bank (slots 24..31)");
+  img.setUop(4, 3, op(Op::NOP, 0, 0, 0));
+  // Predicates: two compares writing p4 in one stage, whatever their guards.
+  isa::Uop c1 = op(Op::JEQ, 0, 0, 1), c2 = op(Op::JNE, 0, 8, 9);
+  c1.p = c2.p = 4;
+  c2.g = 1;
+  img.setUop(5, 0, c1);
+  img.setUop(5, 1, c2);
+  EXPECT_EQ(verifyError(img), "stage 5: lane 0 (JEQ) and lane 1 (JNE) both write predicate p4");
+}
+
+TEST(StageImage, RuleUnitResultConflictsWithALaneWrite) {
+  StageImage img = StageImage::empty(T());
+  img.setUop(3, 2, op(Op::DIV, 20, 16, 17));  // lands at the end of stage 14
+  EXPECT_EQ(verifyError(img), "");
+  img.setUop(14, 2, op(Op::MOV, 20, 0, 16));
+  EXPECT_EQ(verifyError(img), "stage 14: the div unit issued in stage 3 and lane 2 (MOV) both write slot 20");
+}
+
+TEST(StageImage, RuleUnitWhereTheStageLacksIt) {
+  StageImage img = StageImage::empty(T());
+  img.setUop(4, 2, op(Op::DIV, 20, 16, 17));
+  EXPECT_EQ(verifyError(img), "stage 4 lane 2: DIV needs the div unit, which this stage lacks (it is in lane 2 of other stages)");
+  img = StageImage::empty(T());
+  img.setUop(3, 1, op(Op::MOD, 8, 8, 9));
+  EXPECT_NE(verifyError(img).find("needs the div unit"), std::string::npos);
+}
+
+TEST(StageImage, RuleVariableReadPort) {
+  StageImage img = StageImage::empty(T());
+  isa::Uop v = op(Op::VLD, 1, 0, 0);
+  v.imm = 14;
+  img.setUop(3, 0, v);
+  EXPECT_EQ(verifyError(img), "stage 3 lane 0: VLD needs a variable read port, which this lane and stage lack");
+  img = StageImage::empty(T());
+  v.p = 3;
+  img.setUop(2, 0, v);
+  EXPECT_EQ(verifyError(img), "stage 2 lane 0: VLD size code 3 is not allowed");
+}
+
+TEST(StageImage, RulePairsAndOpcodes) {
+  StageImage img = StageImage::empty(T());
+  isa::Uop w = op(Op::ADD, 8, 8, 9);
+  w.w = 1;
+  img.setUop(0, 1, w);
+  EXPECT_EQ(verifyError(img), "stage 0 lane 1: a 64-bit op must stand in an even lane");
+  img = StageImage::empty(T());
+  w = op(Op::ADD, 0, 0, 1);
+  w.w = 1;
+  img.setUop(0, 0, w);
+  EXPECT_EQ(verifyError(img), "stage 0 lane 0: 64-bit ADD needs PAIR in lane 1");
+  img = StageImage::empty(T());
+  isa::Uop hi;
+  hi.op = unsigned(Op::PAIR);
+  img.setUop(0, 1, hi);
+  EXPECT_EQ(verifyError(img), "stage 0 lane 1: PAIR without a 64-bit op in lane 0");
+  img = StageImage::empty(T());
+  img.setUop(0, 0, op(Op::SEXT32, 0, 0, 0));
+  EXPECT_EQ(verifyError(img), "stage 0 lane 0: SEXT32 exists only as a 64-bit op");
+  img = StageImage::empty(T());
+  w = op(Op::MULHU, 0, 0, 1);
+  w.w = 1;
+  img.setUop(0, 0, w);
+  img.setUop(0, 1, hi);
+  EXPECT_EQ(verifyError(img), "stage 0 lane 0: MULHU has no 64-bit form");
+  img = StageImage::empty(T());
+  img.setUop(1, 2, op(Op::MAPLK, 16, 16, 17));
+  EXPECT_EQ(verifyError(img), "stage 1 lane 2: MAPLK is reserved in stage ISA v1 (its unit arrives later)");
+  img = StageImage::empty(T());
+  img.stages[0][0] = 45;
+  EXPECT_EQ(verifyError(img), "stage 0 lane 0: undefined opcode 45");
+  img = StageImage::empty(T());
+  isa::Uop c = op(Op::JEQ, 0, 0, 1);
+  img.setUop(0, 0, c);
+  EXPECT_EQ(verifyError(img), "stage 0 lane 0: JEQ writes p0, which is constant true");
+  img = StageImage::empty(T());
+  img.setUop(22, 2, op(Op::DIV, 20, 16, 17));
+  EXPECT_NE(verifyError(img).find("needs the div unit"), std::string::npos);
+}
+
+TEST(StageImage, RuleExtractorAndDeparser) {
+  StageImage img = StageImage::empty(T());
+  isa::Extract x;
+  x.en = 1, x.size = 2, x.off = 27;
+  img.extract[3] = isa::encode(x);
+  EXPECT_EQ(verifyError(img), "");
+  x.off = 126;
+  img.extract[3] = isa::encode(x);
+  EXPECT_EQ(verifyError(img), "extractor entry 3: bytes 126..129 are outside the 128-byte header window");
+  x.src = 1, x.off = 5;
+  img.extract[3] = isa::encode(x);
+  EXPECT_EQ(verifyError(img), "extractor entry 3: metadata word 5 does not exist");
+  img = StageImage::empty(T());
+  isa::Deparse d;
+  d.en = 1, d.size = 1, d.pos = 64 + 127;
+  img.deparse[5] = isa::encode(d);
+  EXPECT_EQ(verifyError(img), "deparser entry 5: position 191 + 2 bytes is outside headroom and window (192 bytes)");
+}
+
+TEST(StageImage, FileRoundTripAndMissingFile) {
+  std::string path = ::testing::TempDir() + "/sample.slc";
+  ASSERT_FALSE(bool(writeStageImageFile(sample(), path)));
+  auto r = readStageImageFile(path, T());
+  ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+  EXPECT_EQ(r->name, "xdp_sample");
+  auto m = readStageImageFile("/nonexistent/x.slc", T());
+  ASSERT_FALSE(bool(m));
+  EXPECT_EQ(llvm::toString(m.takeError()), "/nonexistent/x.slc: cannot open");
+}
+
+} // namespace
+#endif
