@@ -44,15 +44,34 @@ constexpr size_t kEthHlen = 14;
 
 struct RtMap {
   MapDef def;
-  bool isArray = false, perCpu = false, frozen = false;
+  bool isArray = false, perCpu = false, frozen = false, lru = false;
   size_t stride = 0;
   std::unique_ptr<uint8_t[]> array;
   std::map<Bytes, std::unique_ptr<uint8_t[]>> hash;
+  std::map<Bytes, uint64_t> lastUse;  // LRU: when each key was last used
+  uint64_t clock = 0;
+  // LPM trie: canonical key (prefix length, data masked) -> the key as last
+  // given, and entries per prefix length.
+  bool isLpm = false;
+  std::map<Bytes, Bytes> lpmKeys;
+  std::vector<uint32_t> lpmCount;
+  // Devmap: which slots hold a device.
+  bool isDevmap = false;
+  std::vector<bool> present;
   std::vector<std::unique_ptr<uint8_t[]>> retired;  // freed at the next run
 
   explicit RtMap(const MapDef &d) : def(d) {
     isArray = d.type == BPF_MAP_TYPE_ARRAY || d.type == BPF_MAP_TYPE_PERCPU_ARRAY;
     perCpu = mapIsPerCpu(d.type);
+    lru = d.type == BPF_MAP_TYPE_LRU_HASH || d.type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+    isLpm = d.type == BPF_MAP_TYPE_LPM_TRIE;
+    isDevmap = d.type == BPF_MAP_TYPE_DEVMAP;
+    if (isDevmap) {
+      isArray = true;
+      present.assign(d.max_entries, false);
+    }
+    if (isLpm)
+      lpmCount.assign((d.key_size - 4) * 8 + 1, 0);
     frozen = d.internal && d.readonly;
     stride = (size_t(d.value_size) + 7) & ~size_t(7);
     if (isArray) {
@@ -61,16 +80,136 @@ struct RtMap {
         std::memcpy(array.get(), d.initial.data(), std::min<size_t>(d.initial.size(), d.value_size));
     }
   }
-  uint8_t *lookup(const uint8_t *key) {
+  /// `touch`: a lookup by the program, which makes an LRU entry recent.
+  uint8_t *lookup(const uint8_t *key, bool touch = true) {
+    if (isDevmap) {
+      uint32_t i;
+      std::memcpy(&i, key, 4);
+      return i < def.max_entries && present[i] ? array.get() + size_t(i) * stride : nullptr;
+    }
+    if (isLpm) {
+      uint32_t pl;
+      std::memcpy(&pl, key, 4);
+      if (pl >= lpmCount.size())
+        return nullptr;
+      for (int64_t l = pl; l >= 0; --l) {
+        if (!lpmCount[l])
+          continue;
+        auto it = hash.find(lpmCanon(uint32_t(l), key + 4));
+        if (it != hash.end())
+          return it->second.get();
+      }
+      return nullptr;
+    }
     if (isArray) {
       uint32_t i;
       std::memcpy(&i, key, 4);
       return i < def.max_entries ? array.get() + size_t(i) * stride : nullptr;
     }
     auto it = hash.find(Bytes(key, key + def.key_size));
-    return it == hash.end() ? nullptr : it->second.get();
+    if (it == hash.end())
+      return nullptr;
+    if (lru && touch)
+      lastUse[it->first] = ++clock;
+    return it->second.get();
+  }
+  Bytes lpmCanon(uint32_t pl, const uint8_t *data) const {
+    uint32_t n = def.key_size - 4;
+    Bytes out(4 + n);
+    std::memcpy(out.data(), &pl, 4);
+    std::memcpy(out.data() + 4, data, n);
+    uint32_t full = pl / 8, rem = pl % 8;
+    if (full < n) {
+      out[4 + full] &= uint8_t(0xff00 >> rem);
+      for (uint32_t i = full + 1; i < n; ++i)
+        out[4 + i] = 0;
+    }
+    return out;
+  }
+  int64_t lpmUpdate(const uint8_t *key, const uint8_t *value, uint64_t flags) {
+    if (flags > BPF_EXIST)
+      return -EINVAL;
+    uint32_t pl;
+    std::memcpy(&pl, key, 4);
+    if (pl >= lpmCount.size())
+      return -EINVAL;
+    Bytes k = lpmCanon(pl, key + 4);
+    auto it = hash.find(k);
+    if (it == hash.end()) {
+      if (flags == BPF_EXIST)
+        return -ENOENT;
+      if (hash.size() >= def.max_entries)
+        return -ENOSPC;
+      ++lpmCount[pl];
+    } else if (flags == BPF_NOEXIST) {
+      return -EEXIST;
+    } else {
+      retired.push_back(std::move(it->second));
+    }
+    std::unique_ptr<uint8_t[]> v(new uint8_t[stride ? stride : 8]());
+    std::memcpy(v.get(), value, def.value_size);
+    lpmKeys[k] = Bytes(key, key + def.key_size);
+    hash[k] = std::move(v);
+    return 0;
+  }
+  int64_t lpmErase(const uint8_t *key) {
+    uint32_t pl;
+    std::memcpy(&pl, key, 4);
+    if (pl >= lpmCount.size())
+      return -EINVAL;
+    auto it = hash.find(lpmCanon(pl, key + 4));
+    if (it == hash.end())
+      return -ENOENT;
+    --lpmCount[pl];
+    lpmKeys.erase(it->first);
+    retired.push_back(std::move(it->second));
+    hash.erase(it);
+    return 0;
+  }
+  /// Host update of a devmap slot: {ifindex, prog fd}; ifindex 0 empties it.
+  int64_t devmapUpdate(const uint8_t *key, const uint8_t *value, uint64_t flags) {
+    if (flags > BPF_EXIST)
+      return -EINVAL;
+    uint32_t i, ifindex, progFd = 0;
+    std::memcpy(&i, key, 4);
+    if (i >= def.max_entries)
+      return -E2BIG;
+    if (flags == BPF_NOEXIST)
+      return -EEXIST;
+    std::memcpy(&ifindex, value, 4);
+    if (def.value_size >= 8)
+      std::memcpy(&progFd, value + 4, 4);
+    if (int32_t(progFd) > 0)
+      return -EINVAL;
+    if (ifindex == 0) {
+      present[i] = false;
+      return 0;
+    }
+    uint8_t *p = array.get() + size_t(i) * stride;
+    std::memset(p, 0, def.value_size);
+    std::memcpy(p, &ifindex, 4);
+    present[i] = true;
+    return 0;
+  }
+  /// LRU, full: drops exactly the least recently used entry.
+  void evict() {
+    auto victim = std::min_element(lastUse.begin(), lastUse.end(), [](auto &a, auto &b) {
+      return a.second < b.second;
+    });
+    if (victim == lastUse.end())
+      return;
+    auto it = hash.find(victim->first);
+    if (it != hash.end()) {
+      retired.push_back(std::move(it->second));
+      hash.erase(it);
+    }
+    lastUse.erase(victim);
   }
   int64_t update(const uint8_t *key, const uint8_t *value, uint64_t flags) {
+    if (isLpm)
+      return lpmUpdate(key, value, flags);
+    if (isDevmap)
+      return devmapUpdate(key, value, flags);
     if ((flags & ~uint64_t(BPF_F_LOCK)) > BPF_EXIST)
       return -EINVAL;
     if (isArray) {
@@ -92,6 +231,8 @@ struct RtMap {
     if (it != hash.end()) {
       if (flags == BPF_NOEXIST)
         return -EEXIST;
+      if (lru)
+        lastUse[k] = ++clock;
       if (perCpu) {
         std::memmove(it->second.get(), value, def.value_size);
         return 0;
@@ -104,26 +245,47 @@ struct RtMap {
     }
     if (flags == BPF_EXIST)
       return -ENOENT;
-    if (hash.size() >= def.max_entries)
-      return -E2BIG;
+    if (hash.size() >= def.max_entries) {
+      if (!lru || hash.empty())
+        return -E2BIG;
+      evict();
+    }
+    if (lru)
+      lastUse[k] = ++clock;
     std::unique_ptr<uint8_t[]> v(new uint8_t[stride ? stride : 8]());
     std::memcpy(v.get(), value, def.value_size);
     hash.emplace(std::move(k), std::move(v));
     return 0;
   }
   int64_t erase(const uint8_t *key) {
+    if (isLpm)
+      return lpmErase(key);
+    if (isDevmap) {
+      uint32_t i;
+      std::memcpy(&i, key, 4);
+      if (i >= def.max_entries)
+        return -EINVAL;
+      present[i] = false;
+      return 0;
+    }
     if (isArray)
       return -EINVAL;
     auto it = hash.find(Bytes(key, key + def.key_size));
     if (it == hash.end())
       return -ENOENT;
     retired.push_back(std::move(it->second));
+    lastUse.erase(it->first);
     hash.erase(it);
     return 0;
   }
   void dump(std::vector<MapEntry> &out) const {
-    if (isArray) {
+    if (isLpm) {
+      for (auto &[k, v] : hash)
+        out.push_back({lpmKeys.at(k), Bytes(v.get(), v.get() + def.value_size)});
+    } else if (isArray) {
       for (uint32_t i = 0; i < def.max_entries; ++i) {
+        if (isDevmap && !present[i])
+          continue;
         const uint8_t *p = array.get() + size_t(i) * stride;
         Bytes k(4);
         std::memcpy(k.data(), &i, 4);
@@ -140,7 +302,9 @@ struct RtMap {
 
 bool mapSupported(uint32_t type) {
   return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
-         type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_PERCPU_HASH;
+         type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_PERCPU_HASH ||
+         type == BPF_MAP_TYPE_LRU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
+         type == BPF_MAP_TYPE_LPM_TRIE || type == BPF_MAP_TYPE_DEVMAP;
 }
 
 //===-- The run's context (the %ctx handle) and the runtime ----------------===//
@@ -243,6 +407,21 @@ int64_t rtRedirect(uint64_t ifindex, uint64_t flags) {
   tlsRun->redirect = RedirectTarget{RedirectTarget::Ifindex, uint32_t(ifindex), "", 0};
   return XDP_REDIRECT;
 }
+int64_t rtRedirectMap(uint32_t map, uint64_t key, uint64_t flags) {
+  RtMap &m = *(*tlsRun->maps)[map];
+  const uint64_t actionMask = XDP_ABORTED | XDP_DROP | XDP_PASS | XDP_TX;
+  uint64_t flagMask = m.isDevmap ? (BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS) : 0;
+  if (flags & ~(actionMask | flagMask))
+    return XDP_ABORTED;
+  uint32_t k = uint32_t(key);
+  bool there = m.isDevmap && k < m.def.max_entries && m.present[k];
+  if (!there && !(flags & BPF_F_BROADCAST)) {
+    tlsRun->redirect.reset();  // a miss clears what an earlier call set
+    return int64_t(flags & actionMask);
+  }
+  tlsRun->redirect = RedirectTarget{RedirectTarget::Map, 0, m.def.name, k};
+  return XDP_REDIRECT;
+}
 uint32_t add32(uint32_t a, uint32_t b) {
   uint64_t s = uint64_t(a) + b;
   return uint32_t(s) + uint32_t(s >> 32);
@@ -301,6 +480,7 @@ const RtFn kRuntime[] = {
     {"sluice.helper.xdp_adjust_meta", (void *)&rtAdjustMeta},
     {"sluice.helper.xdp_adjust_tail", (void *)&rtAdjustTail},
     {"sluice.helper.redirect", (void *)&rtRedirect},
+    {"sluice.helper.redirect_map", (void *)&rtRedirectMap},
     {"sluice.helper.csum_diff", (void *)&rtCsumDiff},
     {"sluice.helper.ktime_get_ns", (void *)&rtKtime},
     {"sluice.helper.get_smp_processor_id", (void *)&rtZero},
@@ -475,7 +655,7 @@ public:
     auto m = findMap(map, key, nullptr);
     if (!m)
       return m.takeError();
-    const uint8_t *p = (*m)->lookup(key.data());
+    const uint8_t *p = (*m)->lookup(key.data(), /*touch=*/false);
     if (!p)
       return std::nullopt;
     return Bytes(p, p + (*m)->def.value_size);

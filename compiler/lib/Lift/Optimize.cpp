@@ -14,6 +14,9 @@
 //===----------------------------------------------------------------------===//
 #include "sluice/Lift/Lift.h"
 
+#include <map>
+#include <set>
+
 #include <fmt/format.h>
 
 #include "llvm/ADT/SCCIterator.h"
@@ -80,36 +83,62 @@ Function *trapFn(Module &m) {
   return f;
 }
 
-/// Peels the innermost loops of `f` by `bound + 1` iterations and cuts off
-/// the remainder, until no loop is left or one cannot be peeled. Returns the
-/// number of loops cut.
-unsigned peelByBound(Function &f, unsigned peel, FunctionAnalysisManager &fam,
-                     FunctionPassManager &cleanup, std::string &why) {
+/// The verifier's bound for an LLVM loop: the largest loopTrips among the
+/// eBPF loop headers whose instructions the loop contains (a loop nested in
+/// it, or the loop itself, or a copy of either). 0 when it contains none.
+unsigned boundOf(const Loop &l, const std::map<uint32_t, uint32_t> &trips) {
+  unsigned kind = l.getHeader()->getContext().getMDKindID("sluice.insn");
+  unsigned bound = 0;
+  for (BasicBlock *bb : l.blocks())
+    for (Instruction &i : *bb)
+      if (MDNode *md = i.getMetadata(kind))
+        if (auto *c = mdconst::dyn_extract<ConstantInt>(md->getOperand(0))) {
+          auto it = trips.find(uint32_t(c->getZExtValue()));
+          if (it != trips.end())
+            bound = std::max(bound, unsigned(it->second));
+        }
+  return bound;
+}
+
+/// Peels innermost loops of `f` by their bound + 1 iterations and cuts off
+/// the remainder, until no loop with a bound is left. Returns the number
+/// of loops cut; `why` says why a loop was left.
+unsigned peelByBound(Function &f, const std::map<uint32_t, uint32_t> &trips,
+                     FunctionAnalysisManager &fam, FunctionPassManager &cleanup,
+                     std::string &why) {
   unsigned cut = 0;
+  std::set<BasicBlock *> given_up;
   for (unsigned round = 0; round < 64; ++round) {
     DominatorTree dt(f);
     LoopInfo li(dt);
-    if (li.empty())
+    Loop *l = nullptr;
+    for (Loop *cand : li.getLoopsInPreorder())
+      if (cand->getSubLoops().empty() && !given_up.count(cand->getHeader())) {
+        l = cand;
+        break;
+      }
+    if (!l)
       return cut;
-    Loop *l = *li.begin();
-    while (!l->getSubLoops().empty())
-      l = l->getSubLoops().front();
+    unsigned bound = boundOf(*l, trips);
+    if (bound == 0 || bound > 4096) {
+      why = bound ? "its verifier bound is too large to peel"
+                  : "the verifier reports no bound for it";
+      given_up.insert(l->getHeader());
+      continue;
+    }
     AssumptionCache ac(f);
     TargetLibraryInfoImpl tlii;
     TargetLibraryInfo tli(tlii);
     ScalarEvolution se(f, tli, ac, dt, li);
     simplifyLoop(l, &dt, &li, &se, &ac, nullptr, /*PreserveLCSSA=*/false);
     formLCSSARecursively(*l, dt, &li, &se);
-    if (!canPeel(l)) {
-      why = "its shape cannot be peeled";
-      return cut;
-    }
     ValueToValueMapTy vmap;
-    if (!peelLoop(l, peel, &li, &se, dt, &ac, /*PreserveLCSSA=*/true, vmap)) {
-      why = "peeling failed";
-      return cut;
+    if (!canPeel(l) || !peelLoop(l, bound + 1, &li, &se, dt, &ac, /*PreserveLCSSA=*/true, vmap)) {
+      why = "its shape cannot be peeled";
+      given_up.insert(l->getHeader());
+      continue;
     }
-    // The remaining loop is entered only after `peel` iterations: never.
+    // The remaining loop is entered only after bound + 1 iterations: never.
     BasicBlock *header = l->getHeader();
     int64_t insn = insnOf(*header);
     BasicBlock *trap = BasicBlock::Create(f.getContext(), "loop.bound.exceeded", &f);
@@ -129,6 +158,7 @@ unsigned peelByBound(Function &f, unsigned peel, FunctionAnalysisManager &fam,
     ++cut;
     fam.invalidate(f, PreservedAnalyses::none());
     cleanup.run(f, fam);
+    given_up.clear();  // blocks may have been freed and reused
   }
   why = "too many loops";
   return cut;
@@ -172,9 +202,7 @@ Error optimizeModule(Module &m, int optLevel, const Program &prog, const verify:
   mpm.run(m, mam);
 
   // Loops LLVM could not count: peel by the verifier's bound.
-  unsigned bound = 0;
-  for (auto &[h, t] : vr.loopTrips)
-    bound = std::max(bound, t);
+  std::map<uint32_t, uint32_t> trips(vr.loopTrips.begin(), vr.loopTrips.end());
   FunctionPassManager cleanup;
   cleanup.addPass(SimplifyCFGPass());
   cleanup.addPass(SROAPass(SROAOptions::ModifyCFG));
@@ -198,13 +226,9 @@ Error optimizeModule(Module &m, int optLevel, const Program &prog, const verify:
     if (!cyclic)
       continue;
     std::string why;
-    if (bound > 0 && bound < 4096) {
-      if (peelByBound(f, bound + 1, fam, cleanup, why)) {
-        fam.invalidate(f, PreservedAnalyses::none());
-        final.run(f, fam);
-      }
-    } else {
-      why = vr.loopTrips.empty() ? "the verifier reports no loop bound" : "its bound is too large";
+    if (peelByBound(f, trips, fam, cleanup, why)) {
+      fam.invalidate(f, PreservedAnalyses::none());
+      final.run(f, fam);
     }
     // Report what is left.
     DominatorTree dt(f);

@@ -334,3 +334,87 @@ TEST(LiftedOpcodeTest, RefusesWhatItDoesNotSupport) {
 }
 
 } // namespace
+
+namespace {
+
+/// Host map calls: the same sequence on interp and lifted gives the same
+/// errnos, lookups and dumps, for every map type the lifted engine has.
+TEST(LiftedEngineTest, HostMapCallsMatchInterp) {
+  TestObject t;
+  t.addMap("arr", BPF_MAP_TYPE_ARRAY, 4, 8, 4);
+  t.addMap("pcpu", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 4);
+  t.addMap("h", BPF_MAP_TYPE_HASH, 4, 8, 2);
+  t.addMap("lru", BPF_MAP_TYPE_LRU_HASH, 4, 8, 2);
+  t.addMap("lpm", BPF_MAP_TYPE_LPM_TRIE, 8, 4, 4, BPF_F_NO_PREALLOC);
+  t.addMap("dev", BPF_MAP_TYPE_DEVMAP, 4, 4, 4);
+  t.addGlobal(".rodata", Bytes(8, 1), /*readonly=*/true);
+  Asm a;
+  a.ret(XDP_PASS);
+  t.addProgram(a);
+  auto interp = createInterpEngine();
+  auto lifted = createLiftedEngine();
+  ASSERT_FALSE(!!interp->load(t.obj, t.obj.programs[0]));
+  if (auto e = lifted->load(t.obj, t.obj.programs[0]))
+    FAIL() << llvm::toString(std::move(e));
+  auto lpmKey = [](uint32_t pl, uint32_t addr) {
+    Bytes k = le32(pl), d = le32(addr);
+    k.insert(k.end(), d.begin(), d.end());
+    return k;
+  };
+  struct Op {
+    char what;  // u(pdate), l(ookup), d(elete)
+    std::string map;
+    Bytes key, value;
+    uint64_t flags = BPF_ANY;
+  };
+  std::vector<Op> ops = {
+      {'u', "arr", le32(1), le64(5)},           {'u', "arr", le32(9), le64(5)},
+      {'u', "arr", le32(1), le64(6), BPF_NOEXIST}, {'d', "arr", le32(1), {}},
+      {'u', "pcpu", le32(3), le64(7)},          {'l', "pcpu", le32(3), {}},
+      {'u', "h", le32(1), le64(1)},             {'u', "h", le32(2), le64(2)},
+      {'u', "h", le32(3), le64(3)},             {'u', "h", le32(1), le64(4), BPF_NOEXIST},
+      {'u', "h", le32(7), le64(4), BPF_EXIST},  {'d', "h", le32(2), {}},
+      {'d', "h", le32(2), {}},                  {'u', "h", le32(1), le64(1), 7},
+      {'u', "lru", le32(1), le64(1)},           {'u', "lru", le32(2), le64(2)},
+      {'u', "lru", le32(1), le64(3)},           {'u', "lru", le32(3), le64(3)},
+      {'l', "lru", le32(2), {}},                {'l', "lru", le32(1), {}},
+      {'u', "lpm", lpmKey(24, 0x0002000a), le32(1)}, {'u', "lpm", lpmKey(8, 0x0000000a), le32(2)},
+      {'u', "lpm", lpmKey(40, 0), le32(2)},     {'l', "lpm", lpmKey(32, 0x0702000a), {}},
+      {'l', "lpm", lpmKey(32, 0x0703000a), {}}, {'d', "lpm", lpmKey(8, 0x0000000a), {}},
+      {'u', "dev", le32(1), le32(3)},           {'u', "dev", le32(2), le32(0)},
+      {'u', "dev", le32(5), le32(3)},           {'u', "dev", le32(1), le32(3), BPF_NOEXIST},
+      {'d', "dev", le32(1), {}},                {'u', "dev", le32(3), le32(4)},
+      {'u', "test.rodata", le32(0), Bytes(8, 2)}, {'l', "nope", le32(0), {}},
+      {'u', "h", Bytes(3, 0), le64(1)},
+  };
+  for (const Op &op : ops) {
+    std::string what = fmt::format("{} on {}", op.what, op.map);
+    if (op.what == 'u') {
+      int ea = takeErrno(interp->mapUpdate(op.map, op.key, op.value, op.flags));
+      int eb = takeErrno(lifted->mapUpdate(op.map, op.key, op.value, op.flags));
+      EXPECT_EQ(ea, eb) << what;
+    } else if (op.what == 'd') {
+      EXPECT_EQ(takeErrno(interp->mapDelete(op.map, op.key)),
+                takeErrno(lifted->mapDelete(op.map, op.key)))
+          << what;
+    } else {
+      auto va = interp->mapLookup(op.map, op.key);
+      auto vb = lifted->mapLookup(op.map, op.key);
+      ASSERT_EQ(!!va, !!vb) << what;
+      if (!va) {
+        EXPECT_EQ(takeErrno(va.takeError()), takeErrno(vb.takeError())) << what;
+        continue;
+      }
+      EXPECT_EQ(*va, *vb) << what;
+    }
+  }
+  auto da = interp->dumpMaps(), db = lifted->dumpMaps();
+  ASSERT_TRUE(da && db);
+  ASSERT_EQ(da->size(), db->size());
+  for (size_t i = 0; i < da->size(); ++i) {
+    EXPECT_EQ((*da)[i].name, (*db)[i].name);
+    EXPECT_EQ((*da)[i].entries, (*db)[i].entries) << (*da)[i].name;
+  }
+}
+
+} // namespace

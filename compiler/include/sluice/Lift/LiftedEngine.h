@@ -6,11 +6,13 @@
 // own for the @sluice.* calls and the maps. Its purpose is to prove the lifted
 // IR right: on every program it supports it must agree with `interp`.
 //
-// Supported today: maps ARRAY, PERCPU_ARRAY, HASH, PERCPU_HASH and global
-// data; helpers map_lookup/update/delete_elem, xdp_adjust_head/meta/tail,
-// redirect, csum_diff, ktime_get_ns, get_smp_processor_id, get_numa_node_id;
-// frames up to 3520 bytes (no fragments). Anything else is refused by load()
-// with "... not supported by the lifted engine yet".
+// Supported today: maps ARRAY, PERCPU_ARRAY, HASH, PERCPU_HASH, LRU_HASH,
+// LRU_PERCPU_HASH, LPM_TRIE, DEVMAP and global data; helpers
+// map_lookup/update/delete_elem, xdp_adjust_head/meta/tail, redirect,
+// redirect_map (devmap), csum_diff, ktime_get_ns, get_smp_processor_id,
+// get_numa_node_id; frames with fragments (the program sees the linear 3520
+// bytes). Anything else is refused by load() with "... not supported by the
+// lifted engine yet"; so is a program that keeps a loop after optimisation.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
