@@ -311,8 +311,17 @@ inline std::vector<Case> corpusCases() {
   rej("array_lookup_key_out_of_range_needs_null_check", "map_value_or_null",
       Asm().st(W, 10, -4, 9).ldmap(1, 0).mov(2, R(10)).add(2, -4).call(BPF_FUNC_map_lookup_elem)
           .ldx(DW, 0, 0, 0).exit(), {arrayMap()});
-  rej("subprog_returns_pointer", "R0 is not a scalar",
+  rej("subprog_returns_stack_pointer", "cannot return stack pointer to the caller",
       Asm().callsub("f").exit().label("f").mov(0, R(10)).exit());
+  rej("subprog_returns_caller_stack_pointer", "cannot return stack pointer to the caller",
+      Asm().mov(1, R(10)).add(1, -8).st(DW, 10, -8, 5).callsub("f").ldx(DW, 0, 0, 0).exit()
+          .label("f").mov(0, R(1)).exit());
+  acc("subprog_returns_ctx_pointer",
+      Asm().callsub("f").ldx(W, 0, 0, IFINDEX).exit().label("f").mov(0, R(1)).exit());
+  acc("subprog_leaves_r0_unset_caller_ignores",
+      Asm().callsub("f").ret(2).label("f").exit());
+  rej("subprog_leaves_r0_unset_caller_reads", "R0 !read_ok",
+      Asm().callsub("f").exit().label("f").exit());
   acc("main_returns_pointer_privileged", Asm().mov(0, R(10)).exit());
   rej("same_insn_ctx_and_stack", "same insn cannot be used with different pointers",
       Asm().mov(6, R(1)).ldx(W, 7, 1, IFINDEX).st(DW, 10, -8, 0).mov(2, R(10)).add(2, -8)

@@ -33,6 +33,8 @@ const HelperProto kHelpers[] = {
     {BPF_FUNC_get_current_task, {N, N, N, N, N}, Ret::Integer, false},
     {BPF_FUNC_get_current_pid_tgid, {N, N, N, N, N}, Ret::Integer, false},
     {BPF_FUNC_get_cgroup_classid, {N, N, N, N, N}, Ret::Integer, false},
+    {BPF_FUNC_send_signal, {A::Anything, N, N, N, N}, Ret::Integer, false},
+    {BPF_FUNC_send_signal_thread, {A::Anything, N, N, N, N}, Ret::Integer, false},
     {BPF_FUNC_get_current_uid_gid, {N, N, N, N, N}, Ret::Integer, false},
     {BPF_FUNC_get_current_comm, {A::UninitMem, A::ConstSize, N, N, N}, Ret::Integer, false},
     {BPF_FUNC_get_numa_node_id, {N, N, N, N, N}, Ret::Integer, false},
@@ -104,6 +106,8 @@ const Refusal kRefusals[] = {
     {BPF_FUNC_snprintf, "string formatting has no place on the datapath; format on the host"},
     {BPF_FUNC_get_numa_node_id, "the NIC has no NUMA node; drop the call"},
     {BPF_FUNC_get_cgroup_classid, "there are no cgroups on the NIC; drop the call"},
+    {BPF_FUNC_send_signal, "there is no current task on the NIC to signal; drop the call"},
+    {BPF_FUNC_send_signal_thread, "there is no current task on the NIC to signal; drop the call"},
 };
 
 } // namespace

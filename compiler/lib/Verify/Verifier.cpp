@@ -1447,12 +1447,15 @@ void Interp::call(State &st, const bpf_insn &in) {
 }
 
 bool Interp::exit(State &st) {
-  const RegState &r0 = readReg(st, 0);
-  if (st.frames.size() == 1)
+  if (st.frames.size() == 1) {
+    readReg(st, 0);
     return true;
-  if (r0.kind != RegKind::Scalar)
-    reject(st, fmt::format("At subprogram exit the register R0 is not a scalar value ({})",
-                           regKindName(r0.kind)));
+  }
+  // A callee hands back whatever R0 holds (even nothing: only a read in the
+  // caller is an error), but never a pointer into a stack.
+  const RegState &r0 = reg(st, 0);
+  if (r0.kind == RegKind::PtrToStack)
+    reject(st, "cannot return stack pointer to the caller");
   RegState ret = r0;
   uint32_t callsite = st.top().callsite;
   st.frames.pop_back();
