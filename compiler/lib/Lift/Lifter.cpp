@@ -296,6 +296,13 @@ Expected<std::pair<Value *, Cls>> Lifter::address(uint32_t i, unsigned base, int
   auto p = readReg(i, base, &c);
   if (!p)
     return p.takeError();
+  // The region must be the one the verifier sees, wherever its joined
+  // state is definite.
+  Cls vc = base == 10 ? Cls::Stack : classOf(st(i).regs[base].kind);
+  if (isPtrCls(vc) && vc != c)
+    return fail(i, fmt::format("the lifter sees a {} in r{} where the verifier sees a {} "
+                               "(lifter bug)",
+                               clsName(c), base, clsName(vc)));
   if (!isPtrCls(c))
     return fail(i, fmt::format("memory access through a {} (r{}){}", clsName(c), base,
                                c == Cls::Bad ? ": its kind differs over the paths that reach here"
