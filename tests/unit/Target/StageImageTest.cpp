@@ -263,5 +263,28 @@ TEST(StageImage, FileRoundTripAndMissingFile) {
   EXPECT_EQ(llvm::toString(m.takeError()), "/nonexistent/x.slc: cannot open");
 }
 
+TEST(StageImage, AssemblyText) {
+  isa::Uop u = op(Op::ADD, 2, 0, 1);
+  EXPECT_EQ(formatUop(u), "ADD s2, s0, s1");
+  u.bi = 1, u.imm = 5, u.g = 3, u.gn = 1, u.w = 1;
+  EXPECT_EQ(formatUop(u, 1), "[!p3] ADD.w s2, s0, #0x100000005");
+  isa::Uop c = op(Op::JSLT, 0, 8, 9);
+  c.p = 4;
+  EXPECT_EQ(formatUop(c), "JSLT p4, s8, s9");
+  isa::Uop v = op(Op::VLD, 3, 2, 0);
+  v.p = 1, v.imm = 14, v.bi = 1;
+  EXPECT_EQ(formatUop(v), "VLD.2 s3, [s2 + 14]");
+  isa::Uop sel = op(Op::SEL, 5, 0, 1);
+  sel.p = 2;
+  EXPECT_EQ(formatUop(sel), "SEL s5, p2 ? s0 : s1");
+  std::string text = formatStageImage(sample(), T());
+  EXPECT_NE(text.find("extract e0: s0 = window[26..29]"), std::string::npos) << text;
+  EXPECT_NE(text.find("  lane 0: ADD s2, s0, s1"), std::string::npos) << text;
+  EXPECT_NE(text.find("; sample.bpf.c:42 insn 7"), std::string::npos) << text;
+  EXPECT_NE(text.find("  lane 2: SUB.w s18, s16, s17"), std::string::npos) << text;
+  EXPECT_NE(text.find("deparse d0: window[30] (4 bytes) = s2"), std::string::npos) << text;
+  EXPECT_NE(text.find("const s5 = 0x12345678"), std::string::npos) << text;
+}
+
 } // namespace
 #endif

@@ -75,6 +75,13 @@ llvm::Expected<StageImage> readStageImageFile(const std::string &path, const Tar
 /// per slot/predicate/state per stage, legal extractor and deparser entries.
 llvm::Error verifyStageImage(const StageImage &img, const TargetParams &target);
 
+/// One micro-op in assembly form, e.g. "[!p2] ADD.w s2, s0, #0x5"; W ops
+/// name the low slots, and a W immediate is {pairImm, imm}.
+std::string formatUop(const isa::Uop &u, uint32_t pairImm = 0);
+/// The whole image as text: header, constants, extractor entries, every
+/// non-empty stage lane by lane with its source line, deparser entries.
+std::string formatStageImage(const StageImage &img, const TargetParams &target);
+
 /// CRC-32 (IEEE 802.3, reflected, as zlib's crc32).
 uint32_t crc32(const uint8_t *data, size_t size, uint32_t crc = 0);
 
