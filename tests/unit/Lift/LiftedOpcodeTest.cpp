@@ -50,7 +50,8 @@ struct Prog {
 
   explicit Prog(unsigned maxSlots) {
     bss = t.addGlobal(".bss", Bytes(8 * maxSlots, 0));
-    a.ldx(BPF_W, 2, 1, 0)       // r2 = data
+    a.mov64(9, 1)               // r9 = ctx
+        .ldx(BPF_W, 2, 1, 0)    // r2 = data
         .ldx(BPF_W, 3, 1, 4)    // r3 = data_end
         .mov64(4, 2)
         .add64i(4, 32)
@@ -414,6 +415,73 @@ TEST(LiftedEngineTest, HostMapCallsMatchInterp) {
   for (size_t i = 0; i < da->size(); ++i) {
     EXPECT_EQ((*da)[i].name, (*db)[i].name);
     EXPECT_EQ((*da)[i].entries, (*db)[i].entries) << (*da)[i].name;
+  }
+}
+
+} // namespace
+
+namespace {
+
+/// The XDP buffer helpers, on packets from 32 bytes to fragmented ones.
+TEST(LiftedEngineTest, BufferHelpersMatchInterp) {
+  Prog p(64);
+  auto lengths = [&](const std::string &what) {
+    // r1 = data_end - data, r1 = data - data_meta, as two results.
+    p.a.ldx(BPF_W, 2, 9, 0).ldx(BPF_W, 3, 9, 4).mov64(1, 3).alu64(BPF_SUB, 1, 2);
+    p.result(what + ": length");
+    p.a.ldx(BPF_W, 2, 9, 0).ldx(BPF_W, 3, 9, 8).mov64(1, 2).alu64(BPF_SUB, 1, 3);
+    p.result(what + ": metadata length");
+  };
+  for (int32_t d : {-4, -8, -3, 4, -252, -256, -300}) {
+    p.a.mov64(1, 9).mov64i(2, d).call(BPF_FUNC_xdp_adjust_meta).mov64(1, 0);
+    p.result(fmt::format("adjust_meta {}", d));
+  }
+  lengths("after adjust_meta");
+  for (int32_t d : {-14, 14, -300, 300, -100, 4000}) {
+    p.a.mov64(1, 9).mov64i(2, d).call(BPF_FUNC_xdp_adjust_head).mov64(1, 0);
+    p.result(fmt::format("adjust_head {}", d));
+    lengths(fmt::format("after adjust_head {}", d));
+  }
+  for (int32_t d : {-4, 100, -100, 3000, -3000, 5000, -9000}) {
+    p.a.mov64(1, 9).mov64i(2, d).call(BPF_FUNC_xdp_adjust_tail).mov64(1, 0);
+    p.result(fmt::format("adjust_tail {}", d));
+    lengths(fmt::format("after adjust_tail {}", d));
+  }
+  // csum_diff over the first 32 bytes, bounds re-checked after the helpers.
+  p.a.ldx(BPF_W, 2, 9, 0).ldx(BPF_W, 3, 9, 4).mov64(4, 2).add64i(4, 32).jmp(BPF_JGT, 4, 3, "out");
+  p.a.mov64(1, 2).mov64i(2, 8).mov64(3, 1).add64i(3, 8).mov64i(4, 12).mov64(5, 6)
+      .call(BPF_FUNC_csum_diff).mov64(1, 0);
+  p.result("csum_diff 8 -> 12");
+  p.a.ldx(BPF_W, 2, 9, 0).ldx(BPF_W, 3, 9, 4).mov64(4, 2).add64i(4, 32).jmp(BPF_JGT, 4, 3, "out");
+  p.a.mov64(3, 2).mov64i(1, 0).mov64i(2, 0).mov64i(4, 20).mov64(5, 7)
+      .call(BPF_FUNC_csum_diff).mov64(1, 0);
+  p.result("csum_diff 0 -> 20");
+  p.finish();
+
+  auto interp = createInterpEngine();
+  auto lifted = createLiftedEngine();
+  const Program &prog = p.t.obj.programs[0];
+  if (auto e = interp->load(p.t.obj, prog))
+    FAIL() << llvm::toString(std::move(e));
+  if (auto e = lifted->load(p.t.obj, prog))
+    FAIL() << llvm::toString(std::move(e));
+  for (size_t len : {32, 60, 400, 3520, 4000, 9000}) {
+    Bytes pkt = pattern(len, uint8_t(len));
+    auto a = interp->run({pkt});
+    auto b = lifted->run({pkt});
+    ASSERT_TRUE(!!a) << llvm::toString(a.takeError());
+    ASSERT_TRUE(!!b) << llvm::toString(b.takeError());
+    EXPECT_EQ(a->action, b->action) << len;
+    EXPECT_EQ(a->data, b->data) << "output bytes of a " << len << "-byte packet";
+    auto da = interp->dumpMaps(), db = lifted->dumpMaps();
+    ASSERT_TRUE(da && db);
+    const Bytes &va = (*da)[0].entries[0].value, &vb = (*db)[0].entries[0].value;
+    for (unsigned s = 0; s < p.slots; ++s) {
+      uint64_t ra, rb;
+      std::memcpy(&ra, va.data() + 8 * s, 8);
+      std::memcpy(&rb, vb.data() + 8 * s, 8);
+      EXPECT_EQ(int64_t(ra), int64_t(rb)) << p.names[s] << " on a " << len << "-byte packet";
+    }
   }
 }
 
