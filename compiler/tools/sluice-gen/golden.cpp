@@ -7,7 +7,8 @@
 // model's unit test and, later, the RTL harness check against the file.
 // Every micro-op (32- and 64-bit forms), the extractor, the deparser, guards,
 // predicates, variable reads, units with their latency and head/tail
-// adjustment are exercised. `--check FILE` compares instead of writing.
+// adjustment are exercised. `--check FILE` compares instead of writing;
+// `--list` and `--dump NAME` show the vectors and their images as text.
 //
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
@@ -623,7 +624,8 @@ Vector adjust(const std::string &nm, std::vector<int32_t> heads, std::vector<int
   v.name = nm;
   v.doc = fmt::format("ADJH deltas {} then ADJT deltas {} (one per stage); each result (0 or "
                       "-EINVAL) is written at offset 80 + 4i, and a byte at offset -4 (headroom)",
-                      fmt::join(heads, ", "), fmt::join(tails, ", "));
+                      heads.empty() ? "none" : fmt::format("{}", fmt::join(heads, ", ")),
+                      tails.empty() ? "none" : fmt::format("{}", fmt::join(tails, ", ")));
   auto &I = v.img;
   unsigned s = 0, i = 0;
   std::vector<unsigned> resultSlots;
@@ -821,6 +823,7 @@ std::string render() {
   j["param_hash"] = fmt::format("0x{:016x}", T.hash);
   j["vectors"] = json::array();
   for (auto &v : allVectors()) {
+    v.img.name = v.name;
     if (auto e = verifyStageImage(v.img, T)) {
       fmt::print(stderr, "sluice-golden: vector {}: {}\n", v.name, llvm::toString(std::move(e)));
       std::exit(2);
@@ -851,9 +854,23 @@ std::string render() {
 } // namespace
 
 int main(int argc, char **argv) {
-  std::string mode = argc == 3 ? argv[1] : "";
-  if (mode != "-o" && mode != "--check") {
-    fmt::print(stderr, "usage: sluice-golden -o FILE | --check FILE\n");
+  std::string mode = argc >= 2 ? argv[1] : "";
+  if (mode == "--list" && argc == 2) {
+    for (auto &v : allVectors())
+      fmt::print("{:<20} {} packets  {}\n", v.name, v.packets.size(), v.doc);
+    return 0;
+  }
+  if (mode == "--dump" && argc == 3) {
+    for (auto &v : allVectors())
+      if (v.name == argv[2]) {
+        fmt::print("; {}\n{}", v.doc, formatStageImage(v.img, T));
+        return 0;
+      }
+    fmt::print(stderr, "sluice-golden: no vector '{}' (see --list)\n", argv[2]);
+    return 2;
+  }
+  if ((mode != "-o" && mode != "--check") || argc != 3) {
+    fmt::print(stderr, "usage: sluice-golden -o FILE | --check FILE | --list | --dump NAME\n");
     return 2;
   }
   std::string text = render();
