@@ -43,6 +43,7 @@
 #include "llvm/Transforms/Utils/LoopSimplify.h"
 #include "llvm/Transforms/Utils/ValueMapper.h"
 
+#include "sluice/Object/Object.h"
 #include "sluice/Verify/Verifier.h"
 
 namespace sluice::lift {
@@ -84,20 +85,46 @@ Function *trapFn(Module &m) {
 }
 
 /// The verifier's bound for an LLVM loop: the largest loopTrips among the
-/// eBPF loop headers whose instructions the loop contains (a loop nested in
-/// it, or the loop itself, or a copy of either). 0 when it contains none.
-unsigned boundOf(const Loop &l, const std::map<uint32_t, uint32_t> &trips) {
+/// eBPF loop headers whose basic block the loop contains some instruction
+/// of (the eBPF loop itself, a copy of it, or a loop nested in it). A
+/// header's own instructions may leave no trace after mem2reg (a register
+/// move), hence the whole eBPF block, up to the next jump or jump target.
+/// 0 when the loop contains none.
+unsigned boundOf(const Loop &l, const std::map<uint32_t, uint32_t> &insnTrips) {
   unsigned kind = l.getHeader()->getContext().getMDKindID("sluice.insn");
   unsigned bound = 0;
   for (BasicBlock *bb : l.blocks())
     for (Instruction &i : *bb)
       if (MDNode *md = i.getMetadata(kind))
         if (auto *c = mdconst::dyn_extract<ConstantInt>(md->getOperand(0))) {
-          auto it = trips.find(uint32_t(c->getZExtValue()));
-          if (it != trips.end())
+          auto it = insnTrips.find(uint32_t(c->getZExtValue()));
+          if (it != insnTrips.end())
             bound = std::max(bound, unsigned(it->second));
         }
   return bound;
+}
+
+/// Per instruction of each loop header's eBPF basic block, that header's trips.
+std::map<uint32_t, uint32_t> headerBlockTrips(const Program &prog,
+                                              const std::vector<std::pair<uint32_t, uint32_t>> &loopTrips) {
+  std::set<uint32_t> leaders;
+  for (uint32_t i = 0; i < prog.insns.size(); ++i) {
+    const bpf_insn &in = prog.insns[i];
+    uint8_t cls = BPF_CLASS(in.code), op = BPF_OP(in.code);
+    if ((cls != BPF_JMP && cls != BPF_JMP32) || op == BPF_CALL)
+      continue;
+    leaders.insert(i + 1);
+    if (op != BPF_EXIT)
+      leaders.insert(uint32_t(int64_t(i) + 1 + (cls == BPF_JMP32 && op == BPF_JA ? in.imm : in.off)));
+  }
+  std::map<uint32_t, uint32_t> out;
+  for (auto &[h, t] : loopTrips)
+    for (uint32_t i = h; i < prog.insns.size(); ++i) {
+      if (i != h && leaders.count(i))
+        break;
+      out[i] = std::max(out[i], t);
+    }
+  return out;
 }
 
 /// Peels innermost loops of `f` by their bound + 1 iterations and cuts off
@@ -202,7 +229,7 @@ Error optimizeModule(Module &m, int optLevel, const Program &prog, const verify:
   mpm.run(m, mam);
 
   // Loops LLVM could not count: peel by the verifier's bound.
-  std::map<uint32_t, uint32_t> trips(vr.loopTrips.begin(), vr.loopTrips.end());
+  std::map<uint32_t, uint32_t> trips = headerBlockTrips(prog, vr.loopTrips);
   FunctionPassManager cleanup;
   cleanup.addPass(SimplifyCFGPass());
   cleanup.addPass(SROAPass(SROAOptions::ModifyCFG));
