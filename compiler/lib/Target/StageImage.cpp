@@ -486,6 +486,10 @@ llvm::Error verifyStageImage(const StageImage &img, const TargetParams &t) {
       return makeError("deparser entry {}: position {} + {} bytes is outside headroom and window "
                        "({} bytes)", e, d.pos, 1u << d.size, t.headroomBytes + t.headerWindowBytes);
   }
+  for (auto &line : img.lines)
+    if (line.stage >= t.stages || line.lane >= t.lanes)
+      return makeError("source line {}:{} is attached to stage {} lane {}, which does not exist",
+                       line.file, line.line, line.stage, line.lane);
   return llvm::Error::success();
 }
 

@@ -252,6 +252,27 @@ TEST(StageImage, RuleExtractorAndDeparser) {
   EXPECT_EQ(verifyError(img), "deparser entry 5: position 191 + 2 bytes is outside headroom and window (192 bytes)");
 }
 
+TEST(StageImage, RuleSourceLinesPointAtRealLanes) {
+  StageImage img = sample();
+  img.lines.push_back({30, 0, 9, "sample.bpf.c", 50});
+  EXPECT_EQ(verifyError(img), "source line sample.bpf.c:50 is attached to stage 30 lane 0, which does not exist");
+}
+
+TEST(StageImage, SmallTargetRunsItsOwnImagesAndRefusesTheDefaultOnes) {
+  auto small = TargetParams::fromFile(std::string(SLUICE_SOURCE_DIR) + "/hdl/params/small.json");
+  ASSERT_TRUE(bool(small)) << llvm::toString(small.takeError());
+  EXPECT_EQ(small->unitLatencyStages("div"), 6u);
+  StageImage img = StageImage::empty(*small);
+  img.setUop(1, 2, op(Op::DIV, 20, 16, 17));  // lands at the end of stage 6
+  EXPECT_FALSE(bool(verifyStageImage(img, *small)));
+  img.setUop(3, 2, op(Op::DIV, 21, 16, 17));
+  EXPECT_EQ(llvm::toString(verifyStageImage(img, *small)),
+            "stage 3 lane 2: DIV needs the div unit, which this stage lacks (it is in lane 2 of other stages)");
+  auto bytes = writeStageImage(sample());
+  EXPECT_NE(readError(bytes, *small).find("(first difference: maps.memory_bytes: 4194304 vs 1048576)"), std::string::npos)
+      << readError(bytes, *small);
+}
+
 TEST(StageImage, FileRoundTripAndMissingFile) {
   std::string path = ::testing::TempDir() + "/sample.slc";
   ASSERT_FALSE(bool(writeStageImageFile(sample(), path)));
