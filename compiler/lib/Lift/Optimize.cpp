@@ -24,6 +24,7 @@
 #include "llvm/Analysis/CFG.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/ScalarEvolution.h"
+#include "llvm/Analysis/ScalarEvolutionExpressions.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/IR/CFG.h"
 #include "llvm/IR/Dominators.h"
@@ -146,18 +147,27 @@ unsigned peelByBound(Function &f, const std::map<uint32_t, uint32_t> &trips,
       }
     if (!l)
       return cut;
-    unsigned bound = boundOf(*l, trips);
-    if (bound == 0 || bound > 4096) {
-      why = bound ? "its verifier bound is too large to peel"
-                  : "the verifier reports no bound for it";
-      given_up.insert(l->getHeader());
-      continue;
-    }
     AssumptionCache ac(f);
     TargetLibraryInfoImpl tlii;
     TargetLibraryInfo tli(tlii);
     ScalarEvolution se(f, tli, ac, dt, li);
     simplifyLoop(l, &dt, &li, &se, &ac, nullptr, /*PreserveLCSSA=*/false);
+    unsigned bound = boundOf(*l, trips);
+    if (bound == 0) {
+      // No eBPF header the verifier bounds: LLVM's own proven maximum of
+      // back edges taken, when it has one (it declined to unroll by it
+      // only for size).
+      const SCEV *max = se.getConstantMaxBackedgeTakenCount(l);
+      if (auto *c = dyn_cast<SCEVConstant>(max))
+        if (c->getAPInt().ult(4096))
+          bound = unsigned(c->getAPInt().getZExtValue()) + (c->getAPInt().isZero() ? 1 : 0);
+    }
+    if (bound == 0 || bound > 4096) {
+      why = bound ? "its verifier bound is too large to peel"
+                  : "neither the verifier nor LLVM bounds it";
+      given_up.insert(l->getHeader());
+      continue;
+    }
     formLCSSARecursively(*l, dt, &li, &se);
     ValueToValueMapTy vmap;
     if (!canPeel(l) || !peelLoop(l, bound + 1, &li, &se, dt, &ac, /*PreserveLCSSA=*/true, vmap)) {

@@ -66,11 +66,7 @@ const std::vector<Sample> &samples() {
 /// Samples the lifted engine does not run yet: the reason is a substring
 /// of the error it gives.
 const std::map<std::string, std::string> kUnsupported = {
-    // The verifier's loopTrips lists only the label loop (insn 132, 8 trips),
-    // not the loop over a label's characters nested in it (back edge
-    // 197 -> 147, entered at 176): without a bound the lifter cannot remove
-    // it, and the lifted engine refuses programs that keep a loop.
-    {"dns_filter", "a loop remains after optimisation"},
+    // Every sample runs today.
 };
 
 class LiftedDiffTest : public ::testing::TestWithParam<size_t> {};
@@ -122,8 +118,6 @@ TEST_P(LiftedDiffTest, OptimisedIRIsAcyclicAndInlined) {
   ASSERT_TRUE(!!obj) << llvm::toString(obj.takeError());
   auto l = lift::liftProgram(*obj, *obj->findProgram(s.program));
   ASSERT_TRUE(!!l) << llvm::toString(l.takeError());
-  if (s.name == "dns_filter")
-    GTEST_SKIP() << "see kUnsupported";
   EXPECT_TRUE(l->remainingLoops.empty()) << l->remainingLoops.front();
   EXPECT_EQ(lift::countLoops(*l->module), 0u);
   for (llvm::Function &f : *l->module) {
