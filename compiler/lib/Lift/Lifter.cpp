@@ -18,6 +18,7 @@
 #include <array>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "llvm/IR/DIBuilder.h"
@@ -1088,10 +1089,19 @@ Error Lifter::liftHelper(uint32_t i, const bpf_insn &in) {
     hname = hname.substr(4);
   std::string base;
   MemoryEffects me = MemoryEffects::unknown();
+  // A lookup only reads the key and which entries exist, except in an LRU
+  // map, where it also makes the entry recent: the narrower effects go on
+  // the call, not the declaration, so LRU lookups are never merged or dropped.
+  std::optional<MemoryEffects> callMe;
   if (in.imm == BPF_FUNC_map_lookup_elem) {
     base = "sluice.map.lookup";
-    me = MemoryEffects::argMemOnly(ModRefInfo::Ref) |
-         MemoryEffects::inaccessibleMemOnly(ModRefInfo::Ref);
+    const RegState &m = st(i).regs[1];
+    bool lru = m.map >= 0 && size_t(m.map) < obj_.maps.size() &&
+               (obj_.maps[m.map].type == BPF_MAP_TYPE_LRU_HASH ||
+                obj_.maps[m.map].type == BPF_MAP_TYPE_LRU_PERCPU_HASH);
+    if (!lru)
+      callMe = MemoryEffects::argMemOnly(ModRefInfo::Ref) |
+               MemoryEffects::inaccessibleMemOnly(ModRefInfo::Ref);
   } else if (in.imm == BPF_FUNC_map_update_elem) {
     base = "sluice.map.update";
   } else if (in.imm == BPF_FUNC_map_delete_elem) {
@@ -1141,6 +1151,8 @@ Error Lifter::liftHelper(uint32_t i, const bpf_insn &in) {
   if (fn->getFunctionType() != FunctionType::get(ret, tys, false))
     return fail(i, "helper called with two different signatures");
   CallInst *call = B_.CreateCall(fn, args, hname);
+  if (callMe)
+    call->setMemoryEffects(*callMe);
   writeReg(0, proto->ret == verify::Ret::MapValueOrNull ? Cls::MapValue : Cls::Scalar, call);
   return Error::success();
 }

@@ -527,3 +527,40 @@ TEST(LiftedEngineTest, LoopPeeledByTheVerifiersBound) {
 }
 
 } // namespace
+
+namespace {
+
+/// Lookups in an LRU hash make entries recent: lookup(A), lookup(B),
+/// lookup(A) then an insert into the full map must evict B. Were the third
+/// lookup merged with the first (as for other maps), A would go.
+TEST(LiftedEngineTest, LruLookupsAreNeverMerged) {
+  TestObject t;
+  int lru = t.addMap("lru", BPF_MAP_TYPE_LRU_HASH, 4, 8, 2);
+  Asm a;
+  auto lookup = [&](int key) {
+    a.st(BPF_W, 10, -4, key).ldmap(1, lru).mov64(2, 10).add64i(2, -4)
+        .call(BPF_FUNC_map_lookup_elem);
+  };
+  lookup(1);
+  lookup(2);
+  lookup(1);
+  a.st(BPF_W, 10, -4, 3).st(BPF_DW, 10, -16, 33).ldmap(1, lru).mov64(2, 10).add64i(2, -4)
+      .mov64(3, 10).add64i(3, -16).mov64i(4, BPF_ANY).call(BPF_FUNC_map_update_elem)
+      .ret(XDP_PASS);
+  t.addProgram(a);
+  for (auto make : {createInterpEngine, createLiftedEngine}) {
+    auto e = make();
+    if (auto err = e->load(t.obj, t.obj.programs[0]))
+      FAIL() << llvm::toString(std::move(err));
+    ASSERT_FALSE(!!e->mapUpdate("lru", le32(1), le64(11)));
+    ASSERT_FALSE(!!e->mapUpdate("lru", le32(2), le64(22)));
+    auto out = e->run({Bytes(64, 0)});
+    ASSERT_TRUE(!!out) << llvm::toString(out.takeError());
+    auto d = e->dumpMaps();
+    ASSERT_TRUE(!!d);
+    std::vector<MapEntry> want = {{le32(1), le64(11)}, {le32(3), le64(33)}};
+    EXPECT_EQ((*d)[0].entries, want) << e->name();
+  }
+}
+
+} // namespace
