@@ -331,6 +331,14 @@ inline std::vector<Case> corpusCases() {
   acc("reserved_fields_in_dead_code_are_not_checked",
       lk(0).jeq(0, 0, "dead").ret(2).label("dead").raw(BPF_ALU64 | BPF_ADD | BPF_K, 0, 3, 0, 1).exit(),
       {arrayMap()});
+  acc("linked_scalar_with_constant_offset",
+      Asm().ldx(W, 6, 1, IFINDEX).apply([](Asm &a) { lookup(a, 0); }).jeq(0, 0, "out")
+          .mov(7, R(6)).add(7, 4).jgt(7, 60, "out").add(0, R(6)).ldx(B, 0, 0, 0).exit()
+          .label("out").ret(2), {arrayMap()});
+  rej("linked_scalar_second_constant_breaks_link", "unbounded memory access",
+      Asm().ldx(W, 6, 1, IFINDEX).apply([](Asm &a) { lookup(a, 0); }).jeq(0, 0, "out")
+          .mov(7, R(6)).add(7, 4).add(7, 1).jgt(7, 60, "out").add(0, R(6)).ldx(B, 0, 0, 0).exit()
+          .label("out").ret(2), {arrayMap()});
   acc("jmp32_on_pointers", Asm().pkt().jmp32(BPF_JGT, 2, R(3), "o").label("o").ret(2));
   rej("partial_read_of_spilled_pointer", "invalid size of register fill",
       Asm().stx(DW, 10, 1, -8).ldx(W, 0, 10, -8).exit());

@@ -136,7 +136,8 @@ bool regCovers(const RegState &o, const RegState &c, bool exact, IdMap &ids) {
     if (o.kind == RegKind::NotInit)
       return true;
     return o.var == c.var && o.off == c.off && o.map == c.map && o.range == c.range &&
-           o.frame == c.frame && o.andMask == c.andMask && ids.check(o.id, c.id) &&
+           o.frame == c.frame && o.andMask == c.andMask && o.linkOff == c.linkOff &&
+           o.linkAdd == c.linkAdd && ids.check(o.id, c.id) &&
            (!o.andId || ids.check(o.andId, c.andId));
   }
   if (o.kind == RegKind::NotInit)
@@ -149,6 +150,8 @@ bool regCovers(const RegState &o, const RegState &c, bool exact, IdMap &ids) {
     // A linked scalar in the old state may have been narrowed through its
     // partner; only a matching link in the new one guarantees the same.
     if (o.andId && (o.andMask != c.andMask || !ids.check(o.andId, c.andId)))
+      return false;
+    if (o.id && (o.linkOff != c.linkOff || o.linkAdd != c.linkAdd))
       return false;
     return o.id == 0 || ids.check(o.id, c.id);
   }
@@ -234,7 +237,8 @@ bool stateCovers(const State &o, const State &c, uint16_t live, uint16_t precise
 
 bool sameReg(const RegState &a, const RegState &b) {
   return a.kind == b.kind && a.off == b.off && a.map == b.map && a.range == b.range &&
-         a.id == b.id && a.frame == b.frame && a.andId == b.andId && a.var == b.var;
+         a.id == b.id && a.frame == b.frame && a.andId == b.andId && a.linkOff == b.linkOff &&
+         a.var == b.var;
 }
 
 RegState joinReg(const RegState &a, const RegState &b) {
@@ -252,7 +256,7 @@ RegState joinReg(const RegState &a, const RegState &b) {
   RegState r = a;
   if (a.kind == RegKind::Scalar) {
     r.var = scalarJoin(a.var, b.var);
-    r.id = a.id == b.id ? a.id : 0;
+    r.id = a.id == b.id && a.linkOff == b.linkOff ? a.id : 0;
     return r;
   }
   int32_t off = std::min(a.off, b.off);
@@ -775,7 +779,17 @@ void Interp::alu(State &st, const bpf_insn &in) {
   bool sdiv = in.off == 1;
   Scalar r = aluScalar(op, dst.var, src.var, w, sdiv);
   RegState out = RegState::scalar(r);
-  if (op == BPF_AND && dst.id && src.var.isConst() && !r.isConst()) {
+  if (is64 && (op == BPF_ADD || op == BPF_SUB) && dst.id && src.var.isConst() && !dst.linkAdd) {
+    // r2 = r1; r2 += 4: the two stay linked, 4 apart (the kernel's
+    // BPF_ADD_CONST). A second constant breaks the link.
+    int64_t v = int64_t(src.var.constValue());
+    if (v >= INT32_MIN && v <= INT32_MAX && !(op == BPF_SUB && v == INT32_MIN)) {
+      out.id = dst.id;
+      out.linkOff = int32_t(op == BPF_ADD ? v : -v);
+      out.linkAdd = true;
+    }
+  }
+  if (op == BPF_AND && dst.id && dst.linkOff == 0 && src.var.isConst() && !r.isConst()) {
     out.andId = dst.id;
     out.andMask = is64 ? src.var.constValue() : (src.var.constValue() & 0xffffffffULL);
   }
@@ -1301,18 +1315,22 @@ void Interp::jump(State &st, const bpf_insn &in) {
         RegState &cur = s.top().regs[r];
         uint32_t id = cur.id, andId = cur.andId;
         uint64_t andMask = cur.andMask;
+        int32_t linkOff = cur.linkOff;
         cur.var = nv.var;
         if (id)
           forEachReg(s, [&](RegState &o2) {
-            if (o2.kind == RegKind::Scalar && o2.id == id)
-              o2.var = nv.var;
+            if (o2.kind != RegKind::Scalar || o2.id != id)
+              return;
+            int64_t delta = int64_t(o2.linkOff) - linkOff;
+            o2.var = delta == 0 ? nv.var
+                                : aluScalar(BPF_ADD, nv.var, Scalar::constant(uint64_t(delta)), 64, false);
           });
         if (andId) {
           // Bits of the mask known here are known in the source.
           uint64_t known = andMask & ~nv.var.tn.mask;
           Tnum t{nv.var.tn.value & known, ~known};
           forEachReg(s, [&](RegState &o2) {
-            if (o2.kind == RegKind::Scalar && o2.id == andId) {
+            if (o2.kind == RegKind::Scalar && o2.id == andId && o2.linkOff == 0) {
               Scalar v = o2.var;
               if ((v.tn.value ^ t.value) & ~(v.tn.mask | t.mask))
                 return; // contradiction: leave it (the path is infeasible)

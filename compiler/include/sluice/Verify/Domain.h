@@ -110,6 +110,10 @@ struct RegState {
   /// bits learnt here (after `if (x & 0xf0) == 0x40`) hold there too.
   uint32_t andId = 0;
   uint64_t andMask = 0;
+  /// Scalars with an id: this value is (the value the id stands for) +
+  /// linkOff; `linkAdd` once a constant has been added (only one may be).
+  int32_t linkOff = 0;
+  bool linkAdd = false;
 
   static RegState scalar(Scalar s = Scalar::unknown()) {
     RegState r;
