@@ -56,7 +56,9 @@ struct RtMap {
   std::map<Bytes, Bytes> lpmKeys;
   std::vector<uint32_t> lpmCount;
   // Devmap: which slots hold a device.
-  bool isDevmap = false;
+  bool isDevmap = false;  // devmap or cpumap
+  bool isCpumap = false;
+  bool isDevHash = false;  // devmap-hash: a hash of {ifindex, prog id}
   std::vector<bool> present;
   std::vector<std::unique_ptr<uint8_t[]>> retired;  // freed at the next run
 
@@ -65,7 +67,9 @@ struct RtMap {
     perCpu = mapIsPerCpu(d.type);
     lru = d.type == BPF_MAP_TYPE_LRU_HASH || d.type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
     isLpm = d.type == BPF_MAP_TYPE_LPM_TRIE;
-    isDevmap = d.type == BPF_MAP_TYPE_DEVMAP;
+    isDevmap = d.type == BPF_MAP_TYPE_DEVMAP || d.type == BPF_MAP_TYPE_CPUMAP;
+    isCpumap = d.type == BPF_MAP_TYPE_CPUMAP;
+    isDevHash = d.type == BPF_MAP_TYPE_DEVMAP_HASH;
     if (isDevmap) {
       isArray = true;
       present.assign(d.max_entries, false);
@@ -179,9 +183,11 @@ struct RtMap {
     std::memcpy(&ifindex, value, 4);
     if (def.value_size >= 8)
       std::memcpy(&progFd, value + 4, 4);
+    if (isCpumap && ifindex > 16384)
+      return -EOVERFLOW;  // qsize sanity limit
     if (int32_t(progFd) > 0)
       return -EINVAL;
-    if (ifindex == 0) {
+    if (ifindex == 0) {  // ifindex (devmap) or qsize (cpumap) 0 empties the slot
       present[i] = false;
       return 0;
     }
@@ -189,6 +195,27 @@ struct RtMap {
     std::memset(p, 0, def.value_size);
     std::memcpy(p, &ifindex, 4);
     present[i] = true;
+    return 0;
+  }
+  int64_t devHashUpdate(const uint8_t *key, const uint8_t *value, uint64_t flags) {
+    if ((flags & BPF_F_LOCK) || flags > BPF_EXIST)
+      return -EINVAL;
+    uint32_t ifindex, progFd = 0;
+    std::memcpy(&ifindex, value, 4);
+    if (def.value_size >= 8)
+      std::memcpy(&progFd, value + 4, 4);
+    Bytes k(key, key + 4);
+    auto it = hash.find(k);
+    if (it != hash.end() && flags == BPF_NOEXIST)
+      return -EEXIST;
+    if (ifindex == 0 || int32_t(progFd) > 0)
+      return -EINVAL;  // no such device / device programs not supported
+    if (it == hash.end() && hash.size() >= def.max_entries)
+      return -E2BIG;
+    if (it == hash.end())
+      it = hash.emplace(k, std::unique_ptr<uint8_t[]>(new uint8_t[stride ? stride : 8]())).first;
+    std::memset(it->second.get(), 0, def.value_size);
+    std::memcpy(it->second.get(), &ifindex, 4);
     return 0;
   }
   /// LRU, full: drops exactly the least recently used entry.
@@ -210,6 +237,8 @@ struct RtMap {
       return lpmUpdate(key, value, flags);
     if (isDevmap)
       return devmapUpdate(key, value, flags);
+    if (isDevHash)
+      return devHashUpdate(key, value, flags);
     if ((flags & ~uint64_t(BPF_F_LOCK)) > BPF_EXIST)
       return -EINVAL;
     if (isArray) {
@@ -304,7 +333,34 @@ bool mapSupported(uint32_t type) {
   return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
          type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_PERCPU_HASH ||
          type == BPF_MAP_TYPE_LRU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
-         type == BPF_MAP_TYPE_LPM_TRIE || type == BPF_MAP_TYPE_DEVMAP;
+         type == BPF_MAP_TYPE_LPM_TRIE || type == BPF_MAP_TYPE_DEVMAP ||
+         type == BPF_MAP_TYPE_CPUMAP || type == BPF_MAP_TYPE_DEVMAP_HASH;
+}
+
+/// Why the kernel refuses to create map `d` (EINVAL), or nullptr.
+const char *mapDefError(const MapDef &d) {
+  if (d.max_entries == 0)
+    return "max_entries must not be 0";
+  switch (d.type) {
+  case BPF_MAP_TYPE_ARRAY:
+  case BPF_MAP_TYPE_PERCPU_ARRAY:
+    return d.key_size == 4 && d.value_size > 0 ? nullptr
+                                               : "array maps need 4-byte keys and a value";
+  case BPF_MAP_TYPE_LPM_TRIE:
+    if (!(d.flags & BPF_F_NO_PREALLOC))
+      return "LPM tries need BPF_F_NO_PREALLOC";
+    return d.key_size > 4 && d.key_size <= 4 + 256 && d.value_size > 0
+               ? nullptr
+               : "LPM trie keys are 4 bytes of prefix length and 1 to 256 data bytes";
+  case BPF_MAP_TYPE_DEVMAP:
+  case BPF_MAP_TYPE_CPUMAP:
+  case BPF_MAP_TYPE_DEVMAP_HASH:
+    return d.key_size == 4 && (d.value_size == 4 || d.value_size == 8)
+               ? nullptr
+               : "device and CPU maps need 4-byte keys and 4- or 8-byte values";
+  default:
+    return d.key_size > 0 && d.value_size > 0 ? nullptr : "hash maps need a key and a value";
+  }
 }
 
 //===-- The run's context (the %ctx handle) and the runtime ----------------===//
@@ -401,6 +457,56 @@ int64_t rtAdjustTail(void *ctx, uint64_t delta) {
   r.dataEnd = reinterpret_cast<uint8_t *>(end);
   return 0;
 }
+uint64_t buffLen(const RunCtx &r) {
+  uint64_t n = uint64_t(r.dataEnd - r.data);
+  for (const Bytes &f : r.frags)
+    n += f.size();
+  return n;
+}
+int64_t rtGetBuffLen(void *ctx) { return int64_t(buffLen(rc(ctx))); }
+/// Copies between `buf` and bytes [off, off + len) of linear part + fragments.
+void frameCopy(RunCtx &r, uint64_t off, uint8_t *buf, uint64_t len, bool toFrame) {
+  uint64_t lin = uint64_t(r.dataEnd - r.data);
+  while (len) {
+    uint8_t *p;
+    uint64_t avail;
+    if (off < lin) {
+      p = r.data + off;
+      avail = lin - off;
+    } else {
+      uint64_t o = off - lin;
+      size_t f = 0;
+      while (o >= r.frags[f].size())
+        o -= r.frags[f++].size();
+      p = r.frags[f].data() + o;
+      avail = r.frags[f].size() - o;
+    }
+    uint64_t n = std::min(avail, len);
+    if (toFrame)
+      std::memmove(p, buf, n);
+    else
+      std::memmove(buf, p, n);
+    off += n;
+    buf += n;
+    len -= n;
+  }
+}
+int64_t xdpBytes(void *ctx, uint64_t off64, uint8_t *buf, uint64_t len64, bool store) {
+  RunCtx &r = rc(ctx);
+  uint32_t off = uint32_t(off64), len = uint32_t(len64);
+  if (off > 0xffff || len > 0xffff)
+    return -EFAULT;  // bpf_xdp_pointer()
+  if (uint64_t(off) + len > buffLen(r))
+    return -EINVAL;
+  frameCopy(r, off, buf, len, store);
+  return 0;
+}
+int64_t rtLoadBytes(void *ctx, uint64_t off, uint8_t *buf, uint64_t len) {
+  return xdpBytes(ctx, off, buf, len, false);
+}
+int64_t rtStoreBytes(void *ctx, uint64_t off, uint8_t *buf, uint64_t len) {
+  return xdpBytes(ctx, off, buf, len, true);
+}
 int64_t rtRedirect(uint64_t ifindex, uint64_t flags) {
   if (flags)
     return XDP_ABORTED;
@@ -410,11 +516,14 @@ int64_t rtRedirect(uint64_t ifindex, uint64_t flags) {
 int64_t rtRedirectMap(uint32_t map, uint64_t key, uint64_t flags) {
   RtMap &m = *(*tlsRun->maps)[map];
   const uint64_t actionMask = XDP_ABORTED | XDP_DROP | XDP_PASS | XDP_TX;
-  uint64_t flagMask = m.isDevmap ? (BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS) : 0;
+  uint64_t flagMask = (m.isDevmap && !m.isCpumap) || m.isDevHash
+                          ? (BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS)
+                          : 0;
   if (flags & ~(actionMask | flagMask))
     return XDP_ABORTED;
   uint32_t k = uint32_t(key);
-  bool there = m.isDevmap && k < m.def.max_entries && m.present[k];
+  bool there = m.isDevHash ? m.hash.count(Bytes((uint8_t *)&k, (uint8_t *)&k + 4)) > 0
+                           : m.isDevmap && k < m.def.max_entries && m.present[k];
   if (!there && !(flags & BPF_F_BROADCAST)) {
     tlsRun->redirect.reset();  // a miss clears what an earlier call set
     return int64_t(flags & actionMask);
@@ -447,11 +556,15 @@ int64_t rtCsumDiff(const uint8_t *from, uint64_t fromSize, const uint8_t *to, ui
   sum = (sum & 0xffff) + (sum >> 16);
   return sum;
 }
-int64_t rtKtime() {
+int64_t clockNs(clockid_t c) {
   timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(c, &ts);
   return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
+int64_t rtKtime() { return clockNs(CLOCK_MONOTONIC); }
+int64_t rtKtimeBoot() { return clockNs(CLOCK_BOOTTIME); }
+int64_t rtKtimeCoarse() { return clockNs(CLOCK_MONOTONIC_COARSE); }
+int64_t rtKtimeTai() { return clockNs(CLOCK_TAI); }
 int64_t rtZero() { return 0; }
 [[noreturn]] void rtTrap(uint32_t insn) {
   tlsRun->trapped = true;
@@ -481,8 +594,14 @@ const RtFn kRuntime[] = {
     {"sluice.helper.xdp_adjust_tail", (void *)&rtAdjustTail},
     {"sluice.helper.redirect", (void *)&rtRedirect},
     {"sluice.helper.redirect_map", (void *)&rtRedirectMap},
+    {"sluice.helper.xdp_get_buff_len", (void *)&rtGetBuffLen},
+    {"sluice.helper.xdp_load_bytes", (void *)&rtLoadBytes},
+    {"sluice.helper.xdp_store_bytes", (void *)&rtStoreBytes},
     {"sluice.helper.csum_diff", (void *)&rtCsumDiff},
     {"sluice.helper.ktime_get_ns", (void *)&rtKtime},
+    {"sluice.helper.ktime_get_boot_ns", (void *)&rtKtimeBoot},
+    {"sluice.helper.ktime_get_coarse_ns", (void *)&rtKtimeCoarse},
+    {"sluice.helper.ktime_get_tai_ns", (void *)&rtKtimeTai},
     {"sluice.helper.get_smp_processor_id", (void *)&rtZero},
     {"sluice.helper.get_numa_node_id", (void *)&rtZero},
     {"sluice.trap", (void *)&rtTrap},
@@ -525,10 +644,13 @@ public:
     jit_.reset();
     entry_ = nullptr;
     maps_.clear();
-    for (const MapDef &d : obj.maps)
+    for (const MapDef &d : obj.maps) {
       if (!mapSupported(d.type))
         return makeError("lifted: map '{}' ({}) is not supported by the lifted engine yet",
                          d.name, mapTypeName(d.type));
+      if (const char *why = mapDefError(d))
+        return makeErrnoError(EINVAL, "lifted: map '{}': {}", d.name, why);
+    }
     auto l = lift::liftProgram(obj, prog, {});
     if (!l)
       return l.takeError();

@@ -7,11 +7,11 @@
 // IR right: on every program it supports it must agree with `interp`.
 //
 // Supported today: maps ARRAY, PERCPU_ARRAY, HASH, PERCPU_HASH, LRU_HASH,
-// LRU_PERCPU_HASH, LPM_TRIE, DEVMAP and global data; helpers
-// map_lookup/update/delete_elem, xdp_adjust_head/meta/tail, redirect,
-// redirect_map (devmap), csum_diff, ktime_get_ns, get_smp_processor_id,
-// get_numa_node_id; frames with fragments (the program sees the linear 3520
-// bytes). Anything else is refused by load() with "... not supported by the
+// LRU_PERCPU_HASH, LPM_TRIE, DEVMAP, DEVMAP_HASH, CPUMAP and global data;
+// helpers map_lookup/update/delete_elem, xdp_adjust_head/meta/tail,
+// xdp_get_buff_len, xdp_load/store_bytes, redirect, redirect_map, csum_diff,
+// the ktime_get_*_ns clocks, get_smp_processor_id, get_numa_node_id; frames
+// with fragments (the program sees the linear 3520 bytes). Anything else is refused by load() with "... not supported by the
 // lifted engine yet"; so is a program that keeps a loop after optimisation.
 //
 //===----------------------------------------------------------------------===//
