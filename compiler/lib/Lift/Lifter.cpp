@@ -673,6 +673,11 @@ Error Lifter::liftFunction(FuncInfo &f) {
   ctxArg_ = fn->getArg(0);
   frame_ = B_.CreateAlloca(ArrayType::get(B_.getInt8Ty(), 512), nullptr, "frame");
   frame_->setAlignment(Align(8));
+  // The frame starts zeroed, as interp's (the kernel leaves it uninitialised
+  // and its verifier keeps that unobservable, except for bytes a privileged
+  // program may read unwritten): no undef reaches keys or packet bytes, and
+  // SROA folds the zeros away wherever the program writes first.
+  B_.CreateMemSet(frame_, B_.getInt8(0), 512, Align(8));
   for (unsigned r = 1; r <= 5 && f.start != funcs_[0].start; ++r)
     writeReg(r, f.argCls[r], fn->getArg(r));
   B_.CreateBr(blocks_.at(f.start));
