@@ -564,3 +564,40 @@ TEST(LiftedEngineTest, LruLookupsAreNeverMerged) {
 }
 
 } // namespace
+
+namespace {
+
+std::string liftError(const TestObject &t) {
+  auto l = lift::liftProgram(t.obj, t.obj.programs[0]);
+  return l ? std::string() : llvm::toString(l.takeError());
+}
+
+/// What the lifter does not handle is an Error naming the instruction.
+TEST(LiftTest, RefusalsNameTheInstruction) {
+  {
+    // One call site, two maps over two paths: lookups name one map each.
+    TestObject t;
+    int a = t.addMap("a", BPF_MAP_TYPE_ARRAY, 4, 8, 1);
+    int b = t.addMap("b", BPF_MAP_TYPE_ARRAY, 4, 8, 1);
+    Asm s;
+    s.ldx(BPF_W, 6, 1, 12).st(BPF_W, 10, -4, 0).ldmap(1, a).jmpi(BPF_JEQ, 6, 1, "l")
+        .ldmap(1, b).label("l").mov64(2, 10).add64i(2, -4).call(BPF_FUNC_map_lookup_elem)
+        .ret(XDP_PASS);
+    t.addProgram(s);
+    std::string e = liftError(t);
+    EXPECT_NE(e.find("cannot lift insn 9 (call bpf_map_lookup_elem#1): r1 must name one map"),
+              std::string::npos)
+        << e;
+  }
+  {
+    TestObject t;
+    int pa = t.addMap("jt", BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 2);
+    Asm s;
+    s.ldmap(2, pa).mov64i(3, 0).call(BPF_FUNC_tail_call).ret(XDP_PASS);
+    t.addProgram(s);
+    std::string e = liftError(t);
+    EXPECT_NE(e.find("tail_call is not supported by the lifter"), std::string::npos) << e;
+  }
+}
+
+} // namespace
