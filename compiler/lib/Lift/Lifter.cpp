@@ -256,7 +256,7 @@ void Lifter::writeReg(unsigned r, Cls c, Value *v) {
   if (c == Cls::Ctx)
     B_.CreateStore(B_.CreatePtrToInt(ctxArg_, i64()), slot(r, Cls::Scalar));
   else if (c == Cls::MapRef)
-    B_.CreateStore(B_.getInt64(0), slot(r, Cls::Scalar));
+    B_.CreateStore(v ? v : B_.getInt64(0), slot(r, Cls::Scalar));
   else if (c != Cls::Scalar)
     B_.CreateStore(B_.CreatePtrToInt(v, i64()), slot(r, Cls::Scalar));
   if (c == Cls::Ctx || c == Cls::MapRef)
@@ -284,8 +284,8 @@ Expected<Value *> Lifter::readReg(uint32_t i, unsigned r, Cls *clsOut) {
   case Cls::Ctx:
     return ctxArg_;
   case Cls::MapRef:
-    if (rs.kind != RegKind::ConstMapPtr || rs.map < 0)
-      return fail(i, fmt::format("r{} names different maps over paths", r));
+    if (rs.kind != RegKind::ConstMapPtr || rs.map < 0)  // maps differ over paths
+      return B_.CreateLoad(i64(), slot(r, Cls::Scalar), "r" + std::to_string(r) + ".map");
     return B_.getInt64(uint64_t(rs.map));
   default:
     return B_.CreateLoad(clsType(c), slot(r, c), "r" + std::to_string(r));
@@ -738,7 +738,10 @@ Error Lifter::liftInsn(FuncInfo &f, uint32_t i, bool &terminated) {
     }
     case BPF_PSEUDO_MAP_FD:
     case BPF_PSEUDO_MAP_IDX:
-      return Error::success();  // symbolic: the verifier state names the map
+      // The verifier state names the map at each use; the index is also
+      // kept as an integer for uses where paths bring different maps.
+      writeReg(in.dst_reg, Cls::MapRef, B_.getInt64(uint32_t(in.imm)));
+      return Error::success();
     case BPF_PSEUDO_MAP_VALUE:
     case BPF_PSEUDO_MAP_IDX_VALUE: {
       Function *mv = declare("sluice.map.value", ptrTy(kMapValueAS), {i32()},
@@ -779,7 +782,10 @@ Error Lifter::liftInsn(FuncInfo &f, uint32_t i, bool &terminated) {
       return Error::success();
     }
     if (size == 8 && a->second == Cls::Stack && (after == Cls::Ctx || after == Cls::MapRef)) {
-      writeReg(in.dst_reg, after, nullptr);  // a spilled context or map reference: symbolic
+      // A spilled context or map reference: symbolic, plus the integer the
+      // spill stored (the map index).
+      writeReg(in.dst_reg, after,
+               after == Cls::MapRef ? B_.CreateAlignedLoad(i64(), a->first, Align(1)) : nullptr);
       return Error::success();
     }
     Type *ty = B_.getIntNTy(size * 8);
@@ -1101,9 +1107,10 @@ Error Lifter::liftHelper(uint32_t i, const bpf_insn &in) {
   if (in.imm == BPF_FUNC_map_lookup_elem) {
     base = "sluice.map.lookup";
     const RegState &m = st(i).regs[1];
-    bool lru = m.map >= 0 && size_t(m.map) < obj_.maps.size() &&
-               (obj_.maps[m.map].type == BPF_MAP_TYPE_LRU_HASH ||
-                obj_.maps[m.map].type == BPF_MAP_TYPE_LRU_PERCPU_HASH);
+    bool lru = m.kind != RegKind::ConstMapPtr || m.map < 0 ||
+               size_t(m.map) >= obj_.maps.size() ||
+               obj_.maps[m.map].type == BPF_MAP_TYPE_LRU_HASH ||
+               obj_.maps[m.map].type == BPF_MAP_TYPE_LRU_PERCPU_HASH;  // or unknown
     if (!lru)
       callMe = MemoryEffects::argMemOnly(ModRefInfo::Ref) |
                MemoryEffects::inaccessibleMemOnly(ModRefInfo::Ref);
@@ -1126,10 +1133,13 @@ Error Lifter::liftHelper(uint32_t i, const bpf_insn &in) {
     unsigned r = k + 1;
     const RegState &rs = st(i).regs[r];
     if (ak == verify::Arg::ConstMapPtr) {
-      if (rs.kind != RegKind::ConstMapPtr || rs.map < 0)
-        return fail(i, fmt::format("r{} must name one map", r));
+      if (in_[i][r] != Cls::MapRef)
+        return fail(i, fmt::format("r{} must name a map", r));
+      auto m = readReg(i, r);  // a constant, or the index paths brought
+      if (!m)
+        return m.takeError();
       tys.push_back(i32());
-      args.push_back(B_.getInt32(uint32_t(rs.map)));
+      args.push_back(B_.CreateTrunc(*m, i32()));
       continue;
     }
     if (ak == verify::Arg::Ctx) {
