@@ -1,6 +1,7 @@
 //===- ModelEngineTest.cpp - The `model` engine and the golden vectors ----===//
 #if __has_include("sluice/Target/StageIsa.h")
 #include "sluice/Model/ModelEngine.h"
+#include "sluice/Model/Golden.h"
 
 #include <gtest/gtest.h>
 
@@ -99,6 +100,30 @@ TEST(ModelEngine, GoldenVectors) {
     }
   }
   EXPECT_GT(packets, 200u);
+}
+
+// The same check through the engine-neutral API issue 5's rtl test uses.
+TEST(ModelEngine, GoldenVectorsThroughTheSharedCheck) {
+  auto vectors = readGoldenVectors(std::string(SLUICE_SOURCE_DIR) + "/tests/golden/isa-v1.json", T());
+  ASSERT_TRUE(bool(vectors)) << llvm::toString(vectors.takeError());
+  EXPECT_EQ(vectors->size(), golden()["vectors"].size());
+  for (auto &v : *vectors) {
+    ModelEngine m;
+    ASSERT_FALSE(bool(m.loadImageBytes(v.image.data(), v.image.size(), v.name)));
+    GoldenHooks hooks{[&](uint64_t ts) { m.setClock(ts); }, [&] { return m.lastFacts().fault; }};
+    auto err = checkGoldenVector(v, m, hooks);
+    EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
+  }
+  // A wrong expectation is reported with the vector, packet and byte.
+  GoldenVector bad = (*vectors)[0];
+  bad.packets[3].out[22] ^= 0xff;
+  ModelEngine m;
+  ASSERT_FALSE(bool(m.loadImageBytes(bad.image.data(), bad.image.size(), bad.name)));
+  auto err = checkGoldenVector(bad, m);
+  ASSERT_TRUE(bool(err));
+  EXPECT_NE(llvm::toString(std::move(err)).find("alu32-arith packet 3: output byte 22 is 0x"),
+            std::string::npos);
+  EXPECT_EQ(isa::kIsaVersion, 1u);  // Golden.cpp's kGoldenIsaVersion follows the ISA
 }
 
 // The golden vectors exercise every defined micro-op, in each of its forms,
