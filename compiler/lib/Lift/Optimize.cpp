@@ -55,11 +55,9 @@ namespace {
 
 /// The eBPF instruction a block came from (its first !sluice.insn), or -1.
 int64_t insnOf(const BasicBlock &bb) {
-  unsigned kind = bb.getContext().getMDKindID("sluice.insn");
   for (const Instruction &i : bb)
-    if (MDNode *md = i.getMetadata(kind))
-      if (auto *c = mdconst::dyn_extract<ConstantInt>(md->getOperand(0)))
-        return c->getSExtValue();
+    if (int64_t n = bpfInsnOf(i); n >= 0)
+      return n;
   return -1;
 }
 
@@ -202,6 +200,14 @@ unsigned peelByBound(Function &f, const std::map<uint32_t, uint32_t> &trips,
 }
 
 } // namespace
+
+int64_t bpfInsnOf(const Instruction &i) {
+  if (MDNode *md = i.getMetadata(kInsnMetadata))
+    if (md->getNumOperands() == 1)
+      if (auto *c = mdconst::dyn_extract<ConstantInt>(md->getOperand(0)))
+        return c->getSExtValue();
+  return -1;
+}
 
 unsigned countLoops(const Module &m) {
   unsigned n = 0;

@@ -120,6 +120,7 @@ TEST_P(LiftedDiffTest, OptimisedIRIsAcyclicAndInlined) {
   ASSERT_TRUE(!!l) << llvm::toString(l.takeError());
   EXPECT_TRUE(l->remainingLoops.empty()) << l->remainingLoops.front();
   EXPECT_EQ(lift::countLoops(*l->module), 0u);
+  unsigned memOps = 0, withInsn = 0;
   for (llvm::Function &f : *l->module) {
     if (f.isDeclaration())
       continue;
@@ -134,6 +135,12 @@ TEST_P(LiftedDiffTest, OptimisedIRIsAcyclicAndInlined) {
         if (auto *a = llvm::dyn_cast<llvm::AllocaInst>(&i))
           EXPECT_TRUE(llvm::PointerMayBeCaptured(a, false, true))
               << s.name << ": alloca left: " << std::string(a->getName());
+        // Memory operations and calls keep their C line (for diagnostics).
+        if (llvm::isa<llvm::LoadInst, llvm::StoreInst, llvm::CallInst, llvm::AtomicRMWInst>(i)) {
+          EXPECT_TRUE(i.getDebugLoc()) << s.name << ": an instruction lost its line";
+          ++memOps;
+          withInsn += lift::bpfInsnOf(i) >= 0;
+        }
         if (auto *ld = llvm::dyn_cast<llvm::LoadInst>(&i))
           if (ld->getPointerAddressSpace() == 0)
             if (auto *a = llvm::dyn_cast<llvm::AllocaInst>(
@@ -142,6 +149,9 @@ TEST_P(LiftedDiffTest, OptimisedIRIsAcyclicAndInlined) {
                   << s.name << ": a load from a frame that never escapes";
       }
   }
+  // !sluice.insn is best-effort (hoisting and merging drop it; !dbg is
+  // merged instead), but most memory operations keep it.
+  EXPECT_GE(withInsn * 2, memOps) << s.name << ": " << withInsn << " of " << memOps;
 }
 
 std::string sampleName(const ::testing::TestParamInfo<size_t> &info) {

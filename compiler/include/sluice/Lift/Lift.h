@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "sluice/Object/Object.h"
 
 namespace llvm {
+class Instruction;
 class LLVMContext;
 class Module;
 class raw_ostream;
@@ -43,6 +45,14 @@ enum AddrSpace : unsigned {
   kPacketAS = 1,   ///< packet data and metadata, data_end
   kMapValueAS = 2, ///< map values (lookups, global data)
 };
+
+/// Names the later passes rely on (docs/lift.md).
+inline constexpr const char *kInsnMetadata = "sluice.insn";  ///< !{i32 eBPF insn index}
+inline constexpr const char *kTrapFunction = "sluice.trap";  ///< noreturn: proven unreachable
+inline constexpr const char *kIntrinsicPrefix = "sluice.";   ///< every runtime call
+
+/// The eBPF instruction `i` was lifted from (its !sluice.insn), or -1.
+int64_t bpfInsnOf(const llvm::Instruction &i);
 
 struct LiftOptions {
   /// 0: the lifted IR as is (registers in allocas); 1 or 2: optimised.
