@@ -339,6 +339,26 @@ inline std::vector<Case> corpusCases() {
       Asm().ldx(W, 6, 1, IFINDEX).apply([](Asm &a) { lookup(a, 0); }).jeq(0, 0, "out")
           .mov(7, R(6)).add(7, 4).add(7, 1).jgt(7, 60, "out").add(0, R(6)).ldx(B, 0, 0, 0).exit()
           .label("out").ret(2), {arrayMap()});
+  rej("or_null_compared_with_nonzero_constant", "map_value_or_null",
+      lk(0).jeq(0, 2, "use").ret(2).label("use").ldx(DW, 0, 0, 0).exit(), {hashMap()});
+  rej("or_null_not_equal_nonzero_constant_is_no_check", "map_value_or_null",
+      lk(0).jeq(0, 2, "o").ldx(DW, 0, 0, 0).label("o").ret(2), {hashMap()});
+  rej("pointer_past_end_stays_unusable", "not bounds-checked",
+      Asm().pkt().check(14, "o").mov(4, R(2)).add(4, 34).jgt(4, R(3), "past").ret(2)
+          .label("past").add(4, -30).ldx(B, 0, 4, 0).exit().label("o").ret(1));
+  acc("pointer_past_end_decides_the_next_compare",
+      Asm().pkt().mov(4, R(2)).add(4, 8).jgt(4, R(3), "past").ret(2)
+          .label("past").jgt(4, R(3), "done").ldx(B, 0, 2, 100).label("done").ret(1));
+  acc("array_key_from_narrow_register_spill",
+      Asm().mov(1, 2).stx(W, 10, 1, -8).ldmap(1, 0).mov(2, R(10)).add(2, -8)
+          .call(BPF_FUNC_map_lookup_elem).ldx(DW, 0, 0, 0).exit(), {arrayMap()});
+  rej("array_key_from_full_spill_needs_null_check", "map_value_or_null",
+      Asm().st(DW, 10, -8, 1).ldmap(1, 0).mov(2, R(10)).add(2, -8)
+          .call(BPF_FUNC_map_lookup_elem).ldx(DW, 0, 0, 0).exit(), {arrayMap()});
+  acc("narrow_spill_keeps_bounds",
+      Asm().ldx(W, 6, 1, IFINDEX).and_(6, 31).stx(W, 10, 6, -16).apply([](Asm &a) { lookup(a, 0); })
+          .jeq(0, 0, "o").ldx(W, 5, 10, -16).add(0, R(5)).ldx(B, 0, 0, 0).exit().label("o").ret(2),
+      {arrayMap()});
   acc("jmp32_on_pointers", Asm().pkt().jmp32(BPF_JGT, 2, R(3), "o").label("o").ret(2));
   rej("partial_read_of_spilled_pointer", "invalid size of register fill",
       Asm().stx(DW, 10, 1, -8).ldx(W, 0, 10, -8).exit());

@@ -178,7 +178,9 @@ std::string decodeIssue(const Program &prog, const Object &obj, uint32_t i) {
     if (op > BPF_JSLE || (cls == BPF_JMP32 && (op == BPF_CALL || op == BPF_EXIT)))
       return fmt::format("invalid BPF_JMP/JMP32 opcode {:#x}", op);
     if (op == BPF_JA) {
-      if (x || in.src_reg != 0 || in.dst_reg != 0 || (cls == BPF_JMP ? in.imm != 0 : in.off != 0))
+      if (x)
+        return fmt::format("unknown opcode {:#04x}", in.code);
+      if (in.src_reg != 0 || in.dst_reg != 0 || (cls == BPF_JMP ? in.imm != 0 : in.off != 0))
         return "BPF_JA uses reserved fields";
       return "";
     }
@@ -299,7 +301,7 @@ std::optional<CfgIssue> buildCfg(const Program &prog, const Object &obj, Cfg &cf
   cfg.lazyIssue.assign(n, "");
   static const char *const lazyPrefixes[] = {
       "R1", "frame pointer is read only", "BPF_NEG uses", "BPF_END uses", "BPF_MOV uses",
-      "BPF_ALU uses", "div by zero", "invalid shift", "BPF_EXIT uses", "BPF_CALL uses",
+      "BPF_ALU uses", "div by zero", "invalid shift", "BPF_JA uses", "BPF_EXIT uses", "BPF_CALL uses",
       "BPF_JMP/JMP32 uses", "BPF_ST uses", "BPF_ATOMIC uses",
       "BPF_LD_[ABS|IND]"};
   for (uint32_t i = 0; i < n; ++i) {

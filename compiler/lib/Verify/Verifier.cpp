@@ -49,6 +49,9 @@ constexpr int kMaxFrames = 8;
 constexpr int64_t kMaxVarOff = 1 << 29;
 constexpr int64_t kMaxPacketOff = 0xffff;
 constexpr size_t kMaxPending = 8192;
+/// Packet pointer ranges marking a pointer known past / at the packet end.
+constexpr int32_t kBeyondPktEnd = -2;
+constexpr int32_t kAtPktEnd = -1;
 
 //===----------------------------------------------------------------------===//
 // State
@@ -196,7 +199,7 @@ bool stackCovers(const Frame &o, const Frame &c, bool exact, bool uninitOk, IdMa
     } else if (cb != StackByte::Spill) {
       return false;
     }
-    if (ob == StackByte::Spill && (k % 8) == 0) {
+    if (ob == StackByte::Spill && (k % 8) == 7) {
       if (!regCovers(o.spill[k / 8], c.spill[k / 8], exact, ids))
         return false;
     }
@@ -284,7 +287,7 @@ void summarise(const Frame &f, uint8_t depth, InsnState &out) {
   for (int sl = 0; sl < used; ++sl) {
     for (int j = 0; j < 8; ++j)
       s.stack[sl].bytes[j] = f.stype[sl * 8 + 7 - j];
-    if (f.stype[sl * 8] == StackByte::Spill)
+    if (f.stype[sl * 8 + 7] == StackByte::Spill)
       s.stack[sl].spilled = f.spill[sl];
   }
   if (!out.reached) {
@@ -361,7 +364,7 @@ private:
         fn(r);
       if (!f.spill.empty())
         for (int s = 0; s < f.used / 8; ++s)
-          if (f.stype[s * 8] == StackByte::Spill)
+          if (f.stype[s * 8 + 7] == StackByte::Spill)
             fn(f.spill[s]);
     }
   }
@@ -1109,21 +1112,40 @@ RegState Interp::stackAccess(State &st, const RegState &p, int preg, int32_t off
     }
     int slot = kOf(lo) / 8;
     fr.touch(slot * 8 + 7);
-    if (size == 8 && value && (lo % 8) == 0) {
-      bool zero = value->kind == RegKind::Scalar && value->var.isConst() && value->var.constValue() == 0;
-      for (int j = 0; j < 8; ++j)
-        fr.stype[slot * 8 + j] = StackByte::Spill;
-      RegState sp = *value;
-      fr.spillAt(slot) = sp;
-      (void)zero;
-      return RegState{};
-    }
-    if (value && value->isPtr())
+    if (value && value->isPtr() && !(size == 8 && (lo % 8) == 0))
       reject(st, fmt::format("invalid size of register spill: {} bytes of a {} pointer at fp{}",
                              size, regKindName(value->kind), lo));
-    if (fr.stype[slot * 8] == StackByte::Spill)
+    if (value && (lo % 8) == 0 && (value->isPtr() || value->kind == RegKind::Scalar)) {
+      // A spill: the whole register at a slot start, kept with its bounds
+      // (narrow scalar spills too, as the kernel keeps them). Bytes of the
+      // slot it does not cover become misc (zero and unwritten ones stay).
+      int low = slot * 8 + 7; // the byte at the slot's lowest address
+      for (int j = 0; j < 8; ++j) {
+        StackByte &b = fr.stype[slot * 8 + j];
+        bool covered = slot * 8 + j > low - size;
+        if (covered)
+          b = StackByte::Spill;
+        else if (b == StackByte::Spill)
+          b = StackByte::Misc;
+      }
+      RegState sp = *value;
+      if (size < 8) {
+        uint64_t m = (1ULL << (size * 8)) - 1;
+        if (sp.var.isConst())
+          sp = RegState::constant(sp.var.constValue() & m);
+        else if (sp.var.umax > m)
+          sp = RegState::scalar(Scalar::urange(0, m));
+        sp.id = sp.var.umax <= m ? value->id : 0;
+        sp.linkOff = sp.id ? value->linkOff : 0;
+        sp.linkAdd = sp.id ? value->linkAdd : false;
+      }
+      fr.spillAt(slot) = sp;
+      return RegState{};
+    }
+    if (fr.stype[slot * 8 + 7] == StackByte::Spill)
       for (int j = 0; j < 8; ++j)
-        fr.stype[slot * 8 + j] = StackByte::Misc;
+        if (fr.stype[slot * 8 + j] == StackByte::Spill)
+          fr.stype[slot * 8 + j] = StackByte::Misc;
     bool zero = value && value->kind == RegKind::Scalar && value->var.isConst() &&
                 value->var.constValue() == 0;
     for (int64_t o = lo; o < lo + size; ++o)
@@ -1134,26 +1156,34 @@ RegState Interp::stackAccess(State &st, const RegState &p, int preg, int32_t off
   // Reads.
   if (p.var.isConst()) {
     int slot = kOf(lo) / 8;
-    if (fr.stype[slot * 8] == StackByte::Spill) {
+    if (fr.stype[slot * 8 + 7] == StackByte::Spill) {
       const RegState &sp = fr.spill[slot];
-      if (size == 8)
+      int spillSize = 0;
+      while (spillSize < 8 && fr.stype[slot * 8 + 7 - spillSize] == StackByte::Spill)
+        ++spillSize;
+      if (size == 8 && spillSize == 8)
         return sp;
-      if (sp.kind == RegKind::Scalar && lo == -8 * (slot + 1)) {
+      if (sp.kind != RegKind::Scalar)
+        reject(st, fmt::format("invalid size of register fill: {} bytes of a spilled {} at "
+                               "fp{}", size, regKindName(sp.kind), lo));
+      if (lo == -8 * (slot + 1) && size <= spillSize) {
         // The low bytes of a spilled scalar.
         Scalar v = sp.var;
-        uint64_t m = (1ULL << (size * 8)) - 1;
+        uint64_t m = size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
         if (v.isConst())
           v = Scalar::constant(v.constValue() & m);
         else if (v.umax > m)
           v = Scalar::urange(0, m);
-        if (signExt)
+        if (signExt && size < 8)
           v = sextScalar(v, size * 8, 64);
-        return RegState::scalar(v);
+        RegState out = RegState::scalar(v);
+        if (size == spillSize && !signExt && v.umax <= m) {
+          out.id = sp.id;
+          out.linkOff = sp.linkOff;
+          out.linkAdd = sp.linkAdd;
+        }
+        return out;
       }
-      if (sp.kind != RegKind::Scalar)
-        reject(st, fmt::format("invalid size of register fill: {} bytes of a spilled {} at "
-                               "fp{}", size, regKindName(sp.kind), lo));
-      return RegState::scalar(loadedScalar(size, signExt));
     }
   }
   bool allZero = true;
@@ -1356,6 +1386,8 @@ void Interp::jump(State &st, const bpf_insn &in) {
     const RegState &ptr = aPtr ? a : b;
     const RegState &other = aPtr ? b : a;
     bool otherZero = other.kind == RegKind::Scalar && other.var.isConst() && other.var.constValue() == 0;
+    // Only a comparison with 0 null-checks (the kernel learns nothing from
+    // `if (p == 2)`).
     if (aPtr != bPtr && otherZero && (op == BPF_JEQ || op == BPF_JNE) && !is32) {
       if (ptr.kind == RegKind::MapValueOrNull) {
         both();
@@ -1388,12 +1420,32 @@ void Interp::jump(State &st, const bpf_insn &in) {
                 (a.kind == RegKind::PtrToPacketMeta && b.kind == RegKind::PtrToPacket) ||
                 (a.kind == RegKind::PtrToPacket && b.kind == RegKind::PtrToPacketMeta &&
                  false))) {
-      both();
       // Normalise to "p OP end" (end: pkt_end, or pkt for a meta pointer).
       bool pIsA = (a.kind == RegKind::PtrToPacket && b.kind == RegKind::PtrToPacketEnd) ||
                   a.kind == RegKind::PtrToPacketMeta;
-      const RegState &p = pIsA ? a : b;
+      const RegState p = pIsA ? a : b;
+      const int preg = pIsA ? in.dst_reg : in.src_reg;
       uint8_t o = pIsA ? op : swapJmp(op);
+      // A pointer already known to be at or past the end decides the branch.
+      if (p.range < 0) {
+        int out = -1;
+        if ((o == BPF_JGT || o == BPF_JLE) && p.range == kBeyondPktEnd)
+          out = o == BPF_JGT;
+        if ((o == BPF_JLT || o == BPF_JGE) && (p.range == kBeyondPktEnd || p.range == kAtPktEnd))
+          out = o == BPF_JGE;
+        if (out >= 0) {
+          branchTo(st, i, out ? target : i + 1, out == 1, true);
+          return;
+        }
+      }
+      both();
+      // Where p > end (or p >= end) holds, that register is marked so.
+      auto mark = [&](State &s, uint8_t holds) {
+        if (holds == BPF_JGT)
+          s.top().regs[preg].range = kBeyondPktEnd;
+        else if (holds == BPF_JGE)
+          s.top().regs[preg].range = kAtPktEnd;
+      };
       auto widen = [&](State &s, uint8_t holds) {
         int r = pktRangeFrom(holds, p);
         if (r < 0)
@@ -1406,6 +1458,8 @@ void Interp::jump(State &st, const bpf_insn &in) {
       if (o == BPF_JGT || o == BPF_JGE || o == BPF_JLT || o == BPF_JLE) {
         widen(*taken, o);
         widen(*fall, negateJmp(o));
+        mark(*taken, o);
+        mark(*fall, negateJmp(o));
       }
     } else {
       both();
@@ -1648,17 +1702,25 @@ void Interp::helperCall(State &st, const bpf_insn &in) {
     if (isArray && key.kind == RegKind::PtrToStack && key.var.isConst()) {
       Frame &kf = st.frames[key.frame];
       int64_t o = int64_t(key.off) + int64_t(key.var.constValue());
-      if (o >= -kStackSize && o + 4 <= 0 && o % 4 == 0) {
+      if (o >= -kStackSize && o + int64_t(m.key_size) <= 0) {
         int slot = int(-o - 1) / 8;
         std::optional<uint64_t> kv;
-        if (kf.stype[slot * 8] == StackByte::Spill && o == -8 * (slot + 1) &&
-            kf.spill[slot].kind == RegKind::Scalar && kf.spill[slot].var.isConst())
-          kv = kf.spill[slot].var.constValue() & 0xffffffffULL;
-        bool zeros = true;
-        for (int64_t b = o; b < o + 4; ++b)
-          zeros &= kf.stype[int(-b - 1)] == StackByte::Zero;
-        if (zeros)
+        // As the kernel: key_size zero bytes from the key's start within its
+        // slot, or a scalar constant spilled with exactly key_size bytes.
+        int k0 = int(-o - 1);
+        int zeros = 0;
+        for (int k = k0; k >= slot * 8 && kf.stype[k] == StackByte::Zero; --k)
+          ++zeros;
+        if (zeros >= int(m.key_size))
           kv = 0;
+        int spillSize = 0;
+        for (int k = k0; k >= slot * 8 && kf.stype[k] == StackByte::Spill; --k)
+          ++spillSize;
+        // (The kernel takes the spilled register's value wherever in the
+        // slot the key starts; so does this, to decide alike.)
+        if (!kv && spillSize == int(m.key_size) && kf.stype[slot * 8 + 7] == StackByte::Spill &&
+            kf.spill[slot].kind == RegKind::Scalar && kf.spill[slot].var.isConst())
+          kv = kf.spill[slot].var.constValue();
         if (kv && *kv < m.max_entries) {
           ret.kind = RegKind::MapValue;
           ret.id = 0;
