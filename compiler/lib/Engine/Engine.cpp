@@ -3,18 +3,24 @@
 
 #include "sluice/Interp/InterpEngine.h"
 #include "sluice/Kernel/KernelEngine.h"
+#include "sluice/Lift/LiftedEngine.h"
+#include "sluice/Model/ModelEngine.h"
 #include "sluice/Support/Error.h"
 
 namespace sluice {
 
-std::vector<std::string> engineNames() { return {"interp", "kernel"}; }
+std::vector<std::string> engineNames() { return {"interp", "kernel", "lifted", "model"}; }
 
 llvm::Expected<std::unique_ptr<Engine>> createEngine(std::string_view name) {
   if (name == "interp")
     return createInterpEngine();
   if (name == "kernel")
     return createKernelEngine();
-  return makeError("unknown engine '{}' (known: interp, kernel)", name);
+  if (name == "lifted")
+    return createLiftedEngine();
+  if (name == "model")
+    return createModelEngine();
+  return makeError("unknown engine '{}' (known: interp, kernel, lifted, model)", name);
 }
 
 bool mapHasContent(uint32_t type) {

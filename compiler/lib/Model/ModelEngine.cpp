@@ -10,7 +10,6 @@
 // breaks them, so nothing here needs to arbitrate between writers.
 //
 //===----------------------------------------------------------------------===//
-#if __has_include("sluice/Target/StageIsa.h")
 #include "sluice/Model/ModelEngine.h"
 
 #include <fmt/format.h>
@@ -387,4 +386,3 @@ llvm::Expected<std::vector<MapDump>> ModelEngine::dumpMaps() { return std::vecto
 std::unique_ptr<Engine> createModelEngine() { return std::make_unique<ModelEngine>(); }
 
 } // namespace sluice
-#endif

@@ -4,7 +4,6 @@
 // debugging the RTL against the model. Output only: nothing parses it.
 //
 //===----------------------------------------------------------------------===//
-#if __has_include("sluice/Target/StageIsa.h")
 #include <fmt/format.h>
 
 #include "sluice/Target/StageImage.h"
@@ -113,4 +112,3 @@ std::string formatStageImage(const StageImage &img, const TargetParams &t) {
 }
 
 } // namespace sluice
-#endif

@@ -9,7 +9,6 @@
 // once compiler/CMakeLists.txt adds the isa subdirectory.)
 //
 //===----------------------------------------------------------------------===//
-#if __has_include("sluice/Target/StageIsa.h")
 #include "sluice/Target/StageImage.h"
 
 #include <fmt/format.h>
@@ -494,4 +493,3 @@ llvm::Error verifyStageImage(const StageImage &img, const TargetParams &t) {
 }
 
 } // namespace sluice
-#endif

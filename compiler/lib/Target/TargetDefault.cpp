@@ -5,7 +5,6 @@
 // checks that it equals the hash sluice-gen wrote into the headers.
 //
 //===----------------------------------------------------------------------===//
-#if __has_include("sluice/Target/TargetDefault.h")
 #include "sluice/Target/TargetDefault.h"
 
 #include <cstdio>
@@ -29,4 +28,3 @@ const TargetParams &TargetParams::defaults() {
 }
 
 } // namespace sluice
-#endif

@@ -331,7 +331,11 @@ std::optional<CfgIssue> buildCfg(const Program &prog, const Object &obj, Cfg &cf
                 in.src_reg == BPF_PSEUDO_CALL;
     bool func = in.code == kLdImm64 && in.src_reg == BPF_PSEUDO_FUNC;
     if (call || func) {
-      uint32_t t = uint32_t(int64_t(i) + in.imm + 1);
+      int64_t target = int64_t(i) + in.imm + 1;
+      if (target < 0 || target >= int64_t(n))
+        return CfgIssue{i, fmt::format("{} target {} is outside the program ({} insns)",
+                                       call ? "call" : "callback", target, n)};
+      uint32_t t = uint32_t(target);
       if (cfg.secondHalf[t])
         return CfgIssue{i, fmt::format("function call into the middle of ldimm64 insn {}", t - 1)};
       starts.insert(t);

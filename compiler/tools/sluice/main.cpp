@@ -13,7 +13,10 @@
 #include <iostream>
 #include <map>
 
+#include "llvm/Support/raw_ostream.h"
+
 #include "sluice/Engine/Run.h"
+#include "sluice/Lift/Lift.h"
 #include "sluice/Object/Disasm.h"
 #include "sluice/Object/Object.h"
 #include "sluice/Support/Error.h"
@@ -231,7 +234,7 @@ int main(int argc, char **argv) {
   run->add_option("object", object, "BPF object (clang -target bpf)")->required();
   run->add_option("--prog", prog, "program (function or section name)");
   run->add_option("--pcap", pcap, "input packets")->required();
-  run->add_option("--engine", engine, "interp|kernel")->capture_default_str();
+  run->add_option("--engine", engine, "interp|kernel|lifted")->capture_default_str();
   run->add_option("--map-init", mapInit, "initial map entries (docs/map-init.md)");
   run->add_option("--out", outDir, "write one pcap per verdict into this directory");
   run->add_flag("--json", asJson, "print the summary as JSON");
@@ -246,12 +249,25 @@ int main(int argc, char **argv) {
   diff->add_option("--volatile-map", volatileMaps,
                    "compare only the keys of this map (its values hold clock readings)");
 
+  std::string outLl;
+  int optLevel = 2;
+  auto *lift = app.add_subcommand("lift", "print the program as LLVM IR, typed by the verifier "
+                                          "(docs/lift.md)");
+  lift->add_option("object", object, "BPF object (clang -target bpf)")->required();
+  lift->add_option("--prog", prog, "program (function or section name)");
+  lift->add_option("-O", optLevel, "0: as lifted, 2: optimised")
+      ->check(CLI::Range(0, 2))
+      ->capture_default_str();
+  lift->add_option("-o", outLl, "write the IR here (default: stdout)");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*dump)
     return cmdDump(object, prog);
   if (*ver)
     return cmdVerify(object, prog, asJson);
+  if (*lift)
+    return lift::liftCommand(object, prog, optLevel, outLl, llvm::outs(), llvm::errs());
 
   auto obj = Object::open(object);
   if (!obj)

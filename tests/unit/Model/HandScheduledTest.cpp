@@ -10,7 +10,6 @@
 // raised by guarded SETVs, one per condition, over PASS set first.
 //
 //===----------------------------------------------------------------------===//
-#if __has_include("sluice/Target/StageIsa.h")
 #include <gtest/gtest.h>
 
 #include "sluice/Interp/InterpEngine.h"
@@ -216,4 +215,3 @@ TEST(HandScheduled, ParseDecideOnModelEqualsInterp) {
 }
 
 } // namespace
-#endif

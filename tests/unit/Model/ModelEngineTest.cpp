@@ -1,5 +1,4 @@
 //===- ModelEngineTest.cpp - The `model` engine and the golden vectors ----===//
-#if __has_include("sluice/Target/StageIsa.h")
 #include "sluice/Model/ModelEngine.h"
 #include "sluice/Model/Golden.h"
 
@@ -275,4 +274,3 @@ TEST(ModelEngine, RefusesImagesForOtherParametersAndCorruptImages) {
 }
 
 } // namespace
-#endif

@@ -1,5 +1,4 @@
 //===- StageImageTest.cpp - Stage image container and ISA rules -----------===//
-#if __has_include("sluice/Target/StageIsa.h")
 #include "sluice/Target/StageImage.h"
 
 #include <fmt/format.h>
@@ -341,4 +340,3 @@ TEST(StageImage, AssemblyText) {
 }
 
 } // namespace
-#endif

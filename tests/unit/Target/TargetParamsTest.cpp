@@ -1,5 +1,4 @@
 //===- TargetParamsTest.cpp - The datapath parameters and their hash ------===//
-#if __has_include("sluice/Target/TargetDefault.h")
 #include "sluice/Target/TargetParams.h"
 
 #include <gtest/gtest.h>
@@ -97,4 +96,3 @@ TEST(TargetParams, WindowsBanksUnits) {
 }
 
 } // namespace
-#endif
