@@ -87,6 +87,7 @@ struct Row {
   size_t insns;
   double ms;
   bool accepted;
+  bool kernelAccepted;
   verify::VerifyStats stats;
 };
 
@@ -105,12 +106,13 @@ Row measure(const std::string &name, const Object &obj, const Program &prog, boo
       (void)verify::verify(obj, prog, opts);
     ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / reps;
   }
-  Row row{name, prog.insns.size(), ms, false, {}};
+  Row row{name, prog.insns.size(), ms, false, false, {}};
   if (!r) {
     fmt::print(stderr, "{}: {}\n", name, llvm::toString(r.takeError()));
     return row;
   }
   row.accepted = r->accepted;
+  row.kernelAccepted = r->kernelAccepted;
   row.stats = r->stats;
   if (diag)
     for (auto &d : r->diags)
@@ -153,11 +155,12 @@ int main(int argc, char **argv) {
   synth.programs.push_back(synthetic(4096));
   rows.push_back(measure("synthetic-4096", synth, synth.programs[0], diag));
 
-  fmt::print("{:<40} {:>6} {:>9} {:>9} {:>10} {:>9} {:>8}\n", "program", "insns", "verdict",
-             "ms", "processed", "states", "st/insn");
+  fmt::print("{:<40} {:>6} {:>10} {:>9} {:>10} {:>9} {:>9} {:>8}\n", "program", "insns",
+             "verdict", "ms", "processed", "proc/insn", "states", "st/insn");
   for (const Row &r : rows)
-    fmt::print("{:<40} {:>6} {:>9} {:>9.3f} {:>10} {:>9} {:>8.2f}\n", r.name, r.insns,
-               r.accepted ? "accept" : "REJECT", r.ms, r.stats.insnsProcessed,
+    fmt::print("{:<40} {:>6} {:>10} {:>9.3f} {:>10} {:>9.2f} {:>9} {:>8.2f}\n", r.name, r.insns,
+               r.accepted ? "accept" : r.kernelAccepted ? "hw-refused" : "REJECT", r.ms,
+               r.stats.insnsProcessed, r.insns ? double(r.stats.insnsProcessed) / r.insns : 0.0,
                r.stats.statesStored, r.insns ? double(r.stats.statesStored) / r.insns : 0.0);
   return 0;
 }
