@@ -106,8 +106,9 @@ TEST(SampleManifestTest, ListsTheRequiredSamples) {
   ASSERT_GE(samples().size(), 12u) << "bpf-samples/samples.json";
   for (const Sample &s : samples()) {
     EXPECT_TRUE(std::ifstream(s.pcap).good()) << s.pcap;
-    if (!s.mapInit.empty())
+    if (!s.mapInit.empty()) {
       EXPECT_TRUE(std::ifstream(s.mapInit).good()) << s.mapInit;
+    }
   }
 }
 
