@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "sluice/Model/ModelEngine.h"
+#include "sluice/Schedule/Compile.h"
 
 #include <fmt/format.h>
 
@@ -145,9 +146,11 @@ uint64_t nowNs() {
 ModelEngine::ModelEngine(const TargetParams &target) : target_(target) {}
 ModelEngine::~ModelEngine() = default;
 
-llvm::Error ModelEngine::load(const Object &, const Program &prog) {
-  return makeError("model: no compiler yet: cannot build '{}' into a stage image; load a stage "
-                   "image instead (ModelEngine::loadImage)", prog.name);
+llvm::Error ModelEngine::load(const Object &obj, const Program &prog) {
+  auto img = compileProgram(obj, prog, target_);
+  if (!img)
+    return makeError("model: {}", llvm::toString(img.takeError()));
+  return loadImage(*img);
 }
 
 llvm::Error ModelEngine::loadImage(const StageImage &img) {

@@ -1,0 +1,1451 @@
+//===- Compile.cpp - predicate, select, schedule, emit ----------------------===//
+//
+// See sluice/Schedule/Compile.h and docs/schedule.md.
+//
+//===----------------------------------------------------------------------===//
+#include "sluice/Schedule/Compile.h"
+
+#include <algorithm>
+#include <functional>
+#include <fmt/format.h>
+#include <map>
+#include <set>
+
+#include "llvm/ADT/PostOrderIterator.h"
+#include "llvm/Analysis/PostDominators.h"
+#include "llvm/Analysis/ValueTracking.h"
+#include "llvm/IR/CFG.h"
+#include "llvm/IR/Dominators.h"
+#include "llvm/IR/Function.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/KnownBits.h"
+#include "sluice/Lift/Lift.h"
+#include "sluice/Support/Error.h"
+
+namespace sluice {
+namespace {
+
+using isa::Op;
+using namespace llvm;
+using lift::bpfInsnOf;
+using lift::kMapValueAS;
+using lift::kPacketAS;
+using lift::kTrapFunction;
+
+enum class Res { None, Slot, Pred, Verdict };
+enum class Kind { Op, Const, Extract };
+
+struct Copy {
+  int slot;
+  int avail;  // readable from this stage on
+};
+
+struct Node {
+  Kind kind = Kind::Op;
+  Op op = Op::NOP;
+  Res res = Res::None;
+  int a = -1, b = -1;  // slot operands (node ids); b == -1 with bi: immediate
+  bool bi = false;
+  uint32_t imm = 0;
+  int guard = -1;  // predicate node, -1: p0
+  bool gn = false;
+  int sel = -1;    // SEL's predicate node
+  int pa = -1, pb = -1;  // PLUT's predicate inputs (-1: p0)
+  uint32_t vsize = 0;    // VLD size code
+  std::vector<int> after;  // ordering-only dependences
+  const Instruction *origin = nullptr;
+  // Const / Extract
+  uint32_t value = 0;
+  uint32_t exSrc = 0, exSize = 0, exOff = 0;
+  // schedule
+  bool live = false;
+  int users = 0;
+  int height = 0;
+  int stage = -1, lane = -1, pred = -1;
+  std::vector<Copy> copies;
+  std::vector<int> deps() const {
+    std::vector<int> d;
+    for (int x : {a, bi ? -1 : b, guard, sel, pa, pb})
+      if (x >= 0)
+        d.push_back(x);
+    for (int x : after)
+      d.push_back(x);
+    return d;
+  }
+};
+
+struct PVal {
+  int node = -1;  // -1: constant p0 (true)
+  bool neg = false;
+  bool isTrue() const { return node < 0 && !neg; }
+  bool isFalse() const { return node < 0 && neg; }
+};
+
+std::string where(const Instruction *i) {
+  if (!i)
+    return "<unknown>";
+  if (const DILocation *l = i->getDebugLoc().get())
+    return fmt::format("{}:{}", l->getFilename().str(), l->getLine());
+  int64_t insn = bpfInsnOf(*i);
+  return insn >= 0 ? fmt::format("insn {}", insn) : "<no line>";
+}
+
+struct Compiler {
+  Function &F;
+  const TargetParams &T;
+  const DataLayout &DL;
+  std::vector<Node> nodes;
+  std::map<const Value *, int> vals;
+  std::map<const Value *, PVal> pvals;
+  std::map<const BasicBlock *, PVal> blockPred;
+  std::map<std::pair<const BasicBlock *, const BasicBlock *>, PVal> edgePred;
+  std::map<uint32_t, int> consts;
+  std::map<std::tuple<uint32_t, uint32_t, uint32_t>, int> extracts;
+  std::vector<int> roots;  // side effects
+  const Instruction *cur = nullptr;
+  DominatorTree DT;
+  PostDominatorTree PDT;
+
+  Compiler(Function &f, const TargetParams &t)
+      : F(f), T(t), DL(f.getParent()->getDataLayout()), DT(f), PDT(f) {}
+
+  Error fail(const Instruction *i, const std::string &what) {
+    return makeError("{}: {}", where(i), what);
+  }
+
+  int add(Node n) {
+    n.origin = cur;
+    nodes.push_back(std::move(n));
+    return int(nodes.size()) - 1;
+  }
+  int constant(uint32_t c) {
+    auto it = consts.find(c);
+    if (it != consts.end())
+      return it->second;
+    Node n;
+    n.kind = Kind::Const, n.res = Res::Slot, n.value = c;
+    return consts[c] = add(n);
+  }
+  int extract(uint32_t src, uint32_t size, uint32_t off) {
+    auto key = std::make_tuple(src, size, off);
+    auto it = extracts.find(key);
+    if (it != extracts.end())
+      return it->second;
+    Node n;
+    n.kind = Kind::Extract, n.res = Res::Slot, n.exSrc = src, n.exSize = size, n.exOff = off;
+    return extracts[key] = add(n);
+  }
+  bool isConst(int n, uint32_t *c = nullptr) const {
+    if (nodes[n].kind != Kind::Const)
+      return false;
+    if (c)
+      *c = nodes[n].value;
+    return true;
+  }
+  // dst = a OP b (b may be a constant: immediate).
+  int alu(Op op, int a, int b, bool commutative = false) {
+    if (isConst(a) && b >= 0 && !isConst(b) && commutative)
+      std::swap(a, b);
+    Node n;
+    n.op = op, n.res = Res::Slot, n.a = a;
+    if (b >= 0 && isConst(b))
+      n.bi = true, n.imm = nodes[b].value;
+    else if (b >= 0)
+      n.b = b;
+    else
+      n.bi = true;
+    return add(n);
+  }
+  int mask(int x, unsigned bits) {
+    if (bits >= 32)
+      return x;
+    return alu(Op::AND, x, constant(uint32_t((1ull << bits) - 1)));
+  }
+  // pred = guard && (a CMP b)
+  PVal cmp(Op op, int a, int b, PVal guard = {}) {
+    Node n;
+    n.op = op, n.res = Res::Pred, n.a = a, n.guard = guard.node, n.gn = guard.neg;
+    if (isConst(b))
+      n.bi = true, n.imm = nodes[b].value;
+    else
+      n.b = b;
+    return {add(n), false};
+  }
+  // Any function of two predicates: f(x, y) for x, y in {0, 1}.
+  template <class Fn> PVal plut(PVal x, PVal y, Fn f) {
+    // constant folding
+    if (x.node < 0 || y.node < 0) {
+      bool xc = x.node < 0, yc = y.node < 0;
+      if (xc && yc)
+        return f(!x.neg, !y.neg) ? PVal{} : PVal{-1, true};
+      if (xc) {
+        bool xv = !x.neg;
+        bool f0 = f(xv, false), f1 = f(xv, true);
+        if (f0 == f1)
+          return f0 ? PVal{} : PVal{-1, true};
+        return f1 ? y : PVal{y.node, !y.neg};
+      }
+      bool yv = !y.neg;
+      bool f0 = f(false, yv), f1 = f(true, yv);
+      if (f0 == f1)
+        return f0 ? PVal{} : PVal{-1, true};
+      return f1 ? x : PVal{x.node, !x.neg};
+    }
+    uint32_t table = 0;
+    for (unsigned i = 0; i < 4; ++i)
+      if (f(bool(i & 1) != x.neg, bool(i & 2) != y.neg))
+        table |= 1u << i;
+    Node n;
+    n.op = Op::PLUT, n.res = Res::Pred, n.pa = x.node, n.pb = y.node, n.imm = table;
+    return {add(n), false};
+  }
+  PVal pand(PVal x, PVal y) { return plut(x, y, [](bool a, bool b) { return a && b; }); }
+  PVal por(PVal x, PVal y) { return plut(x, y, [](bool a, bool b) { return a || b; }); }
+  PVal porTree(std::vector<PVal> v) {
+    if (v.empty())
+      return {-1, true};
+    while (v.size() > 1) {
+      std::vector<PVal> n;
+      for (size_t i = 0; i + 1 < v.size(); i += 2)
+        n.push_back(por(v[i], v[i + 1]));
+      if (v.size() % 2)
+        n.push_back(v.back());
+      v = std::move(n);
+    }
+    return v[0];
+  }
+  PVal pandTree(std::vector<PVal> v) {
+    if (v.empty())
+      return {};
+    while (v.size() > 1) {
+      std::vector<PVal> n;
+      for (size_t i = 0; i + 1 < v.size(); i += 2)
+        n.push_back(pand(v[i], v[i + 1]));
+      if (v.size() % 2)
+        n.push_back(v.back());
+      v = std::move(n);
+    }
+    return v[0];
+  }
+  // dst = p ? a : b
+  int select(PVal p, int a, int b) {
+    if (p.isTrue())
+      return a;
+    if (p.isFalse())
+      return b;
+    if (a == b)
+      return a;
+    if (p.neg)
+      std::swap(a, b), p.neg = false;
+    if (isConst(a) && !isConst(b)) {
+      // keep the constant as the immediate: invert through a PLUT-free swap is not
+      // possible (SEL has no negated form); a const slot serves as A.
+    }
+    Node n;
+    n.op = Op::SEL, n.res = Res::Slot, n.sel = p.node, n.a = a;
+    if (isConst(b))
+      n.bi = true, n.imm = nodes[b].value;
+    else
+      n.b = b;
+    return add(n);
+  }
+
+  // An upper bound of a node's value (unsigned 32-bit).
+  uint64_t maxValue(int id) {
+    const Node &n = nodes[id];
+    auto bOf = [&]() -> uint64_t { return n.bi ? n.imm : maxValue(n.b); };
+    if (n.kind == Kind::Const)
+      return n.value;
+    if (n.kind == Kind::Extract)
+      return n.exSrc == 0 ? (1ull << (8u << n.exSize)) - 1 : 0xffffffffull;
+    switch (n.op) {
+    case Op::ADD: return std::min<uint64_t>(maxValue(n.a) + bOf(), 0xffffffffull);
+    case Op::AND: return std::min(maxValue(n.a), bOf());
+    case Op::OR: case Op::XOR: {
+      uint64_t m = maxValue(n.a) | bOf();
+      uint64_t r = 1;
+      while (r <= m && r < (1ull << 32))
+        r <<= 1;
+      return r - 1;
+    }
+    case Op::RSH: return n.bi ? maxValue(n.a) >> (n.imm & 31) : maxValue(n.a);
+    case Op::LSH: return n.bi ? std::min<uint64_t>(maxValue(n.a) << (n.imm & 31), 0xffffffffull)
+                              : 0xffffffffull;
+    case Op::SEL: return std::max(maxValue(n.a), bOf());
+    case Op::BSWAP16: return 0xffff;
+    case Op::VLD: return n.vsize >= 2 ? 0xffffffffull : (1ull << (8u << n.vsize)) - 1;
+    default: return 0xffffffffull;
+    }
+  }
+
+  unsigned widthOf(Type *t) {
+    if (t->isPointerTy())
+      return 32;
+    return t->getIntegerBitWidth();
+  }
+
+  // ---- values ----
+  Expected<int> val(Value *v) {
+    auto it = vals.find(v);
+    if (it != vals.end())
+      return it->second;
+    if (auto *c = dyn_cast<ConstantInt>(v)) {
+      if (c->getBitWidth() > 32 && !c->getValue().isIntN(32))
+        return fail(cur, fmt::format("64-bit constant {} is not supported yet (values must fit 32 bits)",
+                                     c->getSExtValue()));
+      return constant(uint32_t(c->getZExtValue()));
+    }
+    if (llvm::isa<UndefValue>(v) || llvm::isa<PoisonValue>(v))
+      return constant(0);
+    return fail(cur, "value is used before it is defined or is not supported");
+  }
+
+  Expected<PVal> pval(Value *v) {
+    if (auto *c = dyn_cast<ConstantInt>(v))
+      return c->isOne() ? PVal{} : PVal{-1, true};
+    if (llvm::isa<UndefValue>(v))
+      return PVal{-1, true};
+    auto it = pvals.find(v);
+    if (it != pvals.end())
+      return it->second;
+    // an i1 carried in a slot? (not produced by this lowering)
+    return fail(cur, "boolean value is not available");
+  }
+
+  Error check64(Instruction &i) {
+    if (!i.getType()->isIntegerTy() || i.getType()->getIntegerBitWidth() <= 32)
+      return Error::success();
+    if (!fits32(&i))
+      return fail(&i, fmt::format("64-bit value ({}) is not supported yet: paired lanes arrive in "
+                                  "a later step", i.getOpcodeName()));
+    return Error::success();
+  }
+
+  // Whether an i64 value's upper half is zero (so it lives in one 32-bit slot).
+  std::set<const Value *> fitSet;
+  bool fits32(Value *v) {
+    if (auto *c = dyn_cast<ConstantInt>(v))
+      return c->getValue().isIntN(32);
+    if (!v->getType()->isIntegerTy() || v->getType()->getIntegerBitWidth() <= 32)
+      return true;
+    if (fitSet.count(v))
+      return true;
+    bool ok = false;
+    if (auto *i = dyn_cast<Instruction>(v)) {
+      switch (i->getOpcode()) {
+      case Instruction::ZExt:
+        ok = i->getOperand(0)->getType()->getIntegerBitWidth() <= 32;
+        break;
+      case Instruction::And:
+        ok = fits32(i->getOperand(0)) || fits32(i->getOperand(1));
+        break;
+      case Instruction::Or: case Instruction::Xor:
+        ok = fits32(i->getOperand(0)) && fits32(i->getOperand(1));
+        break;
+      case Instruction::LShr: case Instruction::UDiv: case Instruction::URem:
+        ok = fits32(i->getOperand(0));
+        break;
+      case Instruction::Select:
+        ok = fits32(i->getOperand(1)) && fits32(i->getOperand(2));
+        break;
+      case Instruction::PHI:
+        ok = true;
+        for (Value *in : cast<PHINode>(i)->incoming_values())
+          ok = ok && (fitSet.count(in) || (llvm::isa<ConstantInt>(in) && fits32(in)) ||
+                      llvm::isa<UndefValue>(in));
+        break;
+      default: break;
+      }
+      if (!ok)
+        ok = computeKnownBits(v, DL).countMinLeadingZeros() >= 32;
+    }
+    if (ok)
+      fitSet.insert(v);
+    return ok;
+  }
+
+  PVal edge(BasicBlock *p, BasicBlock *s) {
+    auto key = std::make_pair((const BasicBlock *)p, (const BasicBlock *)s);
+    auto it = edgePred.find(key);
+    if (it != edgePred.end())
+      return it->second;
+    PVal pp = blockPred[p];
+    const Instruction *saved = cur;
+    cur = p->getTerminator();
+    PVal r = pp;
+    Instruction *term = p->getTerminator();
+    if (auto *br = dyn_cast<BranchInst>(term); br && br->isConditional() &&
+                                              br->getSuccessor(0) != br->getSuccessor(1)) {
+      bool onTrue = br->getSuccessor(0) == s;
+      r = condEdge(br->getCondition(), pp, !onTrue);
+    } else if (auto *sw = dyn_cast<SwitchInst>(term)) {
+      std::vector<PVal> ors;
+      bool isDefault = sw->getDefaultDest() == s;
+      int x = vals.count(sw->getCondition()) ? vals[sw->getCondition()] : -1;
+      if (auto *c = dyn_cast<ConstantInt>(sw->getCondition()))
+        x = constant(uint32_t(c->getZExtValue()));
+      std::vector<PVal> ands;
+      bool first = true;
+      for (auto &cs : sw->cases()) {
+        int k = constant(uint32_t(cs.getCaseValue()->getZExtValue()));
+        if (cs.getCaseSuccessor() == s)
+          ors.push_back(cmp(Op::JEQ, x, k, pp));
+        if (isDefault) {
+          if (cs.getCaseSuccessor() == s)
+            continue;
+          ands.push_back(cmp(Op::JNE, x, k, first ? pp : PVal{}));
+          first = false;
+        }
+      }
+      if (isDefault) {
+        if (first)
+          ands.push_back(pp);
+        ors.push_back(pandTree(ands));
+      }
+      r = porTree(ors);
+    }
+    cur = saved;
+    return edgePred[key] = r;
+  }
+
+  Op cmpOp(CmpInst::Predicate p) {
+    switch (p) {
+    case CmpInst::ICMP_EQ: return Op::JEQ;
+    case CmpInst::ICMP_NE: return Op::JNE;
+    case CmpInst::ICMP_UGT: return Op::JGT;
+    case CmpInst::ICMP_UGE: return Op::JGE;
+    case CmpInst::ICMP_ULT: return Op::JLT;
+    case CmpInst::ICMP_ULE: return Op::JLE;
+    case CmpInst::ICMP_SGT: return Op::JSGT;
+    case CmpInst::ICMP_SGE: return Op::JSGE;
+    case CmpInst::ICMP_SLT: return Op::JSLT;
+    default: return Op::JSLE;
+    }
+  }
+
+  // guard && (cond != negate), fusing a single-use icmp into a guarded CMP.
+  PVal condEdge(Value *c, PVal guard, bool negate) {
+    if (auto *ic = dyn_cast<ICmpInst>(c); ic && ic->hasOneUse() && fusable.count(ic)) {
+      auto pr = negate ? ic->getInversePredicate() : ic->getPredicate();
+      auto r = icmpNode(ic, pr, guard);
+      if (r)
+        return *r;
+      consumeError(r.takeError());
+    }
+    PVal p = pvals.count(c) ? pvals[c] : PVal{};
+    if (auto *k = dyn_cast<ConstantInt>(c))
+      p = k->isOne() ? PVal{} : PVal{-1, true};
+    if (negate)
+      p.neg = !p.neg;
+    return pand(guard, p);
+  }
+  std::set<const ICmpInst *> fusable;
+
+  Expected<PVal> icmpNode(ICmpInst *ic, CmpInst::Predicate pr, PVal guard) {
+    Value *l = ic->getOperand(0), *r = ic->getOperand(1);
+    if (l->getType()->isIntegerTy(1)) {
+      auto x = pval(l);
+      if (!x)
+        return x.takeError();
+      auto y = pval(r);
+      if (!y)
+        return y.takeError();
+      PVal e;
+      if (pr == CmpInst::ICMP_EQ)
+        e = plut(*x, *y, [](bool a, bool b) { return a == b; });
+      else if (pr == CmpInst::ICMP_NE)
+        e = plut(*x, *y, [](bool a, bool b) { return a != b; });
+      else
+        return fail(ic, "ordered comparison of booleans is not supported");
+      return pand(guard, e);
+    }
+    unsigned w = widthOf(l->getType());
+    auto a = val(l);
+    if (!a)
+      return a.takeError();
+    auto b = val(r);
+    if (!b)
+      return b.takeError();
+    int x = *a, y = *b;
+    if (isConst(x) && !isConst(y))
+      std::swap(x, y), pr = CmpInst::getSwappedPredicate(pr);
+    if (CmpInst::isSigned(pr)) {
+      if (w == 64) {
+        pr = CmpInst::getUnsignedPredicate(pr);  // both operands < 2^32: nonnegative
+      } else if (w < 32) {
+        Op sx = w == 8 ? Op::SEXT8 : w == 16 ? Op::SEXT16 : Op::NOP;
+        if (sx == Op::NOP)
+          return fail(ic, fmt::format("signed comparison of i{} is not supported", w));
+        auto sext = [&](int n) {
+          uint32_t c;
+          if (isConst(n, &c))
+            return constant(uint32_t(int32_t(w == 8 ? int8_t(c) : int16_t(c))));
+          return alu(sx, n, -1);
+        };
+        x = sext(x), y = sext(y);
+      }
+    }
+    if (isConst(x)) {
+      // both constant: LLVM folds these; materialise through a slot anyway
+    }
+    return cmp(cmpOp(pr), x, y, guard);
+  }
+
+  // ---- lowering ----
+  Error lowerInst(Instruction &i, BasicBlock *bb) {
+    cur = &i;
+    if (!llvm::isa<CallInst>(&i))
+      if (auto e = check64(i))
+        return e;
+    PVal bp = blockPred[bb];
+    if (auto *phi = dyn_cast<PHINode>(&i))
+      return lowerPhi(phi, bb);
+    if (auto *bo = dyn_cast<BinaryOperator>(&i)) {
+      if (bo->getType()->isIntegerTy(1)) {
+        auto x = pval(bo->getOperand(0));
+        if (!x)
+          return x.takeError();
+        auto y = pval(bo->getOperand(1));
+        if (!y)
+          return y.takeError();
+        switch (bo->getOpcode()) {
+        case Instruction::And: pvals[&i] = pand(*x, *y); return Error::success();
+        case Instruction::Or: pvals[&i] = por(*x, *y); return Error::success();
+        case Instruction::Xor:
+          pvals[&i] = plut(*x, *y, [](bool a, bool b) { return a != b; });
+          return Error::success();
+        default: return fail(&i, fmt::format("boolean {} is not supported", bo->getOpcodeName()));
+        }
+      }
+      unsigned w = widthOf(bo->getType());
+      auto x = val(bo->getOperand(0));
+      if (!x)
+        return x.takeError();
+      auto y = val(bo->getOperand(1));
+      if (!y)
+        return y.takeError();
+      int r;
+      switch (bo->getOpcode()) {
+      case Instruction::Add: r = mask(alu(Op::ADD, *x, *y, true), w); break;
+      case Instruction::Sub:
+        if (uint32_t c; isConst(*x, &c) && c == 0)
+          r = mask(alu(Op::NEG, *y, -1), w);
+        else
+          r = mask(alu(Op::SUB, *x, *y), w);
+        break;
+      case Instruction::Mul: r = mask(alu(Op::MUL, *x, *y, true), w); break;
+      case Instruction::And: r = alu(Op::AND, *x, *y, true); break;
+      case Instruction::Or: r = alu(Op::OR, *x, *y, true); break;
+      case Instruction::Xor: r = alu(Op::XOR, *x, *y, true); break;
+      case Instruction::Shl: r = mask(alu(Op::LSH, *x, *y), w); break;
+      case Instruction::LShr: r = alu(Op::RSH, *x, *y); break;
+      case Instruction::AShr:
+        if (w == 64)
+          r = alu(Op::RSH, *x, *y);
+        else if (w == 32)
+          r = alu(Op::ARSH, *x, *y);
+        else if (w == 8 || w == 16)
+          r = mask(alu(Op::ARSH, alu(w == 8 ? Op::SEXT8 : Op::SEXT16, *x, -1), *y), w);
+        else
+          return fail(&i, fmt::format("ashr on i{} is not supported", w));
+        break;
+      case Instruction::UDiv: case Instruction::URem: case Instruction::SDiv:
+      case Instruction::SRem:
+        return fail(&i, fmt::format("{} (the div unit) is not scheduled yet", bo->getOpcodeName()));
+      default: return fail(&i, fmt::format("{} is not supported", bo->getOpcodeName()));
+      }
+      vals[&i] = r;
+      return Error::success();
+    }
+    if (auto *ic = dyn_cast<ICmpInst>(&i)) {
+      if (ic->hasOneUse()) {
+        auto *u = dyn_cast<BranchInst>(*ic->user_begin());
+        if (u && u->getParent() == bb) {
+          fusable.insert(ic);
+          return Error::success();
+        }
+      }
+      auto r = icmpNode(ic, ic->getPredicate(), PVal{});
+      if (!r)
+        return r.takeError();
+      pvals[&i] = *r;
+      return Error::success();
+    }
+    if (auto *s = dyn_cast<SelectInst>(&i)) {
+      auto c = pval(s->getCondition());
+      if (!c)
+        return c.takeError();
+      if (s->getType()->isIntegerTy(1)) {
+        auto x = pval(s->getTrueValue());
+        if (!x)
+          return x.takeError();
+        auto y = pval(s->getFalseValue());
+        if (!y)
+          return y.takeError();
+        PVal t = pand(*c, *x);
+        PVal nc = *c;
+        nc.neg = !nc.neg;
+        pvals[&i] = por(t, pand(nc, *y));
+        return Error::success();
+      }
+      auto x = val(s->getTrueValue());
+      if (!x)
+        return x.takeError();
+      auto y = val(s->getFalseValue());
+      if (!y)
+        return y.takeError();
+      vals[&i] = select(*c, *x, *y);
+      return Error::success();
+    }
+    if (auto *c = dyn_cast<CastInst>(&i)) {
+      Value *src = c->getOperand(0);
+      unsigned from = src->getType()->isIntegerTy() ? src->getType()->getIntegerBitWidth() : 32;
+      unsigned to = c->getType()->isIntegerTy() ? c->getType()->getIntegerBitWidth() : 32;
+      switch (c->getOpcode()) {
+      case Instruction::ZExt:
+        if (from == 1) {
+          auto p = pval(src);
+          if (!p)
+            return p.takeError();
+          vals[&i] = select(*p, constant(1), constant(0));
+          return Error::success();
+        } else {
+          auto x = val(src);
+          if (!x)
+            return x.takeError();
+          vals[&i] = *x;
+          return Error::success();
+        }
+      case Instruction::SExt: {
+        if (from == 1) {
+          auto p = pval(src);
+          if (!p)
+            return p.takeError();
+          vals[&i] = select(*p, constant(to >= 32 ? 0xffffffffu : uint32_t((1ull << to) - 1)),
+                            constant(0));
+          return Error::success();
+        }
+        auto x = val(src);
+        if (!x)
+          return x.takeError();
+        if (from >= 32) {
+          vals[&i] = *x;  // check64 proved the value nonnegative
+          return Error::success();
+        }
+        if (from != 8 && from != 16)
+          return fail(&i, fmt::format("sext from i{} is not supported", from));
+        vals[&i] = mask(alu(from == 8 ? Op::SEXT8 : Op::SEXT16, *x, -1), to);
+        return Error::success();
+      }
+      case Instruction::Trunc: {
+        auto x = val(src);
+        if (!x)
+          return x.takeError();
+        if (to == 1) {
+          pvals[&i] = cmp(Op::JSET, *x, constant(1));
+          return Error::success();
+        }
+        KnownBits kb = computeKnownBits(src, DL);
+        if (to >= 32 || kb.countMinLeadingZeros() >= from - to)
+          vals[&i] = *x;
+        else
+          vals[&i] = mask(*x, to);
+        return Error::success();
+      }
+      case Instruction::BitCast: {
+        auto x = val(src);
+        if (!x)
+          return x.takeError();
+        vals[&i] = *x;
+        return Error::success();
+      }
+      default:
+        return fail(&i, fmt::format("{} is not supported", c->getOpcodeName()));
+      }
+    }
+    if (auto *fr = dyn_cast<FreezeInst>(&i)) {
+      if (fr->getType()->isIntegerTy(1)) {
+        auto p = pval(fr->getOperand(0));
+        if (!p)
+          return p.takeError();
+        pvals[&i] = *p;
+      } else {
+        auto x = val(fr->getOperand(0));
+        if (!x)
+          return x.takeError();
+        vals[&i] = *x;
+      }
+      return Error::success();
+    }
+    if (auto *g = dyn_cast<GetElementPtrInst>(&i)) {
+      if (g->getPointerAddressSpace() != kPacketAS)
+        return fail(&i, "pointer arithmetic outside the packet is not supported yet");
+      auto base = val(g->getPointerOperand());
+      if (!base)
+        return base.takeError();
+      APInt off(64, 0);
+      if (g->accumulateConstantOffset(DL, off)) {
+        int r = *base;
+        if (!off.isZero()) {
+          uint32_t c;
+          if (isConst(r, &c))
+            r = constant(c + uint32_t(off.getZExtValue()));
+          else
+            r = alu(Op::ADD, r, constant(uint32_t(off.getZExtValue())), true);
+        }
+        vals[&i] = r;
+        return Error::success();
+      }
+      if (g->getNumIndices() != 1 || !g->getSourceElementType()->isIntegerTy(8))
+        return fail(&i, "variable getelementptr other than i8 is not supported");
+      auto idx = val(g->getOperand(1));
+      if (!idx)
+        return idx.takeError();
+      vals[&i] = alu(Op::ADD, *base, *idx, true);
+      return Error::success();
+    }
+    if (auto *ld = dyn_cast<LoadInst>(&i)) {
+      if (ld->getPointerAddressSpace() != kPacketAS)
+        return fail(&i, ld->getPointerAddressSpace() == kMapValueAS
+                            ? "map operations arrive with issue 6 (load from a map value)"
+                            : "stack memory is not supported yet (load from the stack)");
+      unsigned w = widthOf(ld->getType());
+      if (w != 8 && w != 16 && w != 32)
+        return fail(&i, fmt::format("packet load of i{} is not supported yet", w));
+      uint32_t code = w == 8 ? 0 : w == 16 ? 1 : 2;
+      auto p = val(ld->getPointerOperand());
+      if (!p)
+        return p.takeError();
+      uint32_t c;
+      if (isConst(*p, &c)) {
+        if (c + w / 8 > T.headerWindowBytes)
+          return fail(&i, fmt::format("packet load at offset {} is outside the {}-byte header window",
+                                      c, T.headerWindowBytes));
+        vals[&i] = extract(0, code, c);
+        return Error::success();
+      }
+      Node n;
+      n.op = Op::VLD, n.res = Res::Slot, n.vsize = code, n.bi = true;
+      n.a = *p;
+      const Node &pn = nodes[*p];
+      if (pn.kind == Kind::Op && pn.op == Op::ADD && pn.bi)
+        n.a = pn.a, n.imm = pn.imm;
+      // a speculative VLD could fault: guard it unless its offset is provably in the window
+      if (uint64_t(maxValue(n.a)) + n.imm + (1u << code) > T.headerWindowBytes)
+        n.guard = bp.node, n.gn = bp.neg;
+      vals[&i] = add(n);
+      return Error::success();
+    }
+    if (llvm::isa<StoreInst>(&i) || llvm::isa<AtomicRMWInst>(&i) || llvm::isa<AtomicCmpXchgInst>(&i)) {
+      unsigned as = llvm::isa<StoreInst>(&i) ? cast<StoreInst>(&i)->getPointerAddressSpace() : 0;
+      if (as == kPacketAS)
+        return fail(&i, "packet stores (deparser entries) are not supported by this compiler slice yet");
+      if (as == kMapValueAS || !llvm::isa<StoreInst>(&i))
+        return fail(&i, "map operations arrive with issue 6 (write to a map value)");
+      return fail(&i, "stack memory is not supported yet (store to the stack)");
+    }
+    if (llvm::isa<AllocaInst>(&i))
+      return fail(&i, "stack memory is not supported yet (escaping stack frame)");
+    if (auto *call = dyn_cast<CallInst>(&i)) {
+      Function *callee = call->getCalledFunction();
+      std::string name = callee ? callee->getName().str() : "";
+      if (name == "sluice.xdp.data" || name == "sluice.xdp.data_meta") {
+        vals[&i] = constant(0);
+        return Error::success();
+      }
+      if (name == "sluice.xdp.data_end") {
+        vals[&i] = extract(1, 2, 0);
+        return Error::success();
+      }
+      if (name == "sluice.xdp.ingress_ifindex") {
+        vals[&i] = extract(1, 2, 1);
+        return Error::success();
+      }
+      if (name == "sluice.xdp.rx_queue_index") {
+        vals[&i] = extract(1, 2, 2);
+        return Error::success();
+      }
+      if (name == "sluice.xdp.egress_ifindex") {
+        vals[&i] = constant(0);
+        return Error::success();
+      }
+      if (name == std::string(kTrapFunction))
+        return Error::success();
+      if (StringRef(name).starts_with("sluice.map."))
+        return fail(&i, fmt::format("map operations arrive with issue 6 ({})", name.substr(7)));
+      if (StringRef(name).starts_with("sluice.helper.redirect_map"))
+        return fail(&i, "map operations arrive with issue 6 (bpf_redirect_map)");
+      if (auto *ii = dyn_cast<IntrinsicInst>(call)) {
+        switch (ii->getIntrinsicID()) {
+        case Intrinsic::bswap: {
+          unsigned w = widthOf(ii->getType());
+          auto x = val(ii->getArgOperand(0));
+          if (!x)
+            return x.takeError();
+          if (w == 16)
+            vals[&i] = alu(Op::BSWAP16, *x, -1);
+          else if (w == 32)
+            vals[&i] = alu(Op::BSWAP32, *x, -1);
+          else
+            return fail(&i, fmt::format("bswap of i{} is not supported yet", w));
+          return Error::success();
+        }
+        case Intrinsic::umin: case Intrinsic::umax: {
+          auto x = val(ii->getArgOperand(0));
+          if (!x)
+            return x.takeError();
+          auto y = val(ii->getArgOperand(1));
+          if (!y)
+            return y.takeError();
+          int a = *x, b = *y;
+          if (isConst(a))
+            std::swap(a, b);
+          PVal p = cmp(ii->getIntrinsicID() == Intrinsic::umin ? Op::JLT : Op::JGT, a, b);
+          vals[&i] = select(p, a, b);
+          return Error::success();
+        }
+        case Intrinsic::assume: case Intrinsic::lifetime_start: case Intrinsic::lifetime_end:
+          return Error::success();
+        default: break;
+        }
+      }
+      return fail(&i, fmt::format("call to {} is not supported yet",
+                                  StringRef(name).starts_with("sluice.helper.")
+                                      ? "bpf_" + name.substr(14)
+                                      : name));
+    }
+    if (auto *ret = dyn_cast<ReturnInst>(&i))
+      return lowerRet(ret, bb);
+    if (llvm::isa<BranchInst>(&i) || llvm::isa<SwitchInst>(&i) || llvm::isa<UnreachableInst>(&i))
+      return Error::success();
+    return fail(&i, fmt::format("{} is not supported", i.getOpcodeName()));
+  }
+
+  Error lowerPhi(PHINode *phi, BasicBlock *bb) {
+    // group incoming edges by value
+    bool boolean = phi->getType()->isIntegerTy(1);
+    std::vector<std::pair<Value *, std::vector<PVal>>> groups;
+    for (unsigned k = 0; k < phi->getNumIncomingValues(); ++k) {
+      Value *v = phi->getIncomingValue(k);
+      BasicBlock *p = phi->getIncomingBlock(k);
+      if (!blockPred.count(p))
+        continue;  // unreachable predecessor
+      PVal e = edge(p, bb);
+      cur = phi;
+      auto it = std::find_if(groups.begin(), groups.end(), [&](auto &g) { return g.first == v; });
+      if (it == groups.end())
+        groups.push_back({v, {e}});
+      else
+        it->second.push_back(e);
+    }
+    if (boolean) {
+      std::vector<PVal> terms;
+      for (auto &[v, es] : groups) {
+        auto x = pval(v);
+        if (!x)
+          return x.takeError();
+        terms.push_back(pand(porTree(es), *x));
+      }
+      pvals[phi] = porTree(terms);
+      return Error::success();
+    }
+    std::vector<std::pair<int, PVal>> g;
+    for (auto &[v, es] : groups) {
+      auto x = val(v);
+      if (!x)
+        return x.takeError();
+      g.push_back({*x, PVal{-1, true}});
+      g.back().second = porTree(es);
+    }
+    if (g.empty())
+      return fail(phi, "phi without reachable predecessors");
+    // balanced SEL tree; the last group needs no predicate
+    std::function<int(size_t, size_t)> tree = [&](size_t lo, size_t hi) -> int {
+      if (hi - lo == 1)
+        return g[lo].first;
+      size_t mid = (lo + hi) / 2;
+      std::vector<PVal> left;
+      for (size_t k = lo; k < mid; ++k)
+        left.push_back(g[k].second);
+      PVal pl = porTree(left);
+      return select(pl, tree(lo, mid), tree(mid, hi));
+    };
+    vals[phi] = tree(0, g.size());
+    return Error::success();
+  }
+
+  Error lowerRet(ReturnInst *ret, BasicBlock *bb) {
+    PVal bp = blockPred[bb];
+    if (bp.isFalse())
+      return Error::success();
+    Value *rv = ret->getReturnValue();
+    auto setv = [&](int v, PVal g) {
+      Node n;
+      n.op = Op::SETV, n.res = Res::Verdict, n.guard = g.node, n.gn = g.neg;
+      if (isConst(v))
+        n.bi = true, n.imm = nodes[v].value;
+      else
+        n.b = v;
+      int id = add(n);
+      roots.push_back(id);
+      return id;
+    };
+    auto *phi = dyn_cast_or_null<PHINode>(rv);
+    if (phi && phi->getParent() == bb &&
+        std::all_of(phi->incoming_values().begin(), phi->incoming_values().end(),
+                    [](Value *v) { return llvm::isa<ConstantInt>(v); })) {
+      // one SETV per returned constant: the most frequent first, unguarded by
+      // its edges; the others, each under the OR of its edges, after it
+      std::map<uint32_t, std::vector<PVal>> groups;
+      for (unsigned k = 0; k < phi->getNumIncomingValues(); ++k) {
+        BasicBlock *p = phi->getIncomingBlock(k);
+        if (!blockPred.count(p))
+          continue;
+        PVal e = edge(p, bb);
+        groups[uint32_t(cast<ConstantInt>(phi->getIncomingValue(k))->getZExtValue())].push_back(e);
+      }
+      cur = ret;
+      uint32_t best = 0;
+      size_t bestN = 0;
+      for (auto &[v, es] : groups)
+        if (es.size() > bestN)
+          best = v, bestN = es.size();
+      int first = setv(constant(best), bp);
+      for (auto &[v, es] : groups) {
+        if (v == best)
+          continue;
+        int id = setv(constant(v), porTree(es));
+        nodes[id].after.push_back(first);
+      }
+      return Error::success();
+    }
+    auto v = val(rv);
+    if (!v)
+      return v.takeError();
+    setv(*v, bp);
+    return Error::success();
+  }
+
+  Error lower() {
+    ReversePostOrderTraversal<Function *> rpo(&F);
+    // map operations first: they are the reason a stateful program is refused
+    for (BasicBlock *bb : rpo)
+      for (Instruction &i : *bb) {
+        std::string what;
+        if (auto *call = dyn_cast<CallInst>(&i); call && call->getCalledFunction()) {
+          StringRef n = call->getCalledFunction()->getName();
+          if (n.starts_with("sluice.map."))
+            what = n.substr(7).str();
+          else if (n.starts_with("sluice.helper.redirect_map"))
+            what = "bpf_redirect_map";
+        } else if (auto *ld = dyn_cast<LoadInst>(&i); ld && ld->getPointerAddressSpace() == kMapValueAS) {
+          what = "load from a map value";
+        } else if (auto *st = dyn_cast<StoreInst>(&i); st && st->getPointerAddressSpace() == kMapValueAS) {
+          what = "store to a map value";
+        } else if (llvm::isa<AtomicRMWInst>(&i) || llvm::isa<AtomicCmpXchgInst>(&i)) {
+          what = "atomic update of a map value";
+        }
+        if (!what.empty())
+          return fail(&i, fmt::format("map operations arrive with issue 6 ({})", what));
+      }
+    for (BasicBlock *bb : rpo) {
+      // block predicate
+      cur = bb->getFirstNonPHI();
+      if (bb == &F.getEntryBlock()) {
+        blockPred[bb] = PVal{};
+      } else {
+        auto *idom = DT.getNode(bb) ? DT.getNode(bb)->getIDom() : nullptr;
+        if (idom && PDT.dominates(bb, idom->getBlock()) && blockPred.count(idom->getBlock())) {
+          blockPred[bb] = blockPred[idom->getBlock()];
+        } else {
+          std::vector<PVal> es;
+          std::set<BasicBlock *> seen;
+          for (BasicBlock *p : predecessors(bb))
+            if (blockPred.count(p) && seen.insert(p).second)
+              es.push_back(edge(p, bb));
+          cur = bb->getFirstNonPHI();
+          blockPred[bb] = porTree(es);
+        }
+      }
+      for (Instruction &i : *bb)
+        if (auto e = lowerInst(i, bb))
+          return e;
+    }
+    return Error::success();
+  }
+
+  // ---- schedule ----
+  struct Placed {
+    int node;
+    int aSlot = -1, bSlot = -1;
+    int stage, lane;
+    bool isMove = false;
+    int moveSrc = -1;  // MOV: source slot
+    int moveDst = -1;
+  };
+  std::vector<Placed> placed;
+  std::vector<int> slotOwner;  // node holding the slot, -1 free
+  std::vector<bool> slotEverUsed;
+  std::vector<int> predOwner;
+  unsigned moves = 0, usedStages = 0, criticalPath = 0;
+
+  int bank(int slot) const { return int(T.bankOf(unsigned(slot))); }
+  bool reads(int lane, int slot) const { return T.laneReads(unsigned(lane), unsigned(slot)); }
+
+  int freeSlot(int lane) {
+    unsigned bs = T.bankSlots();
+    // prefer slots that were used before (keep never-used ones for constants)
+    int fresh = -1;
+    for (unsigned k = 0; k < bs; ++k) {
+      int s = int(lane * bs + (bs - 1 - k));
+      if (slotOwner[s] >= 0)
+        continue;
+      if (slotEverUsed[s])
+        return s;
+      if (fresh < 0)
+        fresh = s;
+    }
+    return fresh;
+  }
+  int freePred() {
+    for (unsigned p = 1; p < T.predicates; ++p)
+      if (predOwner[p] < 0)
+        return int(p);
+    return -1;
+  }
+  // a readable copy of node n for lane l at stage s (allocating a const slot)
+  int readable(int n, int lane, int s, bool allocate) {
+    for (const Copy &c : nodes[n].copies)
+      if (c.avail <= s && reads(lane, c.slot))
+        return c.slot;
+    if (nodes[n].kind == Kind::Const && allocate) {
+      for (unsigned k = 0; k < T.slots; ++k)
+        if (reads(lane, int(k)) && !slotEverUsed[k] && slotOwner[k] < 0) {
+          slotEverUsed[k] = true;
+          slotOwner[k] = n;
+          nodes[n].copies.push_back({int(k), 0});
+          return int(k);
+        }
+    }
+    return -1;
+  }
+  bool canRead(int n, int lane, int s) {
+    if (readable(n, lane, s, false) >= 0)
+      return true;
+    if (nodes[n].kind == Kind::Const)
+      for (unsigned k = 0; k < T.slots; ++k)
+        if (reads(lane, int(k)) && !slotEverUsed[k] && slotOwner[k] < 0)
+          return true;
+    return false;
+  }
+  void release(int n) {
+    Node &x = nodes[n];
+    if (--x.users > 0)
+      return;
+    if (x.kind == Kind::Const)
+      return;  // constants keep their slots (initial values)
+    for (const Copy &c : x.copies)
+      if (slotOwner[c.slot] == n)
+        slotOwner[c.slot] = -1;
+    if (x.pred > 0 && predOwner[x.pred] == n)
+      predOwner[x.pred] = -1;
+  }
+  bool vreadAt(int s) const {
+    if (unsigned(s) < T.stages)
+      return T.hasVread(unsigned(s), T.vreadLane);
+    auto &v = T.vreadStages;
+    if (v.size() < 2)
+      return !v.empty() && (unsigned(s) - v.back()) % 4 == 0;
+    unsigned period = v[1] - v[0];
+    return (unsigned(s) - v[0]) % period == 0;
+  }
+
+  Error schedule() {
+    // liveness: nodes reachable from the side effects
+    std::vector<int> stack = roots;
+    while (!stack.empty()) {
+      int n = stack.back();
+      stack.pop_back();
+      if (nodes[n].live)
+        continue;
+      nodes[n].live = true;
+      for (int d : nodes[n].deps())
+        stack.push_back(d);
+    }
+    for (auto &n : nodes)
+      if (n.live)
+        for (int d : n.deps())
+          nodes[d].users++;
+    // heights (ids are in topological order)
+    for (int n = int(nodes.size()) - 1; n >= 0; --n) {
+      if (!nodes[n].live || nodes[n].kind != Kind::Op)
+        continue;
+      nodes[n].height = std::max(nodes[n].height, 1);
+      for (int d : nodes[n].deps())
+        nodes[d].height = std::max(nodes[d].height, nodes[n].height + 1);
+    }
+    feedsVld.assign(nodes.size(), false);
+    for (auto &n : nodes)
+      if (n.live && n.kind == Kind::Op && n.op == Op::VLD)
+        feedsVld[n.a] = true;
+    slotOwner.assign(T.slots, -1);
+    slotEverUsed.assign(T.slots, false);
+    predOwner.assign(T.predicates, -1);
+    predOwner[0] = -2;
+    // extractor entries, spread over the banks
+    std::vector<int> fields;
+    for (int n = 0; n < int(nodes.size()); ++n)
+      if (nodes[n].live && nodes[n].kind == Kind::Extract)
+        fields.push_back(n);
+    if (fields.size() > T.extractorSlots.size())
+      return makeError("needs {} extractor entries, target has {}", fields.size(),
+                       T.extractorSlots.size());
+    std::vector<bool> entryUsed(T.extractorSlots.size(), false);
+    extractEntry.assign(nodes.size(), -1);
+    for (size_t k = 0; k < fields.size(); ++k) {
+      unsigned want = feedsVld[fields[k]] ? T.vreadLane : unsigned(k) % T.lanes;
+      int e = -1;
+      for (unsigned tries = 0; tries < T.lanes && e < 0; ++tries)
+        for (size_t j = 0; j < T.extractorSlots.size(); ++j)
+          if (!entryUsed[j] && T.bankOf(T.extractorSlots[j]) == (want + tries) % T.lanes) {
+            e = int(j);
+            break;
+          }
+      entryUsed[e] = true;
+      int slot = int(T.extractorSlots[e]);
+      extractEntry[fields[k]] = e;
+      slotOwner[slot] = fields[k];
+      slotEverUsed[slot] = true;
+      nodes[fields[k]].copies.push_back({slot, 0});
+    }
+    // critical path (lower bound)
+    for (auto &n : nodes)
+      if (n.live && n.kind == Kind::Op)
+        criticalPath = std::max<unsigned>(criticalPath, unsigned(n.height));
+
+    std::vector<int> pending;
+    for (int n = 0; n < int(nodes.size()); ++n)
+      if (nodes[n].live && nodes[n].kind == Kind::Op)
+        pending.push_back(n);
+    const int maxStages = int(std::max(T.stages * 8, 512u));
+    int idle = 0;
+    int s = 0;
+    for (; !pending.empty(); ++s) {
+      if (s >= maxStages || idle > 64) {
+        const Node &n = nodes[pending.front()];
+        if (getenv("SLUICE_SCHED_DEBUG")) {
+          for (unsigned k = 0; k < T.slots; ++k)
+            fprintf(stderr, "s%u owner %d\n", k, slotOwner[k]);
+          for (unsigned k = 0; k < T.predicates; ++k)
+            fprintf(stderr, "p%u owner %d\n", k, predOwner[k]);
+          for (int q : pending) {
+            fprintf(stderr, "pending %d op %s a %d b %d g %d users %d deps:", q,
+                    isa::opInfo(unsigned(nodes[q].op))->name, nodes[q].a, nodes[q].b,
+                    nodes[q].guard, nodes[q].users);
+            for (int d : nodes[q].deps())
+              fprintf(stderr, " %d@%d", d, nodes[d].stage);
+            fprintf(stderr, "\n");
+          }
+        }
+        return makeError("{}: cannot place {} (out of slots or predicates?)", where(n.origin),
+                         isa::opInfo(unsigned(n.op))->name);
+      }
+      std::vector<bool> laneBusy(T.lanes, false);
+      bool verdictBusy = false;
+      bool progress = false;
+      std::vector<int> ready;
+      for (int n : pending) {
+        bool ok = true;
+        for (int d : nodes[n].deps())
+          if (nodes[d].kind == Kind::Op && (nodes[d].stage < 0 || nodes[d].stage >= s))
+            ok = false;
+        if (ok)
+          ready.push_back(n);
+      }
+      std::stable_sort(ready.begin(), ready.end(),
+                       [&](int x, int y) { return nodes[x].height > nodes[y].height; });
+      std::vector<int> done;
+      for (int n : ready) {
+        Node &x = nodes[n];
+        if (x.res == Res::Verdict && verdictBusy)
+          continue;
+        std::vector<int> ops;
+        if (x.a >= 0)
+          ops.push_back(x.a);
+        if (!x.bi && x.b >= 0)
+          ops.push_back(x.b);
+        auto laneOk = [&](int l) {
+          if (laneBusy[l])
+            return false;
+          if (x.op == Op::VLD && (unsigned(l) != T.vreadLane || !vreadAt(s)))
+            return false;
+          for (int o : ops)
+            if (!canRead(o, l, s))
+              return false;
+          if (x.res == Res::Slot && freeSlot(l) < 0)
+            return false;
+          return true;
+        };
+        if (x.res == Res::Pred && freePred() < 0)
+          continue;
+        int lane = -1;
+        int bestFree = -1;
+        for (int l = 0; l < int(T.lanes); ++l)
+          if (laneOk(l)) {
+            int nf = 0;
+            for (unsigned k = 0; k < T.bankSlots(); ++k)
+              nf += slotOwner[l * T.bankSlots() + k] < 0;
+            if (feedsVld[n] && T.laneReads(T.vreadLane, unsigned(l) * T.bankSlots()))
+              nf += 100;
+            if (nf > bestFree)
+              bestFree = nf, lane = l;
+          }
+        if (lane < 0) {
+          // bring an unreachable operand closer with a MOV, if that helps
+          if (x.op == Op::VLD && !vreadAt(s + 1) && !vreadAt(s))
+            continue;
+          tryMove(x, ops, s, laneBusy);
+          continue;
+        }
+        Placed pl{n, -1, -1, s, lane};
+        if (x.a >= 0)
+          pl.aSlot = readable(x.a, lane, s, true);
+        if (!x.bi && x.b >= 0)
+          pl.bSlot = readable(x.b, lane, s, true);
+        laneBusy[lane] = true;
+        if (x.res == Res::Verdict)
+          verdictBusy = true;
+        x.stage = s, x.lane = lane;
+        for (int d : x.deps())
+          release(d);
+        if (x.res == Res::Slot) {
+          int slot = freeSlot(lane);
+          slotOwner[slot] = n;
+          slotEverUsed[slot] = true;
+          x.copies.push_back({slot, s + 1});
+        } else if (x.res == Res::Pred) {
+          x.pred = freePred();
+          predOwner[x.pred] = n;
+        }
+        placed.push_back(pl);
+        done.push_back(n);
+        progress = true;
+      }
+      for (int n : done)
+        pending.erase(std::find(pending.begin(), pending.end(), n));
+      idle = progress ? 0 : idle + 1;
+    }
+    usedStages = unsigned(s);
+    // trailing stages that only held moves do not exist: s is 1 + last stage used
+    if (usedStages > T.stages) {
+      // the critical path: walk back from the last node placed
+      int last = -1;
+      for (auto &p : placed)
+        if (!p.isMove && (last < 0 || nodes[p.node].stage >= nodes[last].stage))
+          last = p.node;
+      std::vector<std::string> lines;
+      for (int n = last; n >= 0;) {
+        std::string w = where(nodes[n].origin);
+        if (lines.empty() || lines.back() != w)
+          lines.push_back(w);
+        int next = -1;
+        for (int d : nodes[n].deps())
+          if (nodes[d].kind == Kind::Op && (next < 0 || nodes[d].stage > nodes[next].stage))
+            next = d;
+        n = next;
+      }
+      std::reverse(lines.begin(), lines.end());
+      std::set<std::string> seen;
+      std::string list;
+      for (auto &l : lines)
+        if (seen.insert(l).second)
+          list += (list.empty() ? "" : ", ") + l;
+      return makeError("needs {} stages, target has {} (critical path: {})", usedStages, T.stages,
+                       list);
+    }
+    return Error::success();
+  }
+  std::vector<int> extractEntry;
+  std::vector<bool> feedsVld;
+
+  void tryMove(Node &x, const std::vector<int> &ops, int s, std::vector<bool> &laneBusy) {
+    for (int o : ops) {
+      for (int m = 0; m < int(T.lanes); ++m) {
+        if (laneBusy[m])
+          continue;
+        int src = readable(o, m, s, false);
+        if (src < 0 || bank(src) == m)
+          continue;
+        int dst = freeSlot(m);
+        if (dst < 0)
+          continue;
+        // after the move, is there a lane reading every operand?
+        bool helps = false;
+        for (int l = 0; l < int(T.lanes) && !helps; ++l) {
+          if (x.op == Op::VLD && unsigned(l) != T.vreadLane)
+            continue;
+          bool all = true;
+          for (int q : ops)
+            if (q == o ? !reads(l, dst) : !canRead(q, l, s + 1))
+              all = false;
+          helps = all;
+        }
+        if (!helps)
+          continue;
+        doMove(o, src, dst, s, m, laneBusy);
+        return;
+      }
+    }
+    // no single move helps: step the first unreadable operand one bank down
+    // (lane b-1 reads bank b and writes bank b-1)
+    for (int o : ops) {
+      bool reach = false;
+      for (int l = 0; l < int(T.lanes); ++l)
+        if ((x.op != Op::VLD || unsigned(l) == T.vreadLane) && canRead(o, l, s))
+          reach = true;
+      if (reach && ops.size() == 1)
+        continue;
+      for (const Copy &c : nodes[o].copies) {
+        if (c.avail > s)
+          continue;
+        int m = (bank(c.slot) + int(T.lanes) - 1) % int(T.lanes);
+        if (laneBusy[m] || !reads(m, c.slot))
+          continue;
+        int dst = freeSlot(m);
+        if (dst < 0)
+          continue;
+        doMove(o, c.slot, dst, s, m, laneBusy);
+        return;
+      }
+    }
+  }
+
+  void doMove(int o, int src, int dst, int s, int m, std::vector<bool> &laneBusy) {
+    {
+      {
+        slotOwner[dst] = o;
+        slotEverUsed[dst] = true;
+        nodes[o].copies.push_back({dst, s + 1});
+        Placed pl{-1, src, -1, s, m};
+        pl.isMove = true, pl.moveSrc = src, pl.moveDst = dst;
+        pl.node = o;
+        placed.push_back(pl);
+        laneBusy[m] = true;
+        ++moves;
+        return;
+      }
+    }
+  }
+
+  // ---- emit ----
+  StageImage emit(const std::string &name) {
+    StageImage img = StageImage::empty(T);
+    img.name = name;
+    unsigned last = 0;
+    for (auto &p : placed)
+      last = std::max(last, unsigned(p.stage) + 1);
+    for (int n = 0; n < int(nodes.size()); ++n) {
+      const Node &x = nodes[n];
+      if (x.kind == Kind::Const)
+        for (const Copy &c : x.copies)
+          img.consts[c.slot] = x.value;
+      if (x.kind == Kind::Extract && extractEntry[n] >= 0) {
+        isa::Extract e;
+        e.en = 1, e.src = x.exSrc, e.size = x.exSize, e.off = x.exOff;
+        img.extract[extractEntry[n]] = isa::encode(e);
+      }
+    }
+    auto predOf = [&](int n) { return n < 0 ? 0u : unsigned(nodes[n].pred); };
+    for (auto &p : placed) {
+      isa::Uop u;
+      const Instruction *origin = nullptr;
+      if (p.isMove) {
+        u.op = unsigned(Op::MOV), u.dst = unsigned(p.moveDst), u.b = unsigned(p.moveSrc);
+        origin = nodes[p.node].origin;
+      } else {
+        const Node &x = nodes[p.node];
+        origin = x.origin;
+        u.op = unsigned(x.op);
+        u.g = predOf(x.guard), u.gn = x.gn;
+        if (x.res == Res::Slot)
+          u.dst = unsigned(x.copies.front().slot);
+        if (x.op == Op::PLUT) {
+          u.a = predOf(x.pa), u.b = predOf(x.pb), u.imm = x.imm, u.p = unsigned(x.pred);
+        } else {
+          if (p.aSlot >= 0)
+            u.a = unsigned(p.aSlot);
+          if (p.bSlot >= 0)
+            u.b = unsigned(p.bSlot);
+          u.bi = x.bi, u.imm = x.imm;
+          if (x.res == Res::Pred)
+            u.p = unsigned(x.pred);
+          if (x.op == Op::SEL)
+            u.p = predOf(x.sel);
+          if (x.op == Op::VLD)
+            u.p = x.vsize;
+        }
+      }
+      img.setUop(unsigned(p.stage), unsigned(p.lane), u);
+      ImageLine l;
+      l.stage = unsigned(p.stage), l.lane = unsigned(p.lane);
+      if (origin) {
+        l.insn = int32_t(bpfInsnOf(*origin));
+        if (const DILocation *d = origin->getDebugLoc().get())
+          l.file = d->getFilename().str(), l.line = d->getLine();
+      }
+      img.lines.push_back(l);
+    }
+    (void)last;
+    std::sort(img.lines.begin(), img.lines.end(), [](const ImageLine &a, const ImageLine &b) {
+      return std::tie(a.stage, a.lane) < std::tie(b.stage, b.lane);
+    });
+    return img;
+  }
+};
+
+} // namespace
+
+Expected<StageImage> compileFunction(Function &f, const TargetParams &target, CompileStats *stats) {
+  Compiler c(f, target);
+  if (auto e = c.lower())
+    return std::move(e);
+  if (auto e = c.schedule())
+    return std::move(e);
+  StageImage img = c.emit(f.getName().str());
+  if (auto e = verifyStageImage(img, target))
+    return makeError("internal error: the compiled image is illegal: {}", toString(std::move(e)));
+  if (stats) {
+    stats->stagesUsed = c.usedStages;
+    stats->uops = unsigned(c.placed.size());
+    stats->moves = c.moves;
+    stats->criticalPath = c.criticalPath;
+    stats->extractorEntries = 0;
+    for (int e : c.extractEntry)
+      stats->extractorEntries += e >= 0;
+  }
+  return img;
+}
+
+Expected<StageImage> compileProgram(const Object &obj, const Program &prog,
+                                    const TargetParams &target, CompileStats *stats) {
+  auto l = lift::liftProgram(obj, prog, {.optLevel = 2});
+  if (!l)
+    return l.takeError();
+  if (!l->remainingLoops.empty())
+    return makeError("{}", l->remainingLoops.front());
+  Function *f = l->module->getFunction(l->entry);
+  if (!f)
+    return makeError("{}: the lifted module has no function '{}'", prog.name, l->entry);
+  auto img = compileFunction(*f, target, stats);
+  if (!img)
+    return makeError("{}: {}", prog.name, toString(img.takeError()));
+  img->name = prog.name;
+  for (const auto &m : obj.maps) {
+    (void)m;
+  }
+  return img;
+}
+
+} // namespace sluice

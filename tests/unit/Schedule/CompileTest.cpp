@@ -1,0 +1,91 @@
+//===- CompileTest.cpp - compiled stage images on model == interp ----------===//
+//
+// The stateless samples are compiled (lift -O2, predicate, select, schedule,
+// emit) into stage images for the default datapath and run on the `model`
+// engine over their pcaps; every verdict and output byte must equal interp.
+// Also: the "does not fit" diagnostic and the refusal of map operations,
+// each naming C source lines.
+//
+//===----------------------------------------------------------------------===//
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iostream>
+#include <regex>
+
+#include "sluice/Engine/Run.h"
+#include "sluice/Model/ModelEngine.h"
+#include "sluice/Schedule/Compile.h"
+
+using namespace sluice;
+
+namespace {
+
+std::string samplesDir() { return SLUICE_SAMPLES_DIR; }
+std::string pcapOf(const std::string &name) {
+  return std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/pcaps/" + name + ".pcap";
+}
+
+void expectModelEqualsInterp(const std::string &name, unsigned *stages = nullptr) {
+  auto obj = Object::open(samplesDir() + "/" + name + ".bpf.o");
+  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  const Program &prog = obj->programs[0];
+  CompileStats st;
+  auto img = compileProgram(*obj, prog, TargetParams::defaults(), &st);
+  ASSERT_TRUE(bool(img)) << llvm::toString(img.takeError());
+  if (stages)
+    *stages = st.stagesUsed;
+  std::cout << name << ": " << st.stagesUsed << " stages (critical path " << st.criticalPath
+            << "), " << st.uops << " micro-ops, " << st.moves << " moves, "
+            << st.extractorEntries << " extractor entries\n";
+  auto a = runProgram(*obj, prog, {"interp", pcapOf(name), ""});
+  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
+  auto b = runProgram(*obj, prog, {"model", pcapOf(name), ""});
+  ASSERT_TRUE(bool(b)) << llvm::toString(b.takeError());
+  EXPECT_EQ(firstDifference(*a, *b), "")
+      << formatStageImage(*img, TargetParams::defaults());
+}
+
+TEST(Compile, PassAll) { expectModelEqualsInterp("pass_all"); }
+TEST(Compile, DropAll) { expectModelEqualsInterp("drop_all"); }
+
+TEST(Compile, ParseDecide) {
+  unsigned stages = 0;
+  expectModelEqualsInterp("parse_decide", &stages);
+  // the hand schedule (tests/unit/Model/HandScheduledTest.cpp) uses 24
+  EXPECT_LE(stages, 24u);
+}
+
+std::string smallTarget(unsigned stages) {
+  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/hdl/params/default.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text = std::regex_replace(text, std::regex("\"stages\": 24"), "\"stages\": " + std::to_string(stages));
+  text = std::regex_replace(text, std::regex("\"stages\": \\[2, 6, 10, 14, 18\\]"), "\"stages\": [2, 6]");
+  text = std::regex_replace(text, std::regex("\"stages\": \\[3, 11\\]"), "\"stages\": [3]");
+  text = std::regex_replace(text, std::regex("\"stages\": \\[1, 5, 9, 13, 17\\]"), "\"stages\": [1, 5]");
+  return text;
+}
+
+TEST(Compile, DoesNotFitNamesStagesAndCriticalPathLines) {
+  auto t = TargetParams::fromJson(smallTarget(8), "small");
+  ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
+  auto obj = Object::open(samplesDir() + "/parse_decide.bpf.o");
+  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  auto img = compileProgram(*obj, obj->programs[0], *t);
+  ASSERT_FALSE(bool(img));
+  std::string msg = llvm::toString(img.takeError());
+  EXPECT_TRUE(std::regex_search(msg, std::regex("needs [0-9]+ stages, target has 8"))) << msg;
+  EXPECT_NE(msg.find("parse_decide.bpf.c:"), std::string::npos) << msg;
+}
+
+TEST(Compile, RefusesMapCallsNamingTheCLine) {
+  auto obj = Object::open(samplesDir() + "/firewall.bpf.o");
+  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  auto img = compileProgram(*obj, obj->programs[0], TargetParams::defaults());
+  ASSERT_FALSE(bool(img));
+  std::string msg = llvm::toString(img.takeError());
+  EXPECT_NE(msg.find("map operations arrive with issue 6"), std::string::npos) << msg;
+  EXPECT_TRUE(std::regex_search(msg, std::regex("firewall\\.bpf\\.c:[0-9]+"))) << msg;
+}
+
+} // namespace
