@@ -42,6 +42,7 @@
 
 #include "sluice/Engine/Engine.h"
 #include "sluice/Engine/MapInit.h"
+#include "sluice/Engine/Samples.h"
 #include "sluice/Kernel/KernelEngine.h"
 #include "sluice/Object/Object.h"
 #include "sluice/Support/Pcap.h"
@@ -62,9 +63,7 @@ struct Options {
   std::string jsonFile;
 };
 
-struct Sample {
-  std::string name, object, program, pcap, mapInit;
-};
+using Sample = SampleSpec;
 
 struct Row {
   std::string sample;
@@ -99,38 +98,6 @@ std::string defaultManifest() {
   std::string exe(buf, n);
   std::string bin = exe.substr(0, exe.find_last_of('/'));
   return bin.substr(0, bin.find_last_of('/')) + "/bpf-samples/samples.json";
-}
-
-std::string dirOf(const std::string &path) {
-  size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
-llvm::Expected<std::vector<Sample>> readManifest(const std::string &path) {
-  std::ifstream in(path);
-  if (!in)
-    return llvm::createStringError(std::errc::no_such_file_or_directory,
-                                   "cannot read %s", path.c_str());
-  json doc = json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || !doc.contains("samples") || !doc["samples"].is_array())
-    return llvm::createStringError(std::errc::invalid_argument,
-                                   "%s: no \"samples\" array", path.c_str());
-  std::string dir = dirOf(path);
-  auto rel = [&](const std::string &p) {
-    return p.empty() || p[0] == '/' ? p : dir + "/" + p;
-  };
-  std::vector<Sample> out;
-  for (const json &s : doc["samples"]) {
-    Sample x;
-    x.name = s.value("name", "");
-    x.object = rel(s.value("object", ""));
-    x.program = s.value("program", "");
-    x.pcap = rel(s.value("pcap", ""));
-    if (s.contains("map_init") && s["map_init"].is_string())
-      x.mapInit = rel(s["map_init"].get<std::string>());
-    out.push_back(std::move(x));
-  }
-  return out;
 }
 
 std::string firstLine(llvm::Error err) {
@@ -270,7 +237,7 @@ int main(int argc, char **argv) {
   if (opt.manifest.empty())
     opt.manifest = defaultManifest();
 
-  auto samples = readManifest(opt.manifest);
+  auto samples = loadSampleManifest(opt.manifest);
   if (!samples) {
     std::fprintf(stderr, "bench-throughput: %s\n", firstLine(samples.takeError()).c_str());
     return 1;

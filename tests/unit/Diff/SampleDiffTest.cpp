@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sluice/Engine/Run.h"
+#include "sluice/Engine/Samples.h"
 #include "sluice/Kernel/KernelEngine.h"
 
 using namespace sluice;
@@ -23,33 +24,15 @@ using json = nlohmann::json;
 
 namespace {
 
-struct Sample {
-  std::string name, object, program, pcap, mapInit;
-  std::vector<std::string> volatileMaps;
-};
+using Sample = SampleSpec;
 
 std::vector<Sample> loadManifest() {
-  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/samples.json");
-  if (!in)
+  auto m = loadSampleManifest(std::string(SLUICE_SAMPLES_DIR) + "/samples.json");
+  if (!m) {
+    std::fprintf(stderr, "%s\n", llvm::toString(m.takeError()).c_str());
     return {};
-  json doc = json::parse(in, nullptr, /*allow_exceptions=*/false);
-  std::vector<Sample> out;
-  if (!doc.is_object() || !doc["samples"].is_array())
-    return out;
-  for (const json &s : doc["samples"]) {
-    Sample x;
-    x.name = s.value("name", "");
-    x.object = std::string(SLUICE_SAMPLES_DIR) + "/" + s.value("object", "");
-    x.program = s.value("program", "");
-    x.pcap = std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/" + s.value("pcap", "");
-    if (s.contains("map_init") && s["map_init"].is_string())
-      x.mapInit = std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/" + s["map_init"].get<std::string>();
-    if (s.contains("volatile_maps"))
-      for (const json &m : s["volatile_maps"])
-        x.volatileMaps.push_back(m.get<std::string>());
-    out.push_back(x);
   }
-  return out;
+  return std::move(*m);
 }
 
 const std::vector<Sample> &samples() {
