@@ -31,6 +31,7 @@
 #include "llvm/Support/TargetSelect.h"
 
 #include "sluice/Engine/Run.h"
+#include "sluice/Support/Checksum.h"
 #include "sluice/Support/Error.h"
 
 namespace sluice {
@@ -531,30 +532,9 @@ int64_t rtRedirectMap(uint32_t map, uint64_t key, uint64_t flags) {
   tlsRun->redirect = RedirectTarget{RedirectTarget::Map, 0, m.def.name, k};
   return XDP_REDIRECT;
 }
-uint32_t add32(uint32_t a, uint32_t b) {
-  uint64_t s = uint64_t(a) + b;
-  return uint32_t(s) + uint32_t(s >> 32);
-}
-uint32_t sum32(const uint8_t *p, uint64_t n, uint32_t sum) {
-  for (uint64_t i = 0; i < n; i += 4) {
-    uint32_t w = 0;
-    std::memcpy(&w, p + i, std::min<uint64_t>(4, n - i));
-    sum = add32(sum, w);
-  }
-  return sum;
-}
 int64_t rtCsumDiff(const uint8_t *from, uint64_t fromSize, const uint8_t *to, uint64_t toSize,
                    uint64_t seed) {
-  uint32_t fs = uint32_t(fromSize), ts = uint32_t(toSize), sum = uint32_t(seed);
-  if (fs && ts)
-    sum = add32(sum32(to, ts, sum), ~sum32(from, fs, 0));
-  else if (ts)
-    sum = sum32(to, ts, sum);
-  else if (fs)
-    sum = ~sum32(from, fs, ~sum);
-  sum = (sum & 0xffff) + (sum >> 16);
-  sum = (sum & 0xffff) + (sum >> 16);
-  return sum;
+  return bpfCsumDiff(from, uint32_t(fromSize), to, uint32_t(toSize), uint32_t(seed));
 }
 int64_t clockNs(clockid_t c) {
   timespec ts{};
