@@ -104,6 +104,7 @@ struct Compiler {
   std::map<uint32_t, int> consts;
   std::map<std::tuple<uint32_t, uint32_t, uint32_t>, int> extracts;
   std::vector<int> roots;  // side effects
+  std::map<std::tuple<int, uint32_t, uint32_t>, int> vlds;
   const Instruction *cur = nullptr;
   DominatorTree DT;
   PostDominatorTree PDT;
@@ -280,6 +281,25 @@ struct Compiler {
     }
   }
 
+  // (field[off+1] << 8) | field[off] of two 1-byte window fields (a 16-bit
+  // load clang split in bytes): one 2-byte extractor field; likewise for two
+  // 2-byte fields shifted by 16. -1 if the pattern does not match.
+  int combinedField(int x, int y) {
+    for (int pass = 0; pass < 2; ++pass, std::swap(x, y)) {
+      const Node &hi = nodes[x], &lo = nodes[y];
+      if (hi.kind != Kind::Op || hi.op != Op::LSH || !hi.bi || lo.kind != Kind::Extract ||
+          lo.exSrc != 0 || lo.exSize > 1)
+        continue;
+      const Node &h = nodes[hi.a];
+      unsigned bytes = 1u << lo.exSize;
+      if (h.kind != Kind::Extract || h.exSrc != 0 || h.exSize != lo.exSize ||
+          h.exOff != lo.exOff + bytes || hi.imm != 8 * bytes)
+        continue;
+      return extract(0, lo.exSize + 1, lo.exOff);
+    }
+    return -1;
+  }
+
   unsigned widthOf(Type *t) {
     if (t->isPointerTy())
       return 32;
@@ -390,21 +410,20 @@ struct Compiler {
       bool first = true;
       for (auto &cs : sw->cases()) {
         int k = constant(uint32_t(cs.getCaseValue()->getZExtValue()));
+        // unguarded compares (computed as early as their operands allow),
+        // combined with the block's predicate last: one stage per level
         if (cs.getCaseSuccessor() == s)
-          ors.push_back(cmp(Op::JEQ, x, k, pp));
+          ors.push_back(cmp(Op::JEQ, x, k));
         if (isDefault) {
           if (cs.getCaseSuccessor() == s)
             continue;
-          ands.push_back(cmp(Op::JNE, x, k, first ? pp : PVal{}));
+          ands.push_back(cmp(Op::JNE, x, k));
           first = false;
         }
       }
-      if (isDefault) {
-        if (first)
-          ands.push_back(pp);
+      if (isDefault)
         ors.push_back(pandTree(ands));
-      }
-      r = porTree(ors);
+      r = pand(pp, porTree(ors));
     }
     cur = saved;
     return edgePred[key] = r;
@@ -537,7 +556,11 @@ struct Compiler {
         break;
       case Instruction::Mul: r = mask(alu(Op::MUL, *x, *y, true), w); break;
       case Instruction::And: r = alu(Op::AND, *x, *y, true); break;
-      case Instruction::Or: r = alu(Op::OR, *x, *y, true); break;
+      case Instruction::Or:
+        r = combinedField(*x, *y);
+        if (r < 0)
+          r = alu(Op::OR, *x, *y, true);
+        break;
       case Instruction::Xor: r = alu(Op::XOR, *x, *y, true); break;
       case Instruction::Shl: r = mask(alu(Op::LSH, *x, *y), w); break;
       case Instruction::LShr: r = alu(Op::RSH, *x, *y); break;
@@ -735,6 +758,17 @@ struct Compiler {
       // a speculative VLD could fault: guard it unless its offset is provably in the window
       if (uint64_t(maxValue(n.a)) + n.imm + (1u << code) > T.headerWindowBytes)
         n.guard = bp.node, n.gn = bp.neg;
+      if (n.guard < 0 && !n.gn) {
+        // unguarded reads of one address are one VLD
+        auto k = std::make_tuple(n.a, n.imm, code);
+        auto it = vlds.find(k);
+        if (it != vlds.end()) {
+          vals[&i] = it->second;
+          return Error::success();
+        }
+        vals[&i] = vlds[k] = add(n);
+        return Error::success();
+      }
       vals[&i] = add(n);
       return Error::success();
     }
@@ -1203,8 +1237,18 @@ struct Compiler {
               bestFree = nf, lane = l;
           }
         if (lane < 0) {
-          // bring an unreachable operand closer with a MOV, if that helps
-          if (x.op == Op::VLD && !vreadAt(s + 1) && !vreadAt(s))
+          // bring an unreachable operand closer with a MOV, if that helps:
+          // only when no lane could read the operands (not merely busy lanes)
+          bool reachable = false;
+          for (int l = 0; l < int(T.lanes) && !reachable; ++l) {
+            if (x.op == Op::VLD && unsigned(l) != T.vreadLane)
+              continue;
+            bool all = true;
+            for (int o : ops)
+              all = all && canRead(o, l, s);
+            reachable = all;
+          }
+          if (reachable)
             continue;
           tryMove(x, ops, s, laneBusy);
           continue;
@@ -1238,6 +1282,13 @@ struct Compiler {
       idle = progress ? 0 : idle + 1;
     }
     usedStages = unsigned(s);
+    if (getenv("SLUICE_SCHED_DEBUG"))
+      for (auto &p : placed) {
+        const Node &x = nodes[p.node];
+        fprintf(stderr, "st %d lane %d %s n%d h%d a%d b%d g%d sel%d pa%d pb%d %s\n", p.stage, p.lane,
+                p.isMove ? "MOV" : isa::opInfo(unsigned(x.op))->name, p.node, x.height, x.a,
+                x.bi ? -1 : x.b, x.guard, x.sel, x.pa, x.pb, where(x.origin).c_str());
+      }
     // trailing stages that only held moves do not exist: s is 1 + last stage used
     if (usedStages > T.stages) {
       // the critical path: walk back from the last node placed
