@@ -970,7 +970,15 @@ struct Compiler {
         std::string what;
         if (auto *call = dyn_cast<CallInst>(&i); call && call->getCalledFunction()) {
           StringRef n = call->getCalledFunction()->getName();
-          if (n.starts_with("sluice.map."))
+          if (n.starts_with("sluice.map.lookup"))
+            what = "bpf_map_lookup_elem";
+          else if (n.starts_with("sluice.map.update"))
+            what = "bpf_map_update_elem";
+          else if (n.starts_with("sluice.map.delete"))
+            what = "bpf_map_delete_elem";
+          else if (n.starts_with("sluice.map.value"))
+            what = "global data, a map value";
+          else if (n.starts_with("sluice.map."))
             what = n.substr(7).str();
           else if (n.starts_with("sluice.helper.redirect_map"))
             what = "bpf_redirect_map";

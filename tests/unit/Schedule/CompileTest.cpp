@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <iostream>
 #include <regex>
 
@@ -135,6 +136,52 @@ TEST(Compile, RefusesMapCallsNamingTheCLine) {
   std::string msg = llvm::toString(img.takeError());
   EXPECT_NE(msg.find("map operations arrive with issue 6"), std::string::npos) << msg;
   EXPECT_TRUE(std::regex_search(msg, std::regex("firewall\\.bpf\\.c:[0-9]+"))) << msg;
+}
+
+// Every sample: compiled for the 64-stage datapath, or refused with a
+// diagnostic naming a C line; those that compile must equal interp on model.
+TEST(Compile, EverySampleCompilesOrIsRefusedWithALine) {
+  auto t = TargetParams::fromJson(bigTarget(), "big");
+  ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
+  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/samples.json");
+  auto doc = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_TRUE(doc.is_object());
+  for (const auto &s : doc["samples"]) {
+    std::string name = s.value("name", "");
+    auto obj = Object::open(samplesDir() + "/" + s.value("object", ""));
+    if (!obj) {
+      llvm::consumeError(obj.takeError());
+      continue;
+    }
+    const Program *prog = nullptr;
+    for (const Program &p : obj->programs)
+      if (p.name == s.value("program", ""))
+        prog = &p;
+    if (!prog)
+      continue;
+    CompileStats st;
+    auto img = compileProgram(*obj, *prog, *t, &st);
+    if (!img) {
+      std::string msg = llvm::toString(img.takeError());
+      std::cout << name << ": refused: " << msg << "\n";
+      EXPECT_TRUE(std::regex_search(msg, std::regex("\\.c:[0-9]+"))) << name << ": " << msg;
+      continue;
+    }
+    std::cout << name << ": " << st.stagesUsed << " stages (critical path " << st.criticalPath
+              << ")\n";
+    if (s.contains("map_init") && s["map_init"].is_string())
+      continue;  // stateful: not compiled by this slice anyway
+    auto pkts = readPcap(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/" + s.value("pcap", ""));
+    ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
+    auto interp = createEngine("interp");
+    ASSERT_TRUE(bool(interp));
+    ModelEngine model(*t);
+    auto a = runPackets(**interp, *obj, *prog, {}, *pkts);
+    ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
+    auto b = runPackets(model, *obj, *prog, {}, *pkts);
+    ASSERT_TRUE(bool(b)) << name << ": " << llvm::toString(b.takeError());
+    EXPECT_EQ(firstDifference(*a, *b), "") << name << "\n" << formatStageImage(*img, *t);
+  }
 }
 
 } // namespace
