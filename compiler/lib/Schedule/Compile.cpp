@@ -9,6 +9,7 @@
 #include <functional>
 #include <fmt/format.h>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "llvm/ADT/PostOrderIterator.h"
@@ -116,8 +117,19 @@ struct Compiler {
     return makeError("{}: {}", where(i), what);
   }
 
+  // value numbering of pure micro-ops (slot or predicate results)
+  std::map<std::vector<int64_t>, int> vn;
   int add(Node n) {
     n.origin = cur;
+    if (n.kind == Kind::Op && (n.res == Res::Slot || n.res == Res::Pred)) {
+      std::vector<int64_t> key = {int64_t(n.op), n.a, n.bi ? -1 : n.b, n.bi, n.imm, n.guard,
+                                  n.gn, n.sel, n.pa, n.pb, n.vsize, int64_t(n.res)};
+      auto it = vn.find(key);
+      if (it != vn.end())
+        return it->second;
+      nodes.push_back(std::move(n));
+      return vn[key] = int(nodes.size()) - 1;
+    }
     nodes.push_back(std::move(n));
     return int(nodes.size()) - 1;
   }
@@ -445,6 +457,60 @@ struct Compiler {
   }
 
   // guard && (cond != negate), fusing a single-use icmp into a guarded CMP.
+  // The condition of edge P->S alone (unguarded), for predicates relative
+  // to a dominator.
+  std::map<std::pair<const BasicBlock *, const BasicBlock *>, PVal> condMemo;
+  PVal edgeCond(BasicBlock *p, BasicBlock *s) {
+    auto key = std::make_pair((const BasicBlock *)p, (const BasicBlock *)s);
+    auto it = condMemo.find(key);
+    if (it != condMemo.end())
+      return it->second;
+    PVal r{};
+    Instruction *term = p->getTerminator();
+    if (auto *br = dyn_cast<BranchInst>(term); br && br->isConditional() &&
+                                              br->getSuccessor(0) != br->getSuccessor(1)) {
+      r = condEdge(br->getCondition(), PVal{}, br->getSuccessor(0) != s);
+    } else if (auto *sw = dyn_cast<SwitchInst>(term)) {
+      // the edge predicate from P's own predicate true
+      PVal saved = blockPred[p];
+      blockPred[p] = PVal{};
+      auto ek = std::make_pair((const BasicBlock *)p, (const BasicBlock *)s);
+      auto old = edgePred.find(ek);
+      std::optional<PVal> oldv;
+      if (old != edgePred.end())
+        oldv = old->second, edgePred.erase(old);
+      r = edge(p, s);
+      edgePred.erase(ek);
+      if (oldv)
+        edgePred[ek] = *oldv;
+      blockPred[p] = saved;
+    }
+    return condMemo[key] = r;
+  }
+  // Block X's predicate assuming `root` (a dominator of X) executes.
+  std::map<std::pair<const BasicBlock *, const BasicBlock *>, PVal> relMemo;
+  PVal relBlock(BasicBlock *x, BasicBlock *root) {
+    if (x == root)
+      return PVal{};
+    auto key = std::make_pair((const BasicBlock *)x, (const BasicBlock *)root);
+    auto it = relMemo.find(key);
+    if (it != relMemo.end())
+      return it->second;
+    std::vector<PVal> es;
+    std::set<BasicBlock *> seen;
+    for (BasicBlock *q : predecessors(x))
+      if (blockPred.count(q) && seen.insert(q).second)
+        es.push_back(pand(relBlock(q, root), edgeCond(q, x)));
+    return relMemo[key] = porTree(es);
+  }
+  PVal relEdge(BasicBlock *p, BasicBlock *s) {
+    auto *node = DT.getNode(s);
+    BasicBlock *root = node && node->getIDom() ? node->getIDom()->getBlock() : nullptr;
+    if (!root)
+      return edge(p, s);
+    return pand(relBlock(p, root), edgeCond(p, s));
+  }
+
   PVal condEdge(Value *c, PVal guard, bool negate) {
     if (auto *ic = dyn_cast<ICmpInst>(c); ic && ic->hasOneUse() && fusable.count(ic)) {
       auto pr = negate ? ic->getInversePredicate() : ic->getPredicate();
@@ -866,7 +932,7 @@ struct Compiler {
       BasicBlock *p = phi->getIncomingBlock(k);
       if (!blockPred.count(p))
         continue;  // unreachable predecessor
-      PVal e = edge(p, bb);
+      PVal e = relEdge(p, bb);  // the phi's value matters only when bb runs
       cur = phi;
       auto it = std::find_if(groups.begin(), groups.end(), [&](auto &g) { return g.first == v; });
       if (it == groups.end())
