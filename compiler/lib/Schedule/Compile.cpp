@@ -87,8 +87,12 @@ struct PVal {
 std::string where(const Instruction *i) {
   if (!i)
     return "<unknown>";
-  if (const DILocation *l = i->getDebugLoc().get())
+  if (const DILocation *l = i->getDebugLoc().get(); l && l->getLine())
     return fmt::format("{}:{}", l->getFilename().str(), l->getLine());
+  // merged instructions (phis, selects) often carry line 0: the next line in the block
+  for (const Instruction *n = i->getNextNode(); n; n = n->getNextNode())
+    if (const DILocation *l = n->getDebugLoc().get(); l && l->getLine())
+      return fmt::format("{}:{}", l->getFilename().str(), l->getLine());
   int64_t insn = bpfInsnOf(*i);
   return insn >= 0 ? fmt::format("insn {}", insn) : "<no line>";
 }
