@@ -1174,7 +1174,65 @@ struct Compiler {
     return (unsigned(s) - v[0]) % period == 0;
   }
 
+  // Unguarded VLDs of one base within 4 bytes become one 4-byte VLD and
+  // RSH/AND extractions (VLD ports are scarce: one lane every few stages).
+  void mergeVlds() {
+    std::map<int, std::vector<int>> byBase;
+    for (int n = 0; n < int(nodes.size()); ++n) {
+      const Node &x = nodes[n];
+      if (x.kind == Kind::Op && x.op == Op::VLD && x.guard < 0 && !x.gn && x.vsize < 2)
+        byBase[x.a].push_back(n);
+    }
+    for (auto &[base, list] : byBase) {
+      std::vector<bool> done(list.size(), false);
+      for (size_t i = 0; i < list.size(); ++i) {
+        if (done[i])
+          continue;
+        std::vector<int> group = {list[i]};
+        uint32_t lo = nodes[list[i]].imm, hi = lo + (1u << nodes[list[i]].vsize);
+        for (size_t j = i + 1; j < list.size(); ++j) {
+          if (done[j])
+            continue;
+          uint32_t o = nodes[list[j]].imm, e = o + (1u << nodes[list[j]].vsize);
+          uint32_t nlo = std::min(lo, o), nhi = std::max(hi, e);
+          if (nhi - nlo <= 4 && maxValue(base) + nlo + 4 <= T.headerWindowBytes) {
+            group.push_back(list[j]), lo = nlo, hi = nhi, done[j] = true;
+          }
+        }
+        if (group.size() < 2)
+          continue;
+        // the wide read is a new node; every member becomes its extraction
+        Node w = nodes[group[0]];
+        w.imm = lo, w.vsize = 2;
+        nodes.push_back(w);
+        int wide = int(nodes.size()) - 1;
+        for (int m : group) {
+          uint32_t off = nodes[m].imm, bytes = 1u << nodes[m].vsize;
+          const Instruction *origin = nodes[m].origin;
+          int v = wide;
+          if (off != lo) {
+            Node r;
+            r.op = Op::RSH, r.res = Res::Slot, r.a = v, r.bi = true, r.imm = 8 * (off - lo);
+            r.origin = origin;
+            nodes.push_back(r);
+            v = int(nodes.size()) - 1;
+          }
+          // m itself becomes the mask (or a move) of the shifted word: its
+          // users keep their references
+          Node &x = nodes[m];
+          x.a = v, x.vsize = 0, x.imm = 0, x.bi = true;
+          if (off - lo + bytes < 4) {
+            x.op = Op::AND, x.imm = (1u << (8 * bytes)) - 1;
+          } else {
+            x.op = Op::MOV, x.a = -1, x.bi = false, x.b = v;
+          }
+        }
+      }
+    }
+  }
+
   Error schedule() {
+    mergeVlds();
     // liveness: nodes reachable from the side effects
     std::vector<int> stack = roots;
     while (!stack.empty()) {
@@ -1190,14 +1248,24 @@ struct Compiler {
       if (n.live)
         for (int d : n.deps())
           nodes[d].users++;
-    // heights (ids are in topological order)
-    for (int n = int(nodes.size()) - 1; n >= 0; --n) {
-      if (!nodes[n].live || nodes[n].kind != Kind::Op)
-        continue;
-      nodes[n].height = std::max(nodes[n].height, 1);
-      for (int d : nodes[n].deps())
-        nodes[d].height = std::max(nodes[d].height, nodes[n].height + 1);
-    }
+    // heights: longest path to a side effect (over users, memoised)
+    std::vector<std::vector<int>> userList(nodes.size());
+    for (int n = 0; n < int(nodes.size()); ++n)
+      if (nodes[n].live)
+        for (int d : nodes[n].deps())
+          userList[d].push_back(n);
+    std::vector<int> memo(nodes.size(), -1);
+    std::function<int(int)> height = [&](int n) -> int {
+      if (memo[n] >= 0)
+        return memo[n];
+      int h = nodes[n].kind == Kind::Op ? 1 : 0;
+      for (int u : userList[n])
+        h = std::max(h, height(u) + (nodes[n].kind == Kind::Op ? 1 : 0));
+      return memo[n] = h;
+    };
+    for (int n = 0; n < int(nodes.size()); ++n)
+      if (nodes[n].live)
+        nodes[n].height = height(n);
     feedsVld.assign(nodes.size(), false);
     for (auto &n : nodes)
       if (n.live && n.kind == Kind::Op && n.op == Op::VLD)
