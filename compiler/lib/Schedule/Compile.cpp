@@ -1344,8 +1344,13 @@ struct Compiler {
         if (ok)
           ready.push_back(n);
       }
+      // VLDs first where a port exists (the port's lane would otherwise go
+      // to any op of greater height), then by height
+      auto rank = [&](int x) {
+        return (nodes[x].op == Op::VLD ? 1000000 : 0) + nodes[x].height;
+      };
       std::stable_sort(ready.begin(), ready.end(),
-                       [&](int x, int y) { return nodes[x].height > nodes[y].height; });
+                       [&](int x, int y) { return rank(x) > rank(y); });
       std::vector<int> done;
       for (int n : ready) {
         Node &x = nodes[n];
