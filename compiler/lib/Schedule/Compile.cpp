@@ -1164,6 +1164,10 @@ struct Compiler {
     if (x.pred > 0 && predOwner[x.pred] == n)
       predOwner[x.pred] = -1;
   }
+  int vreadPeriod() const {
+    auto &v = T.vreadStages;
+    return v.size() < 2 ? 1 : int(v[1] - v[0]);
+  }
   bool vreadAt(int s) const {
     if (unsigned(s) < T.stages)
       return T.hasVread(unsigned(s), T.vreadLane);
@@ -1258,9 +1262,11 @@ struct Compiler {
     std::function<int(int)> height = [&](int n) -> int {
       if (memo[n] >= 0)
         return memo[n];
-      int h = nodes[n].kind == Kind::Op ? 1 : 0;
+      // a VLD waits for a port (one every few stages): weigh that in
+      int lat = nodes[n].kind != Kind::Op ? 0 : nodes[n].op == Op::VLD ? vreadPeriod() : 1;
+      int h = lat;
       for (int u : userList[n])
-        h = std::max(h, height(u) + (nodes[n].kind == Kind::Op ? 1 : 0));
+        h = std::max(h, height(u) + lat);
       return memo[n] = h;
     };
     for (int n = 0; n < int(nodes.size()); ++n)
@@ -1268,8 +1274,17 @@ struct Compiler {
         nodes[n].height = height(n);
     feedsVld.assign(nodes.size(), false);
     for (auto &n : nodes)
-      if (n.live && n.kind == Kind::Op && n.op == Op::VLD)
+      if (n.live && n.kind == Kind::Op && n.op == Op::VLD) {
         feedsVld[n.a] = true;
+        // and the operands of the address computation, one level up
+        const Node &a = nodes[n.a];
+        if (a.kind == Kind::Op && a.op != Op::VLD) {
+          if (a.a >= 0)
+            feedsVld[a.a] = true;
+          if (!a.bi && a.b >= 0)
+            feedsVld[a.b] = true;
+        }
+      }
     slotOwner.assign(T.slots, -1);
     slotEverUsed.assign(T.slots, false);
     predOwner.assign(T.predicates, -1);
@@ -1300,10 +1315,21 @@ struct Compiler {
       slotEverUsed[slot] = true;
       nodes[fields[k]].copies.push_back({slot, 0});
     }
-    // critical path (lower bound)
-    for (auto &n : nodes)
-      if (n.live && n.kind == Kind::Op)
-        criticalPath = std::max<unsigned>(criticalPath, unsigned(n.height));
+    // critical path (the dependence lower bound: every micro-op one stage)
+    {
+      std::vector<int> depth(nodes.size(), -1);
+      std::function<int(int)> dep = [&](int n) -> int {
+        if (depth[n] >= 0)
+          return depth[n];
+        int lat = nodes[n].kind == Kind::Op ? 1 : 0, h = lat;
+        for (int u : userList[n])
+          h = std::max(h, dep(u) + lat);
+        return depth[n] = h;
+      };
+      for (int n = 0; n < int(nodes.size()); ++n)
+        if (nodes[n].live)
+          criticalPath = std::max<unsigned>(criticalPath, unsigned(dep(n)));
+    }
 
     std::vector<int> pending;
     for (int n = 0; n < int(nodes.size()); ++n)
