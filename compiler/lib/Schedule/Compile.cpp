@@ -1017,11 +1017,18 @@ struct Compiler {
         if (es.size() > bestN)
           best = v, bestN = es.size();
       int first = setv(constant(best), bp);
+      // one SETV per edge (as the hand schedule does): the edges are
+      // exclusive, so their order does not matter, and no OR tree lengthens
+      // the critical path; one verdict writer per stage is the scheduler's
       for (auto &[v, es] : groups) {
         if (v == best)
           continue;
-        int id = setv(constant(v), porTree(es));
-        nodes[id].after.push_back(first);
+        for (PVal e : es) {
+          if (e.isFalse())
+            continue;
+          int id = setv(constant(v), e);
+          nodes[id].after.push_back(first);
+        }
       }
       return Error::success();
     }
