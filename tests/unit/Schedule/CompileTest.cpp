@@ -61,10 +61,11 @@ std::string bigTarget() {
   return text;
 }
 
-// parse_decide does not fit the default datapath yet (its six variable reads
-// need six VLD stages, the default has five; the hand schedule merges them
-// into 8-byte VLDs): compiled for a 64-stage datapath with VLD ports every
-// four stages, model must still equal interp packet by packet.
+// parse_decide does not fit the default datapath yet (docs/schedule.md: its
+// five variable reads start at stage 6 and its dependence bound is 23; the
+// hand schedule merges reads into 8-byte VLDs): compiled for a 64-stage
+// datapath with VLD ports every four stages, model must still equal interp
+// packet by packet.
 TEST(Compile, ParseDecideOnALongerDatapath) {
   auto t = TargetParams::fromJson(bigTarget(), "big");
   ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
