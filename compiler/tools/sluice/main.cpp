@@ -234,7 +234,7 @@ int main(int argc, char **argv) {
   run->add_option("object", object, "BPF object (clang -target bpf)")->required();
   run->add_option("--prog", prog, "program (function or section name)");
   run->add_option("--pcap", pcap, "input packets")->required();
-  run->add_option("--engine", engine, "interp|kernel|lifted")->capture_default_str();
+  run->add_option("--engine", engine, "interp|kernel|lifted|model")->capture_default_str();
   run->add_option("--map-init", mapInit, "initial map entries (docs/map-init.md)");
   run->add_option("--out", outDir, "write one pcap per verdict into this directory");
   run->add_flag("--json", asJson, "print the summary as JSON");
