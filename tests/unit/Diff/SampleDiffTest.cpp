@@ -18,6 +18,7 @@
 #include "sluice/Engine/Run.h"
 #include "sluice/Engine/Samples.h"
 #include "sluice/Kernel/KernelEngine.h"
+#include "../TestSupport.h"
 
 using namespace sluice;
 using json = nlohmann::json;
@@ -25,25 +26,7 @@ using json = nlohmann::json;
 namespace {
 
 using Sample = SampleSpec;
-
-std::vector<Sample> loadManifest() {
-  auto m = loadSampleManifest(std::string(SLUICE_SAMPLES_DIR) + "/samples.json");
-  if (!m) {
-    std::fprintf(stderr, "%s\n", llvm::toString(m.takeError()).c_str());
-    return {};
-  }
-  return std::move(*m);
-}
-
-const std::vector<Sample> &samples() {
-  static const std::vector<Sample> s = loadManifest();
-  return s;
-}
-
-bool requireKernel() {
-  const char *v = std::getenv("SLUICE_REQUIRE_KERNEL");
-  return v && *v && std::string(v) != "0";
-}
+using sluice::testing::samples;
 
 class SampleDiffTest : public ::testing::TestWithParam<size_t> {};
 
@@ -60,7 +43,7 @@ TEST_P(SampleDiffTest, InterpEqualsKernel) {
 
   std::string why = kernelUnavailableReason();
   if (!why.empty()) {
-    if (requireKernel())
+    if (sluice::testing::kernelRequired())
       FAIL() << "kernel engine required (SLUICE_REQUIRE_KERNEL) but unavailable: " << why;
     std::fprintf(stderr, "\n*** SKIPPED: kernel engine unavailable: %s ***\n\n", why.c_str());
     GTEST_SKIP() << "kernel engine unavailable: " << why;

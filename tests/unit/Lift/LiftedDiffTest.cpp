@@ -26,6 +26,7 @@
 #include "sluice/Engine/Samples.h"
 #include "sluice/Lift/Lift.h"
 #include "sluice/Lift/LiftedEngine.h"
+#include "../TestSupport.h"
 
 using namespace sluice;
 using json = nlohmann::json;
@@ -33,20 +34,7 @@ using json = nlohmann::json;
 namespace {
 
 using Sample = SampleSpec;
-
-std::vector<Sample> loadManifest() {
-  auto m = loadSampleManifest(std::string(SLUICE_SAMPLES_DIR) + "/samples.json");
-  if (!m) {
-    std::fprintf(stderr, "%s\n", llvm::toString(m.takeError()).c_str());
-    return {};
-  }
-  return std::move(*m);
-}
-
-const std::vector<Sample> &samples() {
-  static const std::vector<Sample> s = loadManifest();
-  return s;
-}
+using sluice::testing::samples;
 
 /// Samples the lifted engine does not run yet: the reason is a substring
 /// of the error it gives.

@@ -19,6 +19,7 @@
 #include "sluice/Support/Pcap.h"
 #include "sluice/Model/ModelEngine.h"
 #include "sluice/Schedule/Compile.h"
+#include "../TestSupport.h"
 
 using namespace sluice;
 
@@ -144,22 +145,13 @@ TEST(Compile, RefusesMapCallsNamingTheCLine) {
 TEST(Compile, EverySampleCompilesOrIsRefusedWithALine) {
   auto t = TargetParams::fromJson(bigTarget(), "big");
   ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
-  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/samples.json");
-  auto doc = nlohmann::json::parse(in, nullptr, false);
-  ASSERT_TRUE(doc.is_object());
-  for (const auto &s : doc["samples"]) {
-    std::string name = s.value("name", "");
-    auto obj = Object::open(samplesDir() + "/" + s.value("object", ""));
-    if (!obj) {
-      llvm::consumeError(obj.takeError());
-      continue;
-    }
-    const Program *prog = nullptr;
-    for (const Program &p : obj->programs)
-      if (p.name == s.value("program", ""))
-        prog = &p;
-    if (!prog)
-      continue;
+  ASSERT_FALSE(sluice::testing::samples().empty());
+  for (const SampleSpec &s : sluice::testing::samples()) {
+    const std::string &name = s.name;
+    auto obj = Object::open(s.object);
+    ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+    const Program *prog = obj->findProgram(s.program);
+    ASSERT_NE(prog, nullptr) << name << ": no program " << s.program;
     CompileStats st;
     auto img = compileProgram(*obj, *prog, *t, &st);
     if (!img) {
@@ -170,9 +162,9 @@ TEST(Compile, EverySampleCompilesOrIsRefusedWithALine) {
     }
     std::cout << name << ": " << st.stagesUsed << " stages (critical path " << st.criticalPath
               << ")\n";
-    if (s.contains("map_init") && s["map_init"].is_string())
+    if (!s.mapInit.empty())
       continue;  // stateful: not compiled by this slice anyway
-    auto pkts = readPcap(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/" + s.value("pcap", ""));
+    auto pkts = readPcap(s.pcap);
     ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
     auto interp = createEngine("interp");
     ASSERT_TRUE(bool(interp));

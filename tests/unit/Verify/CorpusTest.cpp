@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "sluice/Verify/Verifier.h"
+#include "../TestSupport.h"
 
 #include "../../verify/Cases.h"
 
@@ -36,10 +37,7 @@ namespace {
 
 std::string verdictName(bool accepted) { return accepted ? "accept" : "reject"; }
 
-bool requireKernel() {
-  const char *e = std::getenv("SLUICE_REQUIRE_KERNEL");
-  return e && *e && std::string(e) != "0";
-}
+bool requireKernel() { return sluice::testing::kernelRequired(); }
 
 /// Can this process load an XDP program at all?
 bool kernelAvailable(std::string &why) {

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "sluice/Verify/Verifier.h"
+#include "../TestSupport.h"
 
 #include "../../verify/Cases.h"
 
@@ -112,8 +113,7 @@ bpf_insn mutate(bpf_insn in, std::mt19937 &rng) {
 
 TEST(VerifyDifferential, MutatedCorpusAgreesWithKernel) {
   if (!kernelOk()) {
-    const char *e = std::getenv("SLUICE_REQUIRE_KERNEL");
-    if (e && *e && std::string(e) != "0")
+    if (sluice::testing::kernelRequired())
       FAIL() << "SLUICE_REQUIRE_KERNEL is set but BPF loads fail";
     std::printf("*** SKIPPED: mutation differential: BPF loads fail here ***\n");
     GTEST_SKIP();

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "sluice/Verify/Verifier.h"
+#include "../TestSupport.h"
 
 #include "../../verify/Asm.h"
 
@@ -133,8 +134,7 @@ TEST(VerifySamples, KernelAcceptsEverySample) {
   }
   libbpf_set_print(old);
   if (!anyLoaded) {
-    const char *e = std::getenv("SLUICE_REQUIRE_KERNEL");
-    if (e && *e && std::string(e) != "0")
+    if (sluice::testing::kernelRequired())
       FAIL() << "SLUICE_REQUIRE_KERNEL is set but no sample loads";
     std::printf("*** SKIPPED: kernel check of the samples: BPF loads fail here ***\n");
     GTEST_SKIP();
