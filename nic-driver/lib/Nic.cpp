@@ -1,0 +1,122 @@
+//===- Nic.cpp - The driver's service loop ---------------------------------===//
+#include "sluice/Nic/Nic.h"
+
+#include "sluice/Nic/Eal.h"
+
+namespace sluice::nic {
+
+Nic::Nic(Device &dev, const NicOptions &opts) : dev_(dev), opts_(opts) {
+  unsigned n = dev.networkPorts();
+  sources_.resize(n);
+  sinks_.resize(n);
+  pendingIn_.resize(n);
+  pendingOut_.resize(n);
+  stats_.ports.resize(n);
+  opened_ = std::chrono::steady_clock::now();
+}
+
+Nic::~Nic() = default;
+
+llvm::Expected<std::unique_ptr<Nic>> Nic::open(Device &dev, const NicOptions &opts) {
+  if (auto e = initEal())
+    return std::move(e);
+  std::unique_ptr<Nic> nic(new Nic(dev, opts));
+  auto hp = HostPort::create(opts.hostPortName, opts.hostRingSize);
+  if (!hp)
+    return hp.takeError();
+  nic->host_ = std::move(*hp);
+  return std::move(nic);
+}
+
+void Nic::setSource(unsigned port, FrameSource src) { sources_.at(port) = std::move(src); }
+void Nic::setSink(unsigned port, FrameSink sink) { sinks_.at(port) = std::move(sink); }
+
+unsigned Nic::poll() {
+  unsigned moved = 0;
+  ++stats_.polls;
+  const unsigned ports = unsigned(sources_.size());
+  // 1. Sources -> network ports.
+  for (unsigned p = 0; p < ports; ++p) {
+    for (unsigned i = 0; i < opts_.burst; ++i) {
+      if (!pendingIn_[p]) {
+        if (!sources_[p])
+          break;
+        pendingIn_[p] = sources_[p]();
+        if (!pendingIn_[p])
+          break;
+      }
+      if (!dev_.pushNetwork(p, *pendingIn_[p])) {
+        ++stats_.ports[p].held;
+        break;
+      }
+      pendingIn_[p].reset();
+      ++stats_.ports[p].fed;
+      ++moved;
+    }
+  }
+  // 2. Application TX -> the device's host queue.
+  if (pendingHostTx_.size() < opts_.burst) {
+    std::vector<Frame> tx;
+    host_->collect(tx, opts_.burst);
+    for (Frame &f : tx)
+      pendingHostTx_.push_back(std::move(f));
+  }
+  while (!pendingHostTx_.empty() && dev_.pushHost(opts_.hostTxPort, pendingHostTx_.front())) {
+    pendingHostTx_.pop_front();
+    ++stats_.hostTx;
+    ++moved;
+  }
+  // 3. Time.
+  dev_.step(opts_.stepCycles);
+  // 4. XDP_PASS -> the application's RX ring, never more than it can take.
+  for (unsigned i = 0; i < opts_.burst; ++i) {
+    if (host_->rxSpace() == 0) {
+      ++stats_.hostRxStalls;
+      break;
+    }
+    if (!pendingHostRx_) {
+      pendingHostRx_ = dev_.popHost();
+      if (!pendingHostRx_)
+        break;
+    }
+    if (!host_->deliver(*pendingHostRx_)) {
+      ++stats_.hostRxStalls;
+      break;
+    }
+    pendingHostRx_.reset();
+    ++stats_.hostRx;
+    ++moved;
+  }
+  // 5. Egress -> sinks.
+  for (unsigned p = 0; p < ports; ++p) {
+    for (unsigned i = 0; i < opts_.burst; ++i) {
+      if (!pendingOut_[p]) {
+        pendingOut_[p] = dev_.popNetwork(p);
+        if (!pendingOut_[p])
+          break;
+      }
+      if (sinks_[p] && !sinks_[p](*pendingOut_[p]))
+        break;
+      pendingOut_[p].reset();
+      ++stats_.ports[p].egress;
+      ++moved;
+    }
+  }
+  return moved;
+}
+
+bool Nic::drain(uint64_t maxPolls) {
+  for (uint64_t i = 0; i < maxPolls; ++i) {
+    unsigned moved = poll();
+    if (moved)
+      continue;
+    bool held = pendingHostRx_.has_value() || !pendingHostTx_.empty();
+    for (unsigned p = 0; p < pendingIn_.size(); ++p)
+      held = held || pendingIn_[p] || pendingOut_[p];
+    if (!held && dev_.idle())
+      return true;
+  }
+  return false;
+}
+
+} // namespace sluice::nic
