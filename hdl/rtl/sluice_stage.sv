@@ -1,0 +1,366 @@
+// sluice_stage: one programmable stage of the pipeline, three registered
+// cycles (docs/rtl.md):
+//   F (fetch):   micro-op words of the packet's program bank, guards, operand
+//                reads from the lane's read window (2 banks), pair halves,
+//                predicate reads (SEL, PLUT).
+//   E (execute): the lanes' ALUs and compares, SETV/REDIR values, ADJH/ADJT
+//                checks against the head/tail deltas at stage entry, the VLD
+//                address and its window check.
+//   W (write):   the slot registers take the lanes' results (lane l writes
+//                bank l; the odd lane's bank also takes the even lane's high
+//                half), the VLD byte select, a unit result landing in this
+//                stage; predicates, verdict, redirect, head/tail, fault.
+// Every register advances when en = 1 and holds when en = 0.
+module sluice_stage #(
+  parameter int TAG_BITS = 16,
+  parameter int STAGE = 0,
+  parameter bit HAS_RET = 1'b0              // a div result lands in this stage's W cycle
+) (
+  input  logic clk, input logic rst, input logic en,
+  input  logic        pm_we, input logic pm_bank, input logic [15:0] pm_addr, input logic [63:0] pm_wdata,
+  input  logic        i_valid, input logic i_bank, input logic [TAG_BITS-1:0] i_tag,
+  input  logic [15:0] i_len,
+  input  logic [sluice_pkg::WIN_VEC-1:0] i_window,
+  input  logic [sluice_pkg::SLOT_VEC-1:0] i_slots,
+  input  logic [sluice_pkg::NPRED-1:0] i_preds,
+  input  logic [31:0] i_verdict, input logic [31:0] i_redirect,
+  input  logic signed [sluice_pkg::HT_BITS-1:0] i_head, input logic signed [sluice_pkg::HT_BITS-1:0] i_tail,
+  input  logic        i_fault,
+  output logic        o_valid, output logic o_bank, output logic [TAG_BITS-1:0] o_tag,
+  output logic [15:0] o_len,
+  output logic [sluice_pkg::WIN_VEC-1:0] o_window,
+  output logic [sluice_pkg::SLOT_VEC-1:0] o_slots,
+  output logic [sluice_pkg::NPRED-1:0] o_preds,
+  output logic [31:0] o_verdict, output logic [31:0] o_redirect,
+  output logic signed [sluice_pkg::HT_BITS-1:0] o_head, output logic signed [sluice_pkg::HT_BITS-1:0] o_tail,
+  output logic        o_fault,
+  // div unit issue (from the F registers of the unit's lane; stages with the unit)
+  output logic        u_valid, output logic [5:0] u_op, output logic u_w, output logic [4:0] u_dst,
+  output logic [63:0] u_a, output logic [63:0] u_b,
+  // a unit result written in this stage's W cycle (HAS_RET)
+  input  logic        r_valid, input logic [4:0] r_dst, input logic r_wide, input logic [63:0] r_value
+);
+  import sluice_pkg::*;
+  localparam int L = LANES;
+  localparam int BS = BANK_SLOTS;
+  localparam int BSB = $clog2(BANK_SLOTS);
+  localparam int RW = SLUICE_READ_WINDOW_BANKS;
+  localparam int HT = HT_BITS;
+  localparam bit HAS_VLD = SLUICE_VREAD_STAGE_MASK[STAGE];
+  localparam int VL = SLUICE_VREAD_LANE;
+  localparam bit HAS_DIV = SLUICE_UNIT_DIV_STAGE_MASK[STAGE];
+  localparam int DL = SLUICE_UNIT_DIV_LANE;
+  localparam int WB = $clog2(WINDOW);
+  localparam logic [31:0] EINVAL = 32'hffffffea;
+
+  // ---------------------------------------------------------------- program
+  // Two banks of micro-op words: pm_addr = STAGE*lanes + lane.
+  logic [L-1:0][63:0] pm0, pm1;
+  generate
+    for (genvar l = 0; l < L; l++) begin : g_pm
+      localparam logic [15:0] ADDR = 16'(STAGE * L + l);
+      always_ff @(posedge clk) begin
+        if (pm_we && pm_addr == ADDR) begin
+          if (pm_bank) pm1[l] <= pm_wdata;
+          else pm0[l] <= pm_wdata;
+        end
+      end
+    end
+  endgenerate
+
+  // ------------------------------------------------------------------ fetch
+  logic [15:0] pv;                          // predicates, p0 true, 0 past NPRED
+  always_comb begin
+    pv = 16'd0;
+    pv[NPRED-1:0] = i_preds;
+    pv[0] = 1'b1;
+  end
+
+  logic [L-1:0][63:0] uop;
+  logic [L-1:0][31:0] rd_a, rd_b, rd_ahi, rd_bhi;
+  logic [L-1:0] guard_c, selp_c, plut_c;
+
+  generate
+    for (genvar l = 0; l < L; l++) begin : g_fetch
+      logic [4:0] fa, fb;
+      logic [31:0] imm;
+      assign uop[l] = i_bank ? pm1[l] : pm0[l];
+      assign fa = uop[l][17:13];
+      assign fb = uop[l][22:18];
+      assign imm = uop[l][63:32];
+      assign guard_c[l] = pv[uop[l][26:23]] ^ uop[l][27];
+      assign selp_c[l] = pv[uop[l][31:28]];
+      assign plut_c[l] = imm[{3'd0, pv[fb[3:0]], pv[fa[3:0]]}];
+      // Operand reads: bank (l+w) mod lanes for w < read_window_banks.
+      always_comb begin
+        rd_a[l] = 32'd0;
+        rd_b[l] = 32'd0;
+        for (int w = 0; w < RW; w++) begin
+          if (32'(fa) / BS == (l + w) % L)
+            rd_a[l] = i_slots[32 * (((l + w) % L) * BS + int'(fa[BSB-1:0])) +: 32];
+          if (32'(fb) / BS == (l + w) % L)
+            rd_b[l] = i_slots[32 * (((l + w) % L) * BS + int'(fb[BSB-1:0])) +: 32];
+        end
+        if (uop[l][7]) rd_b[l] = imm;
+      end
+      if (l % 2 == 0 && l + 1 < L) begin : g_pair
+        // W: the high halves are the same index in the next bank.
+        assign rd_ahi[l] = i_slots[32 * ((l + 1) * BS + int'(fa[BSB-1:0])) +: 32];
+        assign rd_bhi[l] = uop[l][7] ? uop[l + 1][63:32]
+                                     : i_slots[32 * ((l + 1) * BS + int'(fb[BSB-1:0])) +: 32];
+      end else begin : g_nopair
+        assign rd_ahi[l] = 32'd0;
+        assign rd_bhi[l] = 32'd0;
+      end
+    end
+  endgenerate
+
+  // F registers
+  logic f_valid, f_bank, f_fault;
+  logic [TAG_BITS-1:0] f_tag;
+  logic [15:0] f_len;
+  logic [WIN_VEC-1:0] f_window;
+  logic [SLOT_VEC-1:0] f_slots;
+  logic [NPRED-1:0] f_preds;
+  logic [31:0] f_verdict, f_redirect;
+  logic signed [HT-1:0] f_head, f_tail;
+  logic [L-1:0][5:0] f_op;
+  logic [L-1:0] f_w, f_guard, f_selp, f_plut;
+  logic [L-1:0][4:0] f_dst;
+  logic [L-1:0][3:0] f_p;
+  logic [L-1:0][31:0] f_a, f_b, f_ahi, f_bhi;
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [L-1:0][31:0] f_imm;                // used by the VLD lane only
+  /* verilator lint_on UNUSEDSIGNAL */
+
+  always_ff @(posedge clk) begin
+    if (rst) f_valid <= 1'b0;
+    else if (en) f_valid <= i_valid;
+    if (en) begin
+      f_bank <= i_bank; f_tag <= i_tag; f_len <= i_len; f_window <= i_window;
+      f_slots <= i_slots; f_preds <= i_preds; f_verdict <= i_verdict; f_redirect <= i_redirect;
+      f_head <= i_head; f_tail <= i_tail; f_fault <= i_fault;
+      for (int l = 0; l < L; l++) begin
+        f_op[l] <= uop[l][5:0];
+        f_w[l] <= uop[l][6];
+        f_dst[l] <= uop[l][12:8];
+        f_p[l] <= uop[l][31:28];
+        f_imm[l] <= uop[l][63:32];
+        f_guard[l] <= guard_c[l];
+        f_selp[l] <= selp_c[l];
+        f_plut[l] <= plut_c[l];
+        f_a[l] <= rd_a[l]; f_b[l] <= rd_b[l]; f_ahi[l] <= rd_ahi[l]; f_bhi[l] <= rd_bhi[l];
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------- execute
+  logic [L-1:0][63:0] x_val;
+  logic [L-1:0] x_wlo, x_whi, x_pwe, x_pval, x_vwe, x_rwe, x_hwe, x_twe;
+  logic [L-1:0][HT-1:0] x_adj;
+
+  generate
+    for (genvar l = 0; l < L; l++) begin : g_exec
+      localparam bit WIDE = (l % 2 == 0) && (l + 1 < L);
+      logic [63:0] res;
+      logic cond, is_alu, is_cmp, is_adjh, is_adjt, act;
+      sluice_lane_alu #(.WIDE(WIDE)) u_alu (
+        .op(f_op[l]), .w(f_w[l]), .a(f_a[l]), .b(f_b[l]), .ahi(f_ahi[l]), .bhi(f_bhi[l]),
+        .selp(f_selp[l]), .res(res), .cond(cond));
+      assign act = f_valid && f_guard[l];
+      assign is_alu = f_op[l] >= SLUICE_OP_MOV && f_op[l] <= SLUICE_OP_ADDC;
+      assign is_cmp = f_op[l] >= SLUICE_OP_JEQ && f_op[l] <= SLUICE_OP_JSET;
+      assign is_adjh = f_op[l] == SLUICE_OP_ADJH;
+      assign is_adjt = f_op[l] == SLUICE_OP_ADJT;
+
+      // bpf_xdp_adjust_head/tail against the deltas at stage entry (36-bit signed).
+      logic signed [35:0] d, h, t, n, nh, et;
+      logic okh, okt;
+      assign d = 36'(signed'(f_b[l]));
+      assign h = 36'(f_head);
+      assign t = 36'(f_tail);
+      assign n = 36'(signed'({1'b0, f_len}));
+      assign nh = h + d;
+      assign et = n + t + d;
+      assign okh = (nh >= -36'(HEADROOM)) && (n + t - nh >= 36'sd14);
+      assign okt = (et <= 36'(SLUICE_MAX_LINEAR_BYTES)) && (et - h >= 36'sd14);
+
+      assign x_wlo[l] = act && (is_alu || is_adjh || is_adjt);
+      assign x_whi[l] = act && is_alu && f_w[l] && WIDE;
+      assign x_pwe[l] = f_valid && (is_cmp || f_op[l] == SLUICE_OP_PLUT);
+      assign x_pval[l] = f_guard[l] && (f_op[l] == SLUICE_OP_PLUT ? f_plut[l] : cond);
+      assign x_vwe[l] = act && f_op[l] == SLUICE_OP_SETV;
+      assign x_rwe[l] = act && f_op[l] == SLUICE_OP_REDIR;
+      assign x_hwe[l] = act && is_adjh && okh;
+      assign x_twe[l] = act && is_adjt && okt;
+      assign x_adj[l] = is_adjh ? nh[HT-1:0] : (f_tail + HT'(d));
+      always_comb begin
+        if (is_adjh) x_val[l] = {32'd0, okh ? 32'd0 : EINVAL};
+        else if (is_adjt) x_val[l] = {32'd0, okt ? 32'd0 : EINVAL};
+        else if (is_alu) x_val[l] = res;
+        else x_val[l] = {32'd0, f_b[l]};    // SETV, REDIR
+      end
+    end
+  endgenerate
+
+  // VLD: the address and its window check (E), the byte select (W).
+  logic x_vld, x_vfault, x_vw;
+  logic [1:0] x_vsz;
+  logic [WB-1:0] x_voff;
+  generate
+    if (HAS_VLD) begin : g_vld_exec
+      logic [31:0] off;
+      logic [32:0] end_;
+      logic is_vld;
+      assign is_vld = f_valid && f_guard[VL] && f_op[VL] == SLUICE_OP_VLD;
+      assign off = f_a[VL] + f_imm[VL];
+      assign end_ = {1'b0, off} + (33'd1 << f_p[VL][1:0]);
+      assign x_vld = is_vld && end_ <= 33'(WINDOW);
+      assign x_vfault = is_vld && end_ > 33'(WINDOW);
+      assign x_voff = off[WB-1:0];
+      assign x_vsz = f_p[VL][1:0];
+      assign x_vw = f_w[VL];
+    end else begin : g_no_vld
+      assign x_vld = 1'b0; assign x_vfault = 1'b0; assign x_voff = '0;
+      assign x_vsz = 2'd0; assign x_vw = 1'b0;
+    end
+  endgenerate
+
+  // E registers
+  logic e_valid, e_bank, e_fault;
+  logic [TAG_BITS-1:0] e_tag;
+  logic [15:0] e_len;
+  logic [WIN_VEC-1:0] e_window;
+  logic [SLOT_VEC-1:0] e_slots;
+  logic [NPRED-1:0] e_preds;
+  logic [31:0] e_verdict, e_redirect;
+  logic signed [HT-1:0] e_head, e_tail;
+  logic [L-1:0][63:0] e_val;
+  logic [L-1:0][4:0] e_dst;
+  logic [L-1:0][3:0] e_pidx;
+  logic [L-1:0] e_wlo, e_whi, e_pwe, e_pval, e_vwe, e_rwe, e_hwe, e_twe;
+  logic [L-1:0][HT-1:0] e_adj;
+  logic e_vld, e_vfault, e_vw;
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [1:0] e_vsz;                        // VLD stages only
+  logic [WB-1:0] e_voff;
+  /* verilator lint_on UNUSEDSIGNAL */
+
+  always_ff @(posedge clk) begin
+    if (rst) e_valid <= 1'b0;
+    else if (en) e_valid <= f_valid;
+    if (en) begin
+      e_bank <= f_bank; e_tag <= f_tag; e_len <= f_len; e_window <= f_window;
+      e_slots <= f_slots; e_preds <= f_preds; e_verdict <= f_verdict; e_redirect <= f_redirect;
+      e_head <= f_head; e_tail <= f_tail; e_fault <= f_fault;
+      e_val <= x_val; e_dst <= f_dst; e_pidx <= f_p;
+      e_wlo <= x_wlo; e_whi <= x_whi; e_pwe <= x_pwe; e_pval <= x_pval;
+      e_vwe <= x_vwe; e_rwe <= x_rwe; e_hwe <= x_hwe; e_twe <= x_twe; e_adj <= x_adj;
+      e_vld <= x_vld; e_vfault <= x_vfault; e_vw <= x_vw; e_vsz <= x_vsz; e_voff <= x_voff;
+    end
+  end
+
+  // ------------------------------------------------------------------ write
+  logic [63:0] vld_val;
+  generate
+    if (HAS_VLD) begin : g_vld_sel
+      logic [8*WINDOW+63:0] winx;
+      logic [63:0] raw;
+      assign winx = {64'd0, e_window};
+      always_comb begin
+        for (int i = 0; i < 8; i++)
+          raw[8*i +: 8] = winx[8 * (int'(e_voff) + i) +: 8];
+        case (e_vsz)
+          2'd0: vld_val = {56'd0, raw[7:0]};
+          2'd1: vld_val = {48'd0, raw[15:0]};
+          2'd2: vld_val = {32'd0, raw[31:0]};
+          default: vld_val = raw;
+        endcase
+      end
+    end else begin : g_no_vld_sel
+      assign vld_val = 64'd0;
+    end
+  endgenerate
+
+  // Per lane: what it writes into its bank (lo) and, W, the next bank (hi).
+  logic [L-1:0][63:0] wv;
+  logic [L-1:0] wlo, whi;
+  always_comb begin
+    for (int l = 0; l < L; l++) begin
+      wv[l] = e_val[l];
+      wlo[l] = e_wlo[l];
+      whi[l] = e_whi[l];
+    end
+    if (HAS_VLD) begin
+      if (e_vld) wv[VL] = vld_val;
+      wlo[VL] = e_wlo[VL] || e_vld;
+      whi[VL] = e_whi[VL] || (e_vld && e_vw && (VL % 2 == 0) && (VL + 1 < L));
+    end
+  end
+
+  logic [SLOT_VEC-1:0] w_slots;
+  always_comb begin
+    w_slots = e_slots;
+    for (int j = 0; j < NSLOTS; j++) begin
+      if (wlo[j / BS] && int'(e_dst[j / BS]) == j)
+        w_slots[32 * j +: 32] = wv[j / BS][31:0];
+      if ((j / BS) % 2 == 1 && whi[j / BS - 1] && int'(e_dst[j / BS - 1]) + BS == j)
+        w_slots[32 * j +: 32] = wv[j / BS - 1][63:32];
+      if (HAS_RET && r_valid && int'(r_dst) == j)
+        w_slots[32 * j +: 32] = r_value[31:0];
+      if (HAS_RET && r_valid && r_wide && int'(r_dst) + BS == j)
+        w_slots[32 * j +: 32] = r_value[63:32];
+    end
+  end
+
+  logic [NPRED-1:0] w_preds;
+  logic [31:0] w_verdict, w_redirect;
+  logic signed [HT-1:0] w_head, w_tail;
+  always_comb begin
+    w_preds = e_preds;
+    w_verdict = e_verdict;
+    w_redirect = e_redirect;
+    w_head = e_head;
+    w_tail = e_tail;
+    for (int l = 0; l < L; l++) begin
+      for (int i = 1; i < NPRED; i++)
+        if (e_pwe[l] && int'(e_pidx[l]) == i) w_preds[i] = e_pval[l];
+      if (e_vwe[l]) w_verdict = e_val[l][31:0];
+      if (e_rwe[l]) w_redirect = e_val[l][31:0];
+      if (e_hwe[l]) w_head = e_adj[l];
+      if (e_twe[l]) w_tail = e_adj[l];
+    end
+    w_preds[0] = 1'b1;
+  end
+
+  always_ff @(posedge clk) begin
+    if (rst) o_valid <= 1'b0;
+    else if (en) o_valid <= e_valid;
+    if (en) begin
+      o_bank <= e_bank; o_tag <= e_tag; o_len <= e_len; o_window <= e_window;
+      o_slots <= w_slots; o_preds <= w_preds; o_verdict <= w_verdict; o_redirect <= w_redirect;
+      o_head <= w_head; o_tail <= w_tail; o_fault <= e_fault || e_vfault;
+    end
+  end
+
+  // ------------------------------------------------------------- div issue
+  generate
+    if (HAS_DIV) begin : g_div_issue
+      assign u_valid = f_valid && f_guard[DL] && f_op[DL] >= SLUICE_OP_DIV && f_op[DL] <= SLUICE_OP_SMOD;
+      assign u_op = f_op[DL];
+      assign u_w = f_w[DL];
+      assign u_dst = f_dst[DL];
+      assign u_a = {f_ahi[DL], f_a[DL]};
+      assign u_b = {f_bhi[DL], f_b[DL]};
+    end else begin : g_no_div_issue
+      assign u_valid = 1'b0; assign u_op = 6'd0; assign u_w = 1'b0; assign u_dst = 5'd0;
+      assign u_a = 64'd0; assign u_b = 64'd0;
+    end
+    if (!HAS_RET) begin : g_no_ret
+      /* verilator lint_off UNUSEDSIGNAL */
+      logic unused_ret;
+      assign unused_ret = ^{r_valid, r_dst, r_wide, r_value};
+      /* verilator lint_on UNUSEDSIGNAL */
+    end
+  endgenerate
+endmodule
