@@ -29,19 +29,19 @@ module sluice_deparser #(
   output logic signed [15:0] out_head, output logic signed [15:0] out_tail,
   output logic [31:0] out_verdict, output logic [31:0] out_redirect, output logic out_fault
 );
-  import sluice_pkg::*;
+`include "sluice_defs.svh"
   localparam int E = NDEPARSE;
   localparam int NB = BUF_BYTES;
   localparam int PB = $clog2(NB);           // position bits inside the buffer
   localparam int EB = $clog2(E + 1);
   localparam int BS = BANK_SLOTS;
 
-  logic [E-1:0][31:0] dp0, dp1;
+  logic [E*32-1:0] dp0, dp1;
   always_ff @(posedge clk) begin
     if (pm_we)
       for (int e = 0; e < E; e++)
         if (pm_addr == 16'(32'h2000 + e)) begin
-          if (pm_bank) dp1[e] <= pm_wdata; else dp0[e] <= pm_wdata;
+          if (pm_bank) dp1[32*(e) +: 32] <= pm_wdata; else dp0[32*(e) +: 32] <= pm_wdata;
         end
   end
 
@@ -52,8 +52,8 @@ module sluice_deparser #(
     pv[NPRED-1:0] = i_preds;
     pv[0] = 1'b1;
   end
-  logic [E-1:0][31:0] val_c;
-  logic [E-1:0][PB-1:0] pos_c;
+  logic [E*32-1:0] val_c;
+  logic [E*PB-1:0] pos_c;
   logic [E-1:0] act_c, flt_c;
   generate
     for (genvar e = 0; e < E; e++) begin : g_d1
@@ -64,20 +64,20 @@ module sluice_deparser #(
       logic [31:0] base;
       logic [34:0] pos, end_;
       logic on;
-      assign wd = i_bank ? dp1[e] : dp0[e];
-      assign val_c[e] = i_slots[32 * (B0 + int'(wd[5:3])) +: 32];
-      assign base = i_slots[32 * (B0 + int'(wd[9:7])) +: 32];
+      assign wd = i_bank ? dp1[32*(e) +: 32] : dp0[32*(e) +: 32];
+      assign val_c[32*(e) +: 32] = i_slots[32 * (B0 + 32'(wd[5:3])) +: 32];
+      assign base = i_slots[32 * (B0 + 32'(wd[9:7])) +: 32];
       assign pos = 35'(wd[23:15]) + (wd[6] ? 35'(base) : 35'd0);
       assign end_ = pos + (35'd1 << wd[2:1]);
       assign on = i_valid && wd[0] && (pv[wd[13:10]] != wd[14]);
       assign act_c[e] = on && end_ <= 35'(NB);
       assign flt_c[e] = on && end_ > 35'(NB);
-      assign pos_c[e] = pos[PB-1:0];
+      assign pos_c[PB*(e) +: PB] = pos[PB-1:0];
     end
   endgenerate
-  logic [E-1:0][1:0] size_c;
+  logic [E*2-1:0] size_c;
   always_comb
-    for (int e = 0; e < E; e++) size_c[e] = i_bank ? dp1[e][2:1] : dp0[e][2:1];
+    for (int e = 0; e < E; e++) size_c[2*(e) +: 2] = i_bank ? dp1[32*(e) + (1) +: (2) - (1) + 1] : dp0[32*(e) + (1) +: (2) - (1) + 1];
 
   logic d1_valid, d1_fault;
   logic [TAG_BITS-1:0] d1_tag;
@@ -85,9 +85,9 @@ module sluice_deparser #(
   logic [WIN_VEC-1:0] d1_window;
   logic [31:0] d1_verdict, d1_redirect;
   logic signed [HT_BITS-1:0] d1_head, d1_tail;
-  logic [E-1:0][31:0] d1_val;
-  logic [E-1:0][PB-1:0] d1_pos;
-  logic [E-1:0][1:0] d1_size;
+  logic [E*32-1:0] d1_val;
+  logic [E*PB-1:0] d1_pos;
+  logic [E*2-1:0] d1_size;
   logic [E-1:0] d1_act;
   always_ff @(posedge clk) begin
     if (rst) d1_valid <= 1'b0;
@@ -101,20 +101,20 @@ module sluice_deparser #(
   end
 
   // ---- D2: rotation and coverage
-  logic [E-1:0][31:0] rot_c;
-  logic [E-1:0][NB-1:0] hit_c;
+  logic [E*32-1:0] rot_c;
+  logic [E*NB-1:0] hit_c;
   always_comb begin
     for (int e = 0; e < E; e++) begin
       // buffer byte b takes value byte (b - pos) mod 4: rotate left by pos mod 4 bytes
-      case (d1_pos[e][1:0])
-        2'd0: rot_c[e] = d1_val[e];
-        2'd1: rot_c[e] = {d1_val[e][23:0], d1_val[e][31:24]};
-        2'd2: rot_c[e] = {d1_val[e][15:0], d1_val[e][31:16]};
-        default: rot_c[e] = {d1_val[e][7:0], d1_val[e][31:8]};
+      case (d1_pos[PB*(e) + (0) +: (1) - (0) + 1])
+        2'd0: rot_c[32*(e) +: 32] = d1_val[32*(e) +: 32];
+        2'd1: rot_c[32*(e) +: 32] = {d1_val[32*(e) + (0) +: (23) - (0) + 1], d1_val[32*(e) + (24) +: (31) - (24) + 1]};
+        2'd2: rot_c[32*(e) +: 32] = {d1_val[32*(e) + (0) +: (15) - (0) + 1], d1_val[32*(e) + (16) +: (31) - (16) + 1]};
+        default: rot_c[32*(e) +: 32] = {d1_val[32*(e) + (0) +: (7) - (0) + 1], d1_val[32*(e) + (8) +: (31) - (8) + 1]};
       endcase
       for (int b = 0; b < NB; b++)
-        hit_c[e][b] = d1_act[e] && b >= int'(d1_pos[e])
-                   && b < int'(d1_pos[e]) + (1 << d1_size[e]);
+        hit_c[NB*(e) + (b)] = d1_act[e] && b >= 32'(d1_pos[PB*(e) +: PB])
+                   && b < 32'(d1_pos[PB*(e) +: PB]) + (1 << d1_size[2*(e) +: 2]);
     end
   end
 
@@ -124,8 +124,8 @@ module sluice_deparser #(
   logic [WIN_VEC-1:0] d2_window;
   logic [31:0] d2_verdict, d2_redirect;
   logic signed [HT_BITS-1:0] d2_head, d2_tail;
-  logic [E-1:0][31:0] d2_rot;
-  logic [E-1:0][NB-1:0] d2_hit;
+  logic [E*32-1:0] d2_rot;
+  logic [E*NB-1:0] d2_hit;
   always_ff @(posedge clk) begin
     if (rst) d2_valid <= 1'b0;
     else if (en) d2_valid <= d1_valid;
@@ -137,12 +137,12 @@ module sluice_deparser #(
   end
 
   // ---- D3: the last entry covering each byte (0 = none, e+1 = entry e)
-  logic [NB-1:0][EB-1:0] win_c;
+  logic [NB*EB-1:0] win_c;
   always_comb begin
     for (int b = 0; b < NB; b++) begin
-      win_c[b] = '0;
+      win_c[EB*(b) +: EB] = '0;
       for (int e = 0; e < E; e++)
-        if (d2_hit[e][b]) win_c[b] = EB'(e + 1);
+        if (d2_hit[NB*(e) + (b)]) win_c[EB*(b) +: EB] = EB'(e + 1);
     end
   end
 
@@ -152,8 +152,8 @@ module sluice_deparser #(
   logic [WIN_VEC-1:0] d3_window;
   logic [31:0] d3_verdict, d3_redirect;
   logic signed [HT_BITS-1:0] d3_head, d3_tail;
-  logic [E-1:0][31:0] d3_rot;
-  logic [NB-1:0][EB-1:0] d3_win;
+  logic [E*32-1:0] d3_rot;
+  logic [NB*EB-1:0] d3_win;
   always_ff @(posedge clk) begin
     if (rst) d3_valid <= 1'b0;
     else if (en) d3_valid <= d2_valid;
@@ -168,9 +168,9 @@ module sluice_deparser #(
   logic [8*NB-1:0] buf_c;
   always_comb begin
     for (int b = 0; b < NB; b++) begin
-      buf_c[8 * b +: 8] = (b >= HEADROOM) ? d3_window[8 * (b - HEADROOM) +: 8] : 8'd0;
+      buf_c[8 * b +: 8] = (b >= HR_BYTES) ? d3_window[8 * (b - HR_BYTES) +: 8] : 8'd0;
       for (int e = 0; e < E; e++)
-        if (int'(d3_win[b]) == e + 1) buf_c[8 * b +: 8] = d3_rot[e][8 * (b % 4) +: 8];
+        if (32'(d3_win[EB*(b) +: EB]) == e + 1) buf_c[8 * b +: 8] = d3_rot[32*(e) + (8 * (b % 4)) +: 8];
     end
   end
 

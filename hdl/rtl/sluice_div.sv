@@ -15,7 +15,7 @@ module sluice_div #(
   input  logic [63:0] i_a, input logic [63:0] i_b,
   output logic        o_valid, output logic [4:0] o_dst, output logic o_wide, output logic [63:0] o_value
 );
-  import sluice_pkg::*;
+`include "sluice_defs.svh"
   localparam int ITER = REGS - 2;
   localparam int R = (64 + ITER - 1) / ITER;  // quotient bits per cycle
   localparam int PAD = ITER * R - 64;         // leading steps skipped
@@ -32,19 +32,19 @@ module sluice_div #(
 
   // pipeline registers [0..ITER]: 0 after pre, k after iteration k
   logic [ITER:0] p_valid, p_w, p_mod, p_qneg, p_rneg, p_bz;
-  logic [ITER:0][4:0] p_dst;
-  logic [ITER:0][63:0] p_quo, p_div;        // dividend shifting into quotient; divisor
-  logic [ITER:0][64:0] p_rem;
+  logic [(ITER+1)*5-1:0] p_dst;
+  logic [(ITER+1)*64-1:0] p_quo, p_div;        // dividend shifting into quotient; divisor
+  logic [(ITER+1)*65-1:0] p_rem;
 
   always_ff @(posedge clk) begin
     if (rst) p_valid[0] <= 1'b0;
     else if (en) p_valid[0] <= i_valid;
     if (en) begin
-      p_w[0] <= i_w; p_mod[0] <= is_mod; p_dst[0] <= i_dst;
+      p_w[0] <= i_w; p_mod[0] <= is_mod; p_dst[5*(0) +: 5] <= i_dst;
       p_qneg[0] <= sgn && (a[63] ^ b[63]);
       p_rneg[0] <= sgn && a[63];
       p_bz[0] <= (b == 64'd0);
-      p_quo[0] <= ua; p_div[0] <= ub; p_rem[0] <= 65'd0;
+      p_quo[64*(0) +: 64] <= ua; p_div[64*(0) +: 64] <= ub; p_rem[65*(0) +: 65] <= 65'd0;
     end
   end
 
@@ -56,12 +56,12 @@ module sluice_div #(
         logic [64:0] r, sh;
         logic [63:0] q;
         logic [65:0] diff;
-        r = p_rem[k];
-        q = p_quo[k];
+        r = p_rem[65*(k) +: 65];
+        q = p_quo[64*(k) +: 64];
         for (int j = 0; j < R; j++) begin
           if (k * R + j >= PAD) begin
             sh = {r[63:0], q[63]};
-            diff = {1'b0, sh} - {2'b0, p_div[k]};
+            diff = {1'b0, sh} - {2'b0, p_div[64*(k) +: 64]};
             r = diff[65] ? sh : diff[64:0];
             q = {q[62:0], !diff[65]};
           end
@@ -73,11 +73,11 @@ module sluice_div #(
         if (rst) p_valid[k + 1] <= 1'b0;
         else if (en) p_valid[k + 1] <= p_valid[k];
         if (en) begin
-          p_w[k + 1] <= p_w[k]; p_mod[k + 1] <= p_mod[k]; p_dst[k + 1] <= p_dst[k];
+          p_w[k + 1] <= p_w[k]; p_mod[k + 1] <= p_mod[k]; p_dst[5*(k + 1) +: 5] <= p_dst[5*(k) +: 5];
           p_qneg[k + 1] <= p_qneg[k]; p_rneg[k + 1] <= p_rneg[k]; p_bz[k + 1] <= p_bz[k];
-          p_div[k + 1] <= p_div[k];
-          p_rem[k + 1] <= nrem;
-          p_quo[k + 1] <= nquo;
+          p_div[64*(k + 1) +: 64] <= p_div[64*(k) +: 64];
+          p_rem[65*(k + 1) +: 65] <= nrem;
+          p_quo[64*(k + 1) +: 64] <= nquo;
         end
       end
     end
@@ -85,19 +85,19 @@ module sluice_div #(
 
   // ---- post
   logic [63:0] q, r;
-  assign q = p_qneg[ITER] ? 64'd0 - p_quo[ITER] : p_quo[ITER];
-  assign r = p_rneg[ITER] ? 64'd0 - p_rem[ITER][63:0] : p_rem[ITER][63:0];
+  assign q = p_qneg[ITER] ? 64'd0 - p_quo[64*(ITER) +: 64] : p_quo[64*(ITER) +: 64];
+  assign r = p_rneg[ITER] ? 64'd0 - p_rem[65*(ITER) + (0) +: (63) - (0) + 1] : p_rem[65*(ITER) + (0) +: (63) - (0) + 1];
   always_ff @(posedge clk) begin
     if (rst) o_valid <= 1'b0;
     else if (en) o_valid <= p_valid[ITER];
     if (en) begin
-      o_dst <= p_dst[ITER];
+      o_dst <= p_dst[5*(ITER) +: 5];
       o_wide <= p_w[ITER];
       o_value <= p_mod[ITER] ? r : (p_bz[ITER] ? 64'd0 : q);
     end
   end
   /* verilator lint_off UNUSEDSIGNAL */
   logic unused_div;
-  assign unused_div = ^{p_rem[ITER][64], p_div[ITER]};
+  assign unused_div = ^{p_rem[65*(ITER) + (64)], p_div[64*(ITER) +: 64]};
   /* verilator lint_on UNUSEDSIGNAL */
 endmodule

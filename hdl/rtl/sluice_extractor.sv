@@ -24,22 +24,22 @@ module sluice_extractor #(
   output logic [sluice_pkg::WIN_VEC-1:0] o_window,
   output logic [sluice_pkg::SLOT_VEC-1:0] o_slots
 );
-  import sluice_pkg::*;
+`include "sluice_defs.svh"
   localparam int E = NEXTRACT;
-  localparam int ROWS = WINDOW / 8;
+  localparam int ROWS = WIN_BYTES / 8;
 
   // ---- program memory
-  logic [E-1:0][31:0] ex0, ex1;
-  logic [NSLOTS-1:0][31:0] cs0, cs1;
+  logic [E*32-1:0] ex0, ex1;
+  logic [NSLOTS*32-1:0] cs0, cs1;
   always_ff @(posedge clk) begin
     if (pm_we) begin
       for (int e = 0; e < E; e++)
         if (pm_addr == 16'(32'h1000 + e)) begin
-          if (pm_bank) ex1[e] <= pm_wdata; else ex0[e] <= pm_wdata;
+          if (pm_bank) ex1[32*(e) +: 32] <= pm_wdata; else ex0[32*(e) +: 32] <= pm_wdata;
         end
       for (int s = 0; s < NSLOTS; s++)
         if (pm_addr == 16'(32'h3000 + s)) begin
-          if (pm_bank) cs1[s] <= pm_wdata; else cs0[s] <= pm_wdata;
+          if (pm_bank) cs1[32*(s) +: 32] <= pm_wdata; else cs0[32*(s) +: 32] <= pm_wdata;
         end
     end
   end
@@ -61,26 +61,26 @@ module sluice_extractor #(
   end
 
   // ---- P2: rows and metadata
-  logic [8*WINDOW+127:0] winx;
+  logic [8*WIN_BYTES+127:0] winx;
   assign winx = {128'd0, p1_window};
-  logic [E-1:0][127:0] row_c;
-  logic [E-1:0][31:0] meta_c, exw;
+  logic [E*128-1:0] row_c;
+  logic [E*32-1:0] meta_c, exw;
   generate
     for (genvar e = 0; e < E; e++) begin : g_row
       logic [7:0] off;
-      assign exw[e] = p1_bank ? ex1[e] : ex0[e];
-      assign off = exw[e][12:5];
+      assign exw[32*(e) +: 32] = p1_bank ? ex1[32*(e) +: 32] : ex0[32*(e) +: 32];
+      assign off = exw[32*(e) + (5) +: (12) - (5) + 1];
       always_comb begin
-        row_c[e] = 128'd0;
+        row_c[128*(e) +: 128] = 128'd0;
         for (int r = 0; r < ROWS; r++)
-          if (int'(off[7:3]) == r) row_c[e] = winx[64 * r +: 128];
+          if (32'(off[7:3]) == r) row_c[128*(e) +: 128] = winx[64 * r +: 128];
         case (off)
-          8'd0: meta_c[e] = {16'd0, p1_len};
-          8'd1: meta_c[e] = p1_ifindex;
-          8'd2: meta_c[e] = p1_rxq;
-          8'd3: meta_c[e] = p1_ts[31:0];
-          8'd4: meta_c[e] = p1_ts[63:32];
-          default: meta_c[e] = 32'd0;
+          8'd0: meta_c[32*(e) +: 32] = {16'd0, p1_len};
+          8'd1: meta_c[32*(e) +: 32] = p1_ifindex;
+          8'd2: meta_c[32*(e) +: 32] = p1_rxq;
+          8'd3: meta_c[32*(e) +: 32] = p1_ts[31:0];
+          8'd4: meta_c[32*(e) +: 32] = p1_ts[63:32];
+          default: meta_c[32*(e) +: 32] = 32'd0;
         endcase
       end
     end
@@ -90,11 +90,11 @@ module sluice_extractor #(
   logic [WIN_VEC-1:0] p2_window;
   logic [15:0] p2_len;
   logic [TAG_BITS-1:0] p2_tag;
-  logic [E-1:0][127:0] p2_row;
-  logic [E-1:0][31:0] p2_meta;
+  logic [E*128-1:0] p2_row;
+  logic [E*32-1:0] p2_meta;
   logic [E-1:0] p2_en, p2_win;
-  logic [E-1:0][1:0] p2_size;
-  logic [E-1:0][2:0] p2_boff;
+  logic [E*2-1:0] p2_size;
+  logic [E*3-1:0] p2_boff;
   always_ff @(posedge clk) begin
     if (rst) p2_valid <= 1'b0;
     else if (en) p2_valid <= p1_valid;
@@ -102,26 +102,26 @@ module sluice_extractor #(
       p2_bank <= p1_bank; p2_window <= p1_window; p2_len <= p1_len; p2_tag <= p1_tag;
       p2_row <= row_c; p2_meta <= meta_c;
       for (int e = 0; e < E; e++) begin
-        p2_en[e] <= exw[e][0];
-        p2_win[e] <= exw[e][2:1] == 2'd0;
-        p2_size[e] <= exw[e][4:3];
-        p2_boff[e] <= exw[e][7:5];
+        p2_en[e] <= exw[32*(e) + (0)];
+        p2_win[e] <= exw[32*(e) + (1) +: (2) - (1) + 1] == 2'd0;
+        p2_size[2*(e) +: 2] <= exw[32*(e) + (3) +: (4) - (3) + 1];
+        p2_boff[3*(e) +: 3] <= exw[32*(e) + (5) +: (7) - (5) + 1];
       end
     end
   end
 
   // ---- P3: fields
-  logic [E-1:0][31:0] fld_c;
+  logic [E*32-1:0] fld_c;
   always_comb begin
     for (int e = 0; e < E; e++) begin
       logic [31:0] raw;
-      raw = p2_row[e][8 * int'(p2_boff[e]) +: 32];
-      case (p2_size[e])
+      raw = p2_row[128*(e) + (8 * 32'(p2_boff[3*(e) +: 3])) +: 32];
+      case (p2_size[2*(e) +: 2])
         2'd0: raw = {24'd0, raw[7:0]};
         2'd1: raw = {16'd0, raw[15:0]};
         default: ;
       endcase
-      fld_c[e] = p2_win[e] ? raw : p2_meta[e];
+      fld_c[32*(e) +: 32] = p2_win[e] ? raw : p2_meta[32*(e) +: 32];
     end
   end
 
@@ -129,7 +129,7 @@ module sluice_extractor #(
   logic [WIN_VEC-1:0] p3_window;
   logic [15:0] p3_len;
   logic [TAG_BITS-1:0] p3_tag;
-  logic [E-1:0][31:0] p3_fld;
+  logic [E*32-1:0] p3_fld;
   logic [E-1:0] p3_en;
   always_ff @(posedge clk) begin
     if (rst) p3_valid <= 1'b0;
@@ -144,10 +144,10 @@ module sluice_extractor #(
   logic [SLOT_VEC-1:0] slots_c;
   always_comb begin
     for (int s = 0; s < NSLOTS; s++)
-      slots_c[32 * s +: 32] = p3_bank ? cs1[s] : cs0[s];
+      slots_c[32 * s +: 32] = p3_bank ? cs1[32*(s) +: 32] : cs0[32*(s) +: 32];
     for (int e = 0; e < E; e++)
       if (p3_en[e])
-        slots_c[32 * int'(SLUICE_EXTRACTOR_SLOTS[5 * e +: 5]) +: 32] = p3_fld[e];
+        slots_c[32 * 32'(SLUICE_EXTRACTOR_SLOTS[5 * e +: 5]) +: 32] = p3_fld[32*(e) +: 32];
   end
 
   always_ff @(posedge clk) begin

@@ -14,7 +14,7 @@ module sluice_lane_alu #(
   output logic [63:0] res,                  // result (narrow: low 32 bits)
   output logic        cond                  // compare condition
 );
-  import sluice_pkg::*;
+`include "sluice_defs.svh"
   localparam int N = WIDE ? 64 : 32;
 
   logic wide;

@@ -1,36 +1,5 @@
-// sluice_pkg: the datapath parameters and the stage ISA encodings, from the
-// headers sluice-gen writes (<build>/generated/hdl/sluice_params.vh and
-// sluice_isa.vh, one source: hdl/params/<name>.json and
-// compiler/isa/stage-isa.json), plus names derived from them. Every module of
-// hdl/rtl reads its sizes from here; nothing is copied by hand.
+// sluice_pkg: the names of sluice_defs.svh as a package, for port widths
+// (sluice_pkg::WIN_VEC); module bodies include sluice_defs.svh themselves.
 package sluice_pkg;
-  /* verilator lint_off UNUSEDPARAM */
-`include "sluice_params.vh"
-`include "sluice_isa.vh"
-
-  // Short names used across the RTL.
-  localparam int WINDOW = SLUICE_HEADER_WINDOW_BYTES;   // header window bytes
-  localparam int HEADROOM = SLUICE_HEADROOM_BYTES;      // headroom bytes
-  localparam int BUF_BYTES = HEADROOM + WINDOW;         // deparser buffer
-  localparam int LANES = SLUICE_LANES;
-  localparam int NSLOTS = SLUICE_SLOTS;
-  localparam int BANK_SLOTS = SLUICE_BANK_SLOTS;
-  localparam int NPRED = SLUICE_PREDICATES;
-  localparam int NSTAGES = SLUICE_STAGES;
-  localparam int NEXTRACT = SLUICE_EXTRACTOR_ENTRIES;
-  localparam int NDEPARSE = SLUICE_DEPARSER_ENTRIES;
-  localparam int SLOT_VEC = NSLOTS * 32;                // all slots, slot s at [32*s +: 32]
-  localparam int WIN_VEC = 8 * WINDOW;
-  // Head and tail deltas inside the datapath (signed): head in
-  // [-HEADROOM, 65535], tail in [-65535, max_linear_bytes]; outputs keep 16.
-  localparam int HT_BITS = 18;
-  // Cycles of the pipeline's parts as built (docs/rtl.md); the parameters
-  // may ask for more (padding registers), never fewer.
-  localparam int LATENCY = SLUICE_PARSER_CYCLES + SLUICE_STAGES * SLUICE_CYCLES_PER_STAGE
-                           + SLUICE_DEPARSER_CYCLES;
-  // The div unit: issued from a stage's fetch registers, its result register
-  // feeds the write-back cycle of stage s + L - 1: C*(L-1)+1 registers.
-  localparam int DIV_STAGES = SLUICE_UNIT_DIV_LATENCY_STAGES;
-  localparam int DIV_REGS = SLUICE_CYCLES_PER_STAGE * (DIV_STAGES - 1) + 1;
-  /* verilator lint_on UNUSEDPARAM */
+`include "sluice_defs.svh"
 endpackage

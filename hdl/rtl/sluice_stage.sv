@@ -40,7 +40,7 @@ module sluice_stage #(
   // a unit result written in this stage's W cycle (HAS_RET)
   input  logic        r_valid, input logic [4:0] r_dst, input logic r_wide, input logic [63:0] r_value
 );
-  import sluice_pkg::*;
+`include "sluice_defs.svh"
   localparam int L = LANES;
   localparam int BS = BANK_SLOTS;
   localparam int BSB = $clog2(BANK_SLOTS);
@@ -50,19 +50,19 @@ module sluice_stage #(
   localparam int VL = SLUICE_VREAD_LANE;
   localparam bit HAS_DIV = SLUICE_UNIT_DIV_STAGE_MASK[STAGE];
   localparam int DL = SLUICE_UNIT_DIV_LANE;
-  localparam int WB = $clog2(WINDOW);
+  localparam int WB = $clog2(WIN_BYTES);
   localparam logic [31:0] EINVAL = 32'hffffffea;
 
   // ---------------------------------------------------------------- program
   // Two banks of micro-op words: pm_addr = STAGE*lanes + lane.
-  logic [L-1:0][63:0] pm0, pm1;
+  logic [L*64-1:0] pm0, pm1;
   generate
     for (genvar l = 0; l < L; l++) begin : g_pm
       localparam logic [15:0] ADDR = 16'(STAGE * L + l);
       always_ff @(posedge clk) begin
         if (pm_we && pm_addr == ADDR) begin
-          if (pm_bank) pm1[l] <= pm_wdata;
-          else pm0[l] <= pm_wdata;
+          if (pm_bank) pm1[64*(l) +: 64] <= pm_wdata;
+          else pm0[64*(l) +: 64] <= pm_wdata;
         end
       end
     end
@@ -76,41 +76,41 @@ module sluice_stage #(
     pv[0] = 1'b1;
   end
 
-  logic [L-1:0][63:0] uop;
-  logic [L-1:0][31:0] rd_a, rd_b, rd_ahi, rd_bhi;
+  logic [L*64-1:0] uop;
+  logic [L*32-1:0] rd_a, rd_b, rd_ahi, rd_bhi;
   logic [L-1:0] guard_c, selp_c, plut_c;
 
   generate
     for (genvar l = 0; l < L; l++) begin : g_fetch
       logic [4:0] fa, fb;
       logic [31:0] imm;
-      assign uop[l] = i_bank ? pm1[l] : pm0[l];
-      assign fa = uop[l][17:13];
-      assign fb = uop[l][22:18];
-      assign imm = uop[l][63:32];
-      assign guard_c[l] = pv[uop[l][26:23]] ^ uop[l][27];
-      assign selp_c[l] = pv[uop[l][31:28]];
+      assign uop[64*(l) +: 64] = i_bank ? pm1[64*(l) +: 64] : pm0[64*(l) +: 64];
+      assign fa = uop[64*(l) + (13) +: (17) - (13) + 1];
+      assign fb = uop[64*(l) + (18) +: (22) - (18) + 1];
+      assign imm = uop[64*(l) + (32) +: (63) - (32) + 1];
+      assign guard_c[l] = pv[uop[64*(l) + (23) +: (26) - (23) + 1]] ^ uop[64*(l) + (27)];
+      assign selp_c[l] = pv[uop[64*(l) + (28) +: (31) - (28) + 1]];
       assign plut_c[l] = imm[{3'd0, pv[fb[3:0]], pv[fa[3:0]]}];
       // Operand reads: bank (l+w) mod lanes for w < read_window_banks.
       always_comb begin
-        rd_a[l] = 32'd0;
-        rd_b[l] = 32'd0;
+        rd_a[32*(l) +: 32] = 32'd0;
+        rd_b[32*(l) +: 32] = 32'd0;
         for (int w = 0; w < RW; w++) begin
           if (32'(fa) / BS == (l + w) % L)
-            rd_a[l] = i_slots[32 * (((l + w) % L) * BS + int'(fa[BSB-1:0])) +: 32];
+            rd_a[32*(l) +: 32] = i_slots[32 * (((l + w) % L) * BS + 32'(fa[BSB-1:0])) +: 32];
           if (32'(fb) / BS == (l + w) % L)
-            rd_b[l] = i_slots[32 * (((l + w) % L) * BS + int'(fb[BSB-1:0])) +: 32];
+            rd_b[32*(l) +: 32] = i_slots[32 * (((l + w) % L) * BS + 32'(fb[BSB-1:0])) +: 32];
         end
-        if (uop[l][7]) rd_b[l] = imm;
+        if (uop[64*(l) + (7)]) rd_b[32*(l) +: 32] = imm;
       end
       if (l % 2 == 0 && l + 1 < L) begin : g_pair
         // W: the high halves are the same index in the next bank.
-        assign rd_ahi[l] = i_slots[32 * ((l + 1) * BS + int'(fa[BSB-1:0])) +: 32];
-        assign rd_bhi[l] = uop[l][7] ? uop[l + 1][63:32]
-                                     : i_slots[32 * ((l + 1) * BS + int'(fb[BSB-1:0])) +: 32];
+        assign rd_ahi[32*(l) +: 32] = i_slots[32 * ((l + 1) * BS + 32'(fa[BSB-1:0])) +: 32];
+        assign rd_bhi[32*(l) +: 32] = uop[64*(l) + (7)] ? uop[64*(l + 1) + (32) +: (63) - (32) + 1]
+                                     : i_slots[32 * ((l + 1) * BS + 32'(fb[BSB-1:0])) +: 32];
       end else begin : g_nopair
-        assign rd_ahi[l] = 32'd0;
-        assign rd_bhi[l] = 32'd0;
+        assign rd_ahi[32*(l) +: 32] = 32'd0;
+        assign rd_bhi[32*(l) +: 32] = 32'd0;
       end
     end
   endgenerate
@@ -124,13 +124,13 @@ module sluice_stage #(
   logic [NPRED-1:0] f_preds;
   logic [31:0] f_verdict, f_redirect;
   logic signed [HT-1:0] f_head, f_tail;
-  logic [L-1:0][5:0] f_op;
+  logic [L*6-1:0] f_op;
   logic [L-1:0] f_w, f_guard, f_selp, f_plut;
-  logic [L-1:0][4:0] f_dst;
-  logic [L-1:0][3:0] f_p;
-  logic [L-1:0][31:0] f_a, f_b, f_ahi, f_bhi;
+  logic [L*5-1:0] f_dst;
+  logic [L*4-1:0] f_p;
+  logic [L*32-1:0] f_a, f_b, f_ahi, f_bhi;
   /* verilator lint_off UNUSEDSIGNAL */
-  logic [L-1:0][31:0] f_imm;                // used by the VLD lane only
+  logic [L*32-1:0] f_imm;                // used by the VLD lane only
   /* verilator lint_on UNUSEDSIGNAL */
 
   always_ff @(posedge clk) begin
@@ -141,23 +141,23 @@ module sluice_stage #(
       f_slots <= i_slots; f_preds <= i_preds; f_verdict <= i_verdict; f_redirect <= i_redirect;
       f_head <= i_head; f_tail <= i_tail; f_fault <= i_fault;
       for (int l = 0; l < L; l++) begin
-        f_op[l] <= uop[l][5:0];
-        f_w[l] <= uop[l][6];
-        f_dst[l] <= uop[l][12:8];
-        f_p[l] <= uop[l][31:28];
-        f_imm[l] <= uop[l][63:32];
+        f_op[6*(l) +: 6] <= uop[64*(l) + (0) +: (5) - (0) + 1];
+        f_w[l] <= uop[64*(l) + (6)];
+        f_dst[5*(l) +: 5] <= uop[64*(l) + (8) +: (12) - (8) + 1];
+        f_p[4*(l) +: 4] <= uop[64*(l) + (28) +: (31) - (28) + 1];
+        f_imm[32*(l) +: 32] <= uop[64*(l) + (32) +: (63) - (32) + 1];
         f_guard[l] <= guard_c[l];
         f_selp[l] <= selp_c[l];
         f_plut[l] <= plut_c[l];
-        f_a[l] <= rd_a[l]; f_b[l] <= rd_b[l]; f_ahi[l] <= rd_ahi[l]; f_bhi[l] <= rd_bhi[l];
+        f_a[32*(l) +: 32] <= rd_a[32*(l) +: 32]; f_b[32*(l) +: 32] <= rd_b[32*(l) +: 32]; f_ahi[32*(l) +: 32] <= rd_ahi[32*(l) +: 32]; f_bhi[32*(l) +: 32] <= rd_bhi[32*(l) +: 32];
       end
     end
   end
 
   // ---------------------------------------------------------------- execute
-  logic [L-1:0][63:0] x_val;
+  logic [L*64-1:0] x_val;
   logic [L-1:0] x_wlo, x_whi, x_pwe, x_pval, x_vwe, x_rwe, x_hwe, x_twe;
-  logic [L-1:0][HT-1:0] x_adj;
+  logic [L*HT-1:0] x_adj;
 
   generate
     for (genvar l = 0; l < L; l++) begin : g_exec
@@ -165,40 +165,40 @@ module sluice_stage #(
       logic [63:0] res;
       logic cond, is_alu, is_cmp, is_adjh, is_adjt, act;
       sluice_lane_alu #(.WIDE(WIDE)) u_alu (
-        .op(f_op[l]), .w(f_w[l]), .a(f_a[l]), .b(f_b[l]), .ahi(f_ahi[l]), .bhi(f_bhi[l]),
+        .op(f_op[6*(l) +: 6]), .w(f_w[l]), .a(f_a[32*(l) +: 32]), .b(f_b[32*(l) +: 32]), .ahi(f_ahi[32*(l) +: 32]), .bhi(f_bhi[32*(l) +: 32]),
         .selp(f_selp[l]), .res(res), .cond(cond));
       assign act = f_valid && f_guard[l];
-      assign is_alu = f_op[l] >= SLUICE_OP_MOV && f_op[l] <= SLUICE_OP_ADDC;
-      assign is_cmp = f_op[l] >= SLUICE_OP_JEQ && f_op[l] <= SLUICE_OP_JSET;
-      assign is_adjh = f_op[l] == SLUICE_OP_ADJH;
-      assign is_adjt = f_op[l] == SLUICE_OP_ADJT;
+      assign is_alu = f_op[6*(l) +: 6] >= SLUICE_OP_MOV && f_op[6*(l) +: 6] <= SLUICE_OP_ADDC;
+      assign is_cmp = f_op[6*(l) +: 6] >= SLUICE_OP_JEQ && f_op[6*(l) +: 6] <= SLUICE_OP_JSET;
+      assign is_adjh = f_op[6*(l) +: 6] == SLUICE_OP_ADJH;
+      assign is_adjt = f_op[6*(l) +: 6] == SLUICE_OP_ADJT;
 
       // bpf_xdp_adjust_head/tail against the deltas at stage entry (36-bit signed).
       logic signed [35:0] d, h, t, n, nh, et;
       logic okh, okt;
-      assign d = 36'(signed'(f_b[l]));
+      assign d = 36'(signed'(f_b[32*(l) +: 32]));
       assign h = 36'(f_head);
       assign t = 36'(f_tail);
       assign n = 36'(signed'({1'b0, f_len}));
       assign nh = h + d;
       assign et = n + t + d;
-      assign okh = (nh >= -36'(HEADROOM)) && (n + t - nh >= 36'sd14);
+      assign okh = (nh >= -36'(HR_BYTES)) && (n + t - nh >= 36'sd14);
       assign okt = (et <= 36'(SLUICE_MAX_LINEAR_BYTES)) && (et - h >= 36'sd14);
 
       assign x_wlo[l] = act && (is_alu || is_adjh || is_adjt);
       assign x_whi[l] = act && is_alu && f_w[l] && WIDE;
-      assign x_pwe[l] = f_valid && (is_cmp || f_op[l] == SLUICE_OP_PLUT);
-      assign x_pval[l] = f_guard[l] && (f_op[l] == SLUICE_OP_PLUT ? f_plut[l] : cond);
-      assign x_vwe[l] = act && f_op[l] == SLUICE_OP_SETV;
-      assign x_rwe[l] = act && f_op[l] == SLUICE_OP_REDIR;
+      assign x_pwe[l] = f_valid && (is_cmp || f_op[6*(l) +: 6] == SLUICE_OP_PLUT);
+      assign x_pval[l] = f_guard[l] && (f_op[6*(l) +: 6] == SLUICE_OP_PLUT ? f_plut[l] : cond);
+      assign x_vwe[l] = act && f_op[6*(l) +: 6] == SLUICE_OP_SETV;
+      assign x_rwe[l] = act && f_op[6*(l) +: 6] == SLUICE_OP_REDIR;
       assign x_hwe[l] = act && is_adjh && okh;
       assign x_twe[l] = act && is_adjt && okt;
-      assign x_adj[l] = is_adjh ? nh[HT-1:0] : (f_tail + HT'(d));
+      assign x_adj[HT*(l) +: HT] = is_adjh ? nh[HT-1:0] : (f_tail + HT'(d));
       always_comb begin
-        if (is_adjh) x_val[l] = {32'd0, okh ? 32'd0 : EINVAL};
-        else if (is_adjt) x_val[l] = {32'd0, okt ? 32'd0 : EINVAL};
-        else if (is_alu) x_val[l] = res;
-        else x_val[l] = {32'd0, f_b[l]};    // SETV, REDIR
+        if (is_adjh) x_val[64*(l) +: 64] = {32'd0, okh ? 32'd0 : EINVAL};
+        else if (is_adjt) x_val[64*(l) +: 64] = {32'd0, okt ? 32'd0 : EINVAL};
+        else if (is_alu) x_val[64*(l) +: 64] = res;
+        else x_val[64*(l) +: 64] = {32'd0, f_b[32*(l) +: 32]};    // SETV, REDIR
       end
     end
   endgenerate
@@ -212,13 +212,13 @@ module sluice_stage #(
       logic [31:0] off;
       logic [32:0] end_;
       logic is_vld;
-      assign is_vld = f_valid && f_guard[VL] && f_op[VL] == SLUICE_OP_VLD;
-      assign off = f_a[VL] + f_imm[VL];
-      assign end_ = {1'b0, off} + (33'd1 << f_p[VL][1:0]);
-      assign x_vld = is_vld && end_ <= 33'(WINDOW);
-      assign x_vfault = is_vld && end_ > 33'(WINDOW);
+      assign is_vld = f_valid && f_guard[VL] && f_op[6*(VL) +: 6] == SLUICE_OP_VLD;
+      assign off = f_a[32*(VL) +: 32] + f_imm[32*(VL) +: 32];
+      assign end_ = {1'b0, off} + (33'd1 << f_p[4*(VL) + (0) +: (1) - (0) + 1]);
+      assign x_vld = is_vld && end_ <= 33'(WIN_BYTES);
+      assign x_vfault = is_vld && end_ > 33'(WIN_BYTES);
       assign x_voff = off[WB-1:0];
-      assign x_vsz = f_p[VL][1:0];
+      assign x_vsz = f_p[4*(VL) + (0) +: (1) - (0) + 1];
       assign x_vw = f_w[VL];
     end else begin : g_no_vld
       assign x_vld = 1'b0; assign x_vfault = 1'b0; assign x_voff = '0;
@@ -235,11 +235,11 @@ module sluice_stage #(
   logic [NPRED-1:0] e_preds;
   logic [31:0] e_verdict, e_redirect;
   logic signed [HT-1:0] e_head, e_tail;
-  logic [L-1:0][63:0] e_val;
-  logic [L-1:0][4:0] e_dst;
-  logic [L-1:0][3:0] e_pidx;
+  logic [L*64-1:0] e_val;
+  logic [L*5-1:0] e_dst;
+  logic [L*4-1:0] e_pidx;
   logic [L-1:0] e_wlo, e_whi, e_pwe, e_pval, e_vwe, e_rwe, e_hwe, e_twe;
-  logic [L-1:0][HT-1:0] e_adj;
+  logic [L*HT-1:0] e_adj;
   logic e_vld, e_vfault, e_vw;
   /* verilator lint_off UNUSEDSIGNAL */
   logic [1:0] e_vsz;                        // VLD stages only
@@ -264,12 +264,12 @@ module sluice_stage #(
   logic [63:0] vld_val;
   generate
     if (HAS_VLD) begin : g_vld_sel
-      logic [8*WINDOW+63:0] winx;
+      logic [8*WIN_BYTES+63:0] winx;
       logic [63:0] raw;
       assign winx = {64'd0, e_window};
       always_comb begin
         for (int i = 0; i < 8; i++)
-          raw[8*i +: 8] = winx[8 * (int'(e_voff) + i) +: 8];
+          raw[8*i +: 8] = winx[8 * (32'(e_voff) + i) +: 8];
         case (e_vsz)
           2'd0: vld_val = {56'd0, raw[7:0]};
           2'd1: vld_val = {48'd0, raw[15:0]};
@@ -283,16 +283,16 @@ module sluice_stage #(
   endgenerate
 
   // Per lane: what it writes into its bank (lo) and, W, the next bank (hi).
-  logic [L-1:0][63:0] wv;
+  logic [L*64-1:0] wv;
   logic [L-1:0] wlo, whi;
   always_comb begin
     for (int l = 0; l < L; l++) begin
-      wv[l] = e_val[l];
+      wv[64*(l) +: 64] = e_val[64*(l) +: 64];
       wlo[l] = e_wlo[l];
       whi[l] = e_whi[l];
     end
     if (HAS_VLD) begin
-      if (e_vld) wv[VL] = vld_val;
+      if (e_vld) wv[64*(VL) +: 64] = vld_val;
       wlo[VL] = e_wlo[VL] || e_vld;
       whi[VL] = e_whi[VL] || (e_vld && e_vw && (VL % 2 == 0) && (VL + 1 < L));
     end
@@ -302,13 +302,13 @@ module sluice_stage #(
   always_comb begin
     w_slots = e_slots;
     for (int j = 0; j < NSLOTS; j++) begin
-      if (wlo[j / BS] && int'(e_dst[j / BS]) == j)
-        w_slots[32 * j +: 32] = wv[j / BS][31:0];
-      if ((j / BS) % 2 == 1 && whi[j / BS - 1] && int'(e_dst[j / BS - 1]) + BS == j)
-        w_slots[32 * j +: 32] = wv[j / BS - 1][63:32];
-      if (HAS_RET && r_valid && int'(r_dst) == j)
+      if (wlo[j / BS] && 32'(e_dst[5*(j / BS) +: 5]) == j)
+        w_slots[32 * j +: 32] = wv[64*(j / BS) + (0) +: (31) - (0) + 1];
+      if ((j / BS) % 2 == 1 && whi[j / BS - 1] && 32'(e_dst[5*(j / BS - 1) +: 5]) + BS == j)
+        w_slots[32 * j +: 32] = wv[64*(j / BS - 1) + (32) +: (63) - (32) + 1];
+      if (HAS_RET && r_valid && 32'(r_dst) == j)
         w_slots[32 * j +: 32] = r_value[31:0];
-      if (HAS_RET && r_valid && r_wide && int'(r_dst) + BS == j)
+      if (HAS_RET && r_valid && r_wide && 32'(r_dst) + BS == j)
         w_slots[32 * j +: 32] = r_value[63:32];
     end
   end
@@ -324,11 +324,11 @@ module sluice_stage #(
     w_tail = e_tail;
     for (int l = 0; l < L; l++) begin
       for (int i = 1; i < NPRED; i++)
-        if (e_pwe[l] && int'(e_pidx[l]) == i) w_preds[i] = e_pval[l];
-      if (e_vwe[l]) w_verdict = e_val[l][31:0];
-      if (e_rwe[l]) w_redirect = e_val[l][31:0];
-      if (e_hwe[l]) w_head = e_adj[l];
-      if (e_twe[l]) w_tail = e_adj[l];
+        if (e_pwe[l] && 32'(e_pidx[4*(l) +: 4]) == i) w_preds[i] = e_pval[l];
+      if (e_vwe[l]) w_verdict = e_val[64*(l) + (0) +: (31) - (0) + 1];
+      if (e_rwe[l]) w_redirect = e_val[64*(l) + (0) +: (31) - (0) + 1];
+      if (e_hwe[l]) w_head = e_adj[HT*(l) +: HT];
+      if (e_twe[l]) w_tail = e_adj[HT*(l) +: HT];
     end
     w_preds[0] = 1'b1;
   end
@@ -346,12 +346,12 @@ module sluice_stage #(
   // ------------------------------------------------------------- div issue
   generate
     if (HAS_DIV) begin : g_div_issue
-      assign u_valid = f_valid && f_guard[DL] && f_op[DL] >= SLUICE_OP_DIV && f_op[DL] <= SLUICE_OP_SMOD;
-      assign u_op = f_op[DL];
+      assign u_valid = f_valid && f_guard[DL] && f_op[6*(DL) +: 6] >= SLUICE_OP_DIV && f_op[6*(DL) +: 6] <= SLUICE_OP_SMOD;
+      assign u_op = f_op[6*(DL) +: 6];
       assign u_w = f_w[DL];
-      assign u_dst = f_dst[DL];
-      assign u_a = {f_ahi[DL], f_a[DL]};
-      assign u_b = {f_bhi[DL], f_b[DL]};
+      assign u_dst = f_dst[5*(DL) +: 5];
+      assign u_a = {f_ahi[32*(DL) +: 32], f_a[32*(DL) +: 32]};
+      assign u_b = {f_bhi[32*(DL) +: 32], f_b[32*(DL) +: 32]};
     end else begin : g_no_div_issue
       assign u_valid = 1'b0; assign u_op = 6'd0; assign u_w = 1'b0; assign u_dst = 5'd0;
       assign u_a = 64'd0; assign u_b = 64'd0;
