@@ -283,7 +283,9 @@ module sluice_stage #(
   endgenerate
 
   // Per lane: what it writes into its bank (lo) and, W, the next bank (hi).
-  logic [L*64-1:0] wv;
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [L*64-1:0] wv;                      // odd lanes: low halves only
+  /* verilator lint_on UNUSEDSIGNAL */
   logic [L-1:0] wlo, whi;
   always_comb begin
     for (int l = 0; l < L; l++) begin
@@ -299,19 +301,31 @@ module sluice_stage #(
   end
 
   logic [SLOT_VEC-1:0] w_slots;
-  always_comb begin
-    w_slots = e_slots;
-    for (int j = 0; j < NSLOTS; j++) begin
-      if (wlo[j / BS] && 32'(e_dst[5*(j / BS) +: 5]) == j)
-        w_slots[32 * j +: 32] = wv[64*(j / BS) + (0) +: (31) - (0) + 1];
-      if ((j / BS) % 2 == 1 && whi[j / BS - 1] && 32'(e_dst[5*(j / BS - 1) +: 5]) + BS == j)
-        w_slots[32 * j +: 32] = wv[64*(j / BS - 1) + (32) +: (63) - (32) + 1];
-      if (HAS_RET && r_valid && 32'(r_dst) == j)
-        w_slots[32 * j +: 32] = r_value[31:0];
-      if (HAS_RET && r_valid && r_wide && 32'(r_dst) + BS == j)
-        w_slots[32 * j +: 32] = r_value[63:32];
+  generate
+    for (genvar j = 0; j < NSLOTS; j++) begin : g_slot_write
+      localparam int K = j / BS;              // the slot's bank = its writing lane
+      logic hi_hit;                           // the even lane's W op writes its high half here
+      logic [31:0] hi_val;
+      if (K % 2 == 1) begin : g_hi
+        assign hi_hit = whi[K - 1] && 32'(e_dst[5*(K - 1) +: 5]) + BS == j;
+        assign hi_val = wv[64*(K - 1) + 32 +: 32];
+      end else begin : g_no_hi
+        assign hi_hit = 1'b0;
+        assign hi_val = 32'd0;
+      end
+      always_comb begin
+        w_slots[32 * j +: 32] = e_slots[32 * j +: 32];
+        if (wlo[K] && 32'(e_dst[5*K +: 5]) == j)
+          w_slots[32 * j +: 32] = wv[64*K +: 32];
+        if (hi_hit)
+          w_slots[32 * j +: 32] = hi_val;
+        if (HAS_RET && r_valid && 32'(r_dst) == j)
+          w_slots[32 * j +: 32] = r_value[31:0];
+        if (HAS_RET && r_valid && r_wide && 32'(r_dst) + BS == j)
+          w_slots[32 * j +: 32] = r_value[63:32];
+      end
     end
-  end
+  endgenerate
 
   logic [NPRED-1:0] w_preds;
   logic [31:0] w_verdict, w_redirect;
