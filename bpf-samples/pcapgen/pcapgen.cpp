@@ -771,6 +771,112 @@ std::vector<Bytes> genIcmpEcho() {
   return v;
 }
 
+std::vector<Bytes> genUdpReflect() {
+  std::vector<Bytes> v;
+  commonEdges(v);
+  // Echo requests of several sizes and sources: reflected (XDP_TX).
+  for (int i = 0; i < 5; i++)
+    v.push_back(ethc(ET_IP, ipv4({.src = ip4(10, 0, 1, uint8_t(20 + i)), .ttl = uint8_t(30 + 20 * i),
+                                  .id = uint16_t(0x200 + i)},
+                                 udp(uint16_t(50000 + i), 7, randomBytes(size_t(4 << i))))));
+  // Checksum edges for the TTL rewrite: header checksums 0x0000 and 0xffff.
+  for (uint16_t want : {uint16_t(0x0000), uint16_t(0xffff), uint16_t(0x0100)}) {
+    Bytes l4 = udp(50100, 7, randomBytes(12));
+    Ip4 h{.ttl = 17};
+    h.id = idForChecksum(h, l4, want);
+    v.push_back(ethc(ET_IP, ipv4(h, l4)));
+  }
+  // TTL already 64, TTL 1, TTL 255.
+  for (uint8_t ttl : {uint8_t(64), uint8_t(1), uint8_t(255)})
+    v.push_back(ethc(ET_IP, ipv4({.ttl = ttl}, udp(50200, 7, randomBytes(10)))));
+  // Not echo: other ports, TCP to port 7, options, fragments, VLAN, IPv6: pass.
+  v.push_back(ethc(ET_IP, ipv4({}, udp(50300, 8, randomBytes(10)))));
+  v.push_back(ethc(ET_IP, ipv4({}, udp(7, 50301, randomBytes(10)))));
+  v.push_back(ethc(ET_IP, ipv4({.proto = P_TCP}, tcp(50302, 7, SYN, 3, {}, synOptionsPadded()))));
+  v.push_back(ethc(ET_IP, ipv4({.options = optRouterAlert()}, udp(50303, 7, randomBytes(10)))));
+  for (auto &f : ipv4Fragments({.id = 0x6161, .frag = 0}, udp(50304, 7, randomBytes(100)), 48))
+    v.push_back(ethc(ET_IP, f));
+  v.push_back(ethc(ET_IP, ipv4({}, udp(50305, 7, randomBytes(10))), {{ET_8021Q, 10}}));
+  v.push_back(ethc(ET_IPV6, ipv6({}, P_UDP, udp(50306, 7, randomBytes(10)))));
+  // UDP header cut at 6 bytes: drop.
+  {
+    Bytes f = ethc(ET_IP, ipv4({}, udp(50307, 7, {})));
+    v.push_back(Bytes(f.begin(), f.begin() + 14 + 20 + 6));
+  }
+  // Jumbo echo (9000 bytes): reflected.
+  v.push_back(ethc(ET_IP, ipv4({}, udp(50308, 7, randomBytes(9000 - 14 - 28)))));
+  return v;
+}
+
+std::vector<Bytes> genTtlForward() {
+  std::vector<Bytes> v;
+  commonEdges(v);
+  // TCP and UDP to even and odd ports, several TTLs: forwarded.
+  for (int i = 0; i < 8; i++) {
+    uint16_t dport = uint16_t(1000 + 37 * i);
+    uint8_t ttl = uint8_t(2 + 31 * i);
+    if (i % 2)
+      v.push_back(ethc(ET_IP, ipv4({.proto = P_TCP, .ttl = ttl}, tcp(51000, dport, ACK, 1, randomBytes(8)))));
+    else
+      v.push_back(ethc(ET_IP, ipv4({.ttl = ttl}, udp(51001, dport, randomBytes(size_t(8 + i))))));
+  }
+  // TTL 0 and 1: to the host. TTL 2: forwarded with TTL 1.
+  for (uint8_t ttl : {uint8_t(0), uint8_t(1), uint8_t(2)})
+    v.push_back(ethc(ET_IP, ipv4({.ttl = ttl}, udp(51002, 53, randomBytes(8)))));
+  // Checksum edges of the incremental update (the TTL byte's word drops by
+  // 0x0100): header checksums 0xfeff, 0xff00, 0xffff, 0x0000.
+  for (uint16_t want : {uint16_t(0xfeff), uint16_t(0xff00), uint16_t(0xffff), uint16_t(0x0000)}) {
+    Bytes l4 = udp(51003, 80, randomBytes(12));
+    Ip4 h{.ttl = 9};
+    h.id = idForChecksum(h, l4, want);
+    v.push_back(ethc(ET_IP, ipv4(h, l4)));
+  }
+  // Options (ports at a variable offset), ICMP (no ports), fragments.
+  v.push_back(ethc(ET_IP, ipv4({.proto = P_TCP, .options = optRecordRoute()},
+                               tcp(51004, 8081, ACK, 2, randomBytes(20)))));
+  v.push_back(ethc(ET_IP, ipv4({.options = optRouterAlert()}, udp(51005, 8080, randomBytes(20)))));
+  v.push_back(ethc(ET_IP, ipv4({.proto = P_ICMP}, icmpEcho(8, 1, 1, randomBytes(24)))));
+  for (auto &f : ipv4Fragments({.id = 0x7171, .frag = 0}, udp(51006, 4000, randomBytes(100)), 48))
+    v.push_back(ethc(ET_IP, f));
+  // IPv4 header complete, L4 cut at 2 bytes: drop.
+  {
+    Bytes f = ethc(ET_IP, ipv4({}, udp(51007, 4001, {})));
+    v.push_back(Bytes(f.begin(), f.begin() + 14 + 20 + 2));
+  }
+  // Tagged and IPv6: pass.
+  v.push_back(ethc(ET_IP, ipv4({}, udp(51008, 4002, randomBytes(10))), {{ET_8021Q, 7}}));
+  v.push_back(ethc(ET_IPV6, ipv6({}, P_UDP, udp(51009, 4003, randomBytes(10)))));
+  return v;
+}
+
+std::vector<Bytes> genVlanStrip() {
+  std::vector<Bytes> v;
+  commonEdges(v);
+  // 802.1Q tagged frames of several VLANs and payloads: the tag is popped.
+  for (int i = 0; i < 6; i++) {
+    uint16_t tci = uint16_t((i << 13) | (10 + 100 * i));
+    if (i % 3 == 0)
+      v.push_back(ethc(ET_IP, ipv4({.proto = P_TCP}, tcp(52000, uint16_t(80 + i), ACK, 1, randomBytes(16))),
+                       {{ET_8021Q, tci}}));
+    else if (i % 3 == 1)
+      v.push_back(ethc(ET_IPV6, ipv6({}, P_UDP, udp(52001, 53, randomBytes(20))), {{ET_8021Q, tci}}));
+    else
+      v.push_back(ethc(ET_ARP, Bytes(28, uint8_t(i)), {{ET_8021Q, tci}}));
+  }
+  // QinQ (outer 802.1ad): passes untouched; 802.1Q inside 802.1Q: one popped.
+  v.push_back(ethc(ET_IP, ipv4({}, udp(52002, 5000, randomBytes(8))), {{ET_8021AD, 100}, {ET_8021Q, 10}}));
+  v.push_back(ethc(ET_IP, ipv4({}, udp(52003, 5001, randomBytes(8))), {{ET_8021Q, 100}, {ET_8021Q, 10}}));
+  // A tag and nothing after it (18 bytes), a tag cut short (16 bytes).
+  {
+    Bytes f = eth(MAC_NIC, MAC_PEER, ET_IP, {}, {{ET_8021Q, 42}}, false);
+    v.push_back(f);
+    v.push_back(Bytes(f.begin(), f.begin() + 16));
+  }
+  // A tagged jumbo frame: popped.
+  v.push_back(ethc(ET_IP, ipv4({}, udp(52004, 5002, randomBytes(9000 - 18 - 28))), {{ET_8021Q, 3}}));
+  return v;
+}
+
 // router: routes and ports (also written to router.maps.json).
 struct Route {
   uint32_t prefix;
@@ -1477,6 +1583,9 @@ const std::vector<Sample> &samples() {
       {"ipv6_ext", genIpv6Ext, {}},
       {"redirect_port", genRedirectPort, mapsRedirectPort},
       {"mac_learn", genMacLearn, {}},
+      {"udp_reflect", genUdpReflect, {}},
+      {"ttl_forward", genTtlForward, {}},
+      {"vlan_strip", genVlanStrip, {}},
   };
   return all;
 }

@@ -6,6 +6,8 @@
 #include "sluice/Schedule/Compile.h"
 
 #include <algorithm>
+#include <array>
+#include <chrono>
 #include <functional>
 #include <fmt/format.h>
 #include <map>
@@ -22,6 +24,7 @@
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/KnownBits.h"
+#include "llvm/Support/raw_ostream.h"
 #include "sluice/Lift/Lift.h"
 #include "sluice/Support/Error.h"
 
@@ -35,8 +38,8 @@ using lift::kMapValueAS;
 using lift::kPacketAS;
 using lift::kTrapFunction;
 
-enum class Res { None, Slot, Pred, Verdict };
-enum class Kind { Op, Const, Extract };
+enum class Res { None, Slot, Pred, Verdict, Redirect };
+enum class Kind { Op, Const, Extract, Store };
 
 struct Copy {
   int slot;
@@ -75,6 +78,18 @@ struct Node {
       d.push_back(x);
     return d;
   }
+};
+
+// A packet store: a deparser entry (value slot, optional base slot, guard).
+struct StoreRec {
+  int node = -1;     // the Kind::Store node
+  int base = -1;     // variable part of the offset (node), -1: constant offset
+  int64_t off = 0;   // constant part, in arrival coordinates (may be negative)
+  unsigned size = 0; // bytes
+  int value = -1;
+  const BasicBlock *bb = nullptr;
+  const Instruction *inst = nullptr;
+  int entry = -1, vslot = -1, bslot = -1;
 };
 
 struct PVal {
@@ -395,11 +410,70 @@ struct Compiler {
       default: break;
       }
       if (!ok)
+        ok = bitsBound(v) <= 32;
+      if (!ok)
         ok = computeKnownBits(v, DL).countMinLeadingZeros() >= 32;
     }
     if (ok)
       fitSet.insert(v);
     return ok;
+  }
+
+  // An upper bound of the number of significant bits of an integer value
+  // (structural, unlimited depth: computeKnownBits stops after 6 levels,
+  // which checksum fold chains exceed).
+  std::map<const Value *, unsigned> bitsMemo;
+  unsigned bitsBound(Value *v, unsigned depth = 0) {
+    unsigned full = v->getType()->isIntegerTy() ? v->getType()->getIntegerBitWidth() : 64;
+    if (auto *c = dyn_cast<ConstantInt>(v))
+      return c->getValue().getActiveBits();
+    auto it = bitsMemo.find(v);
+    if (it != bitsMemo.end())
+      return it->second;
+    if (depth > 64)
+      return full;
+    bitsMemo[v] = full;  // cycles (phis) are conservative
+    unsigned r = full;
+    if (auto *i = dyn_cast<Instruction>(v)) {
+      auto op = [&](unsigned k) { return bitsBound(i->getOperand(k), depth + 1); };
+      auto cst = [&](unsigned k) -> std::optional<uint64_t> {
+        if (auto *c = dyn_cast<ConstantInt>(i->getOperand(k)); c && c->getValue().isIntN(64))
+          return c->getZExtValue();
+        return std::nullopt;
+      };
+      switch (i->getOpcode()) {
+      case Instruction::ZExt: r = op(0); break;
+      case Instruction::Trunc: r = std::min(op(0), full); break;
+      case Instruction::Load: r = full; break;
+      case Instruction::And: r = std::min(op(0), op(1)); break;
+      case Instruction::Or: case Instruction::Xor: r = std::max(op(0), op(1)); break;
+      case Instruction::Add: r = std::max(op(0), op(1)) + 1; break;
+      case Instruction::Mul: r = op(0) + op(1); break;
+      case Instruction::LShr:
+        if (auto c = cst(1))
+          r = op(0) > *c ? unsigned(op(0) - *c) : 0;
+        else
+          r = op(0);
+        break;
+      case Instruction::Shl:
+        if (auto c = cst(1); c && *c < 64)
+          r = op(0) + unsigned(*c);
+        break;
+      case Instruction::UDiv: r = op(0); break;
+      case Instruction::URem: r = std::min(op(0), op(1)); break;
+      case Instruction::Select: r = std::max(op(1), op(2)); break;
+      case Instruction::PHI: {
+        r = 0;
+        for (Value *in : cast<PHINode>(i)->incoming_values())
+          r = std::max(r, bitsBound(in, depth + 1));
+        break;
+      }
+      default: break;
+      }
+    }
+    r = std::min(r, full);
+    bitsMemo[v] = r;
+    return r;
   }
 
   PVal edge(BasicBlock *p, BasicBlock *s) {
@@ -560,7 +634,9 @@ struct Compiler {
     int x = *a, y = *b;
     if (isConst(x) && !isConst(y))
       std::swap(x, y), pr = CmpInst::getSwappedPredicate(pr);
-    if (CmpInst::isSigned(pr)) {
+    if (w == 64 && (sext32.count(l) || sext32.count(r))) {
+      // a helper's sign-extended 32-bit result: the 32-bit compare is exact
+    } else if (CmpInst::isSigned(pr)) {
       if (w == 64) {
         pr = CmpInst::getUnsignedPredicate(pr);  // both operands < 2^32: nonnegative
       } else if (w < 32) {
@@ -813,11 +889,51 @@ struct Compiler {
         return p.takeError();
       uint32_t c;
       if (isConst(*p, &c)) {
-        if (c + w / 8 > T.headerWindowBytes)
+        int64_t off = int32_t(c);
+        bool inWindow = off >= 0 && off + w / 8 <= T.headerWindowBytes;
+        if (!inWindow && !coveredByStores(-1, off, w / 8, bb))
           return fail(&i, fmt::format("packet load at offset {} is outside the {}-byte header window",
-                                      c, T.headerWindowBytes));
-        vals[&i] = extract(0, code, c);
+                                      off, T.headerWindowBytes));
+        auto r = forward(inWindow ? extract(0, code, c) : constant(0), -1, off, w / 8, bb);
+        if (!r)
+          return r.takeError();
+        vals[&i] = *r;
         return Error::success();
+      }
+      {
+        // a variable-offset load: forwarded from a store of the same base, or
+        // refused where it may read bytes an earlier store wrote
+        int base = *p;
+        int64_t off = 0;
+        const Node &pn = nodes[*p];
+        if (pn.kind == Kind::Op && pn.op == Op::ADD && pn.bi)
+          base = pn.a, off = int32_t(pn.imm);
+        for (const StoreRec &st : stores) {
+          if (st.base == base) {
+            if (st.off < off + w / 8 && off < st.off + int64_t(st.size) &&
+                !(st.off <= off && off + w / 8 <= st.off + int64_t(st.size) &&
+                  DT.dominates(st.bb, bb)))
+              return fail(&i, fmt::format("packet load at a variable offset partly overlaps an "
+                                          "earlier conditional or partial store ({}): the datapath "
+                                          "reads the packet as it arrived", where(st.inst)));
+            continue;
+          }
+          if (mayOverlap(base, off, w / 8, st.base, st.off, st.size))
+            return fail(&i, fmt::format("packet load at a variable offset may read bytes an earlier "
+                                        "store wrote ({}): the datapath reads the packet as it "
+                                        "arrived, so such a load cannot see the store",
+                                        where(st.inst)));
+        }
+        bool sameBase = false;
+        for (const StoreRec &st : stores)
+          sameBase |= st.base == base && st.off <= off && off + w / 8 <= st.off + int64_t(st.size);
+        if (sameBase) {
+          auto r = forward(constant(0), base, off, w / 8, bb);
+          if (!r)
+            return r.takeError();
+          vals[&i] = *r;
+          return Error::success();
+        }
       }
       Node n;
       n.op = Op::VLD, n.res = Res::Slot, n.vsize = code, n.bi = true;
@@ -842,10 +958,10 @@ struct Compiler {
       vals[&i] = add(n);
       return Error::success();
     }
+    if (auto *st = dyn_cast<StoreInst>(&i); st && st->getPointerAddressSpace() == kPacketAS)
+      return lowerStore(st, bb);
     if (llvm::isa<StoreInst>(&i) || llvm::isa<AtomicRMWInst>(&i) || llvm::isa<AtomicCmpXchgInst>(&i)) {
       unsigned as = llvm::isa<StoreInst>(&i) ? cast<StoreInst>(&i)->getPointerAddressSpace() : 0;
-      if (as == kPacketAS)
-        return fail(&i, "packet stores (deparser entries) are not supported by this compiler slice yet");
       if (as == kMapValueAS || !llvm::isa<StoreInst>(&i))
         return fail(&i, "map operations arrive with issue 6 (write to a map value)");
       return fail(&i, "stack memory is not supported yet (store to the stack)");
@@ -856,13 +972,24 @@ struct Compiler {
       Function *callee = call->getCalledFunction();
       std::string name = callee ? callee->getName().str() : "";
       if (name == "sluice.xdp.data" || name == "sluice.xdp.data_meta") {
-        vals[&i] = constant(0);
+        auto d = adjustedDelta(call, true);
+        if (!d)
+          return d.takeError();
+        vals[&i] = constant(uint32_t(*d));
         return Error::success();
       }
       if (name == "sluice.xdp.data_end") {
-        vals[&i] = extract(1, 2, 0);
+        auto d = adjustedDelta(call, false);
+        if (!d)
+          return d.takeError();
+        vals[&i] = *d ? alu(Op::ADD, extract(1, 2, 0), constant(uint32_t(*d)), true)
+                      : extract(1, 2, 0);
         return Error::success();
       }
+      if (name == "sluice.helper.redirect")
+        return lowerRedirect(call, bb);
+      if (name == "sluice.helper.xdp_adjust_head" || name == "sluice.helper.xdp_adjust_tail")
+        return lowerAdjust(call, bb, name == "sluice.helper.xdp_adjust_head");
       if (name == "sluice.xdp.ingress_ifindex") {
         vals[&i] = extract(1, 2, 1);
         return Error::success();
@@ -925,6 +1052,384 @@ struct Compiler {
     if (llvm::isa<BranchInst>(&i) || llvm::isa<SwitchInst>(&i) || llvm::isa<UnreachableInst>(&i))
       return Error::success();
     return fail(&i, fmt::format("{} is not supported", i.getOpcodeName()));
+  }
+
+  // ---- packet stores ----
+  std::vector<StoreRec> stores;
+
+  // [lo, hi) bounds of base + off .. + size (base -1: constant)
+  std::pair<int64_t, int64_t> range(int base, int64_t off, unsigned size) {
+    if (base < 0)
+      return {off, off + size};
+    return {off, off + int64_t(maxValue(base)) + size};
+  }
+  bool mayOverlap(int b1, int64_t o1, unsigned s1, int b2, int64_t o2, unsigned s2) {
+    auto [l1, h1] = range(b1, o1, s1);
+    auto [l2, h2] = range(b2, o2, s2);
+    return l1 < h2 && l2 < h1;
+  }
+  // Whether unconditional (dominating) stores of `base` write every byte of
+  // [off, off + bytes).
+  bool coveredByStores(int base, int64_t off, unsigned bytes, BasicBlock *bb) {
+    for (unsigned k = 0; k < bytes; ++k) {
+      bool cov = false;
+      for (const StoreRec &st : stores)
+        cov |= st.base == base && st.off <= off + k && off + k < st.off + int64_t(st.size) &&
+               DT.dominates(st.bb, bb);
+      if (!cov)
+        return false;
+    }
+    return true;
+  }
+  // The value a load of `bytes` at base + off sees after the stores so far
+  // (store-to-load forwarding at compile time; `prev` is the arrival value).
+  Expected<int> forward(int prev, int base, int64_t off, unsigned bytes, BasicBlock *bb) {
+    uint32_t loadMask = bytes >= 4 ? 0xffffffffu : (1u << (8 * bytes)) - 1;
+    for (const StoreRec &st : stores) {
+      if (st.base != base) {
+        if (mayOverlap(base, off, bytes, st.base, st.off, st.size))
+          return fail(cur, fmt::format("packet load may read bytes an earlier store at a variable "
+                                       "offset wrote ({}): the datapath reads the packet as it "
+                                       "arrived, so such a load cannot see the store",
+                                       where(st.inst)));
+        continue;
+      }
+      int64_t d = st.off - off;  // store position relative to the load
+      if (d >= int64_t(bytes) || d + int64_t(st.size) <= 0)
+        continue;
+      int v = st.value;
+      if (d > 0)
+        v = alu(Op::LSH, v, constant(uint32_t(8 * d)));
+      else if (d < 0)
+        v = alu(Op::RSH, v, constant(uint32_t(-8 * d)));
+      int64_t lo = std::max<int64_t>(d, 0), hi = std::min<int64_t>(d + st.size, bytes);
+      uint32_t m = 0;
+      for (int64_t k = lo; k < hi; ++k)
+        m |= 0xffu << (8 * k);
+      int merged;
+      if (m == loadMask) {
+        merged = (d < 0 || d + int64_t(st.size) > int64_t(bytes)) ? alu(Op::AND, v, constant(m))
+                                                                   : v;
+      } else {
+        merged = alu(Op::OR, alu(Op::AND, prev, constant(loadMask & ~m)),
+                     alu(Op::AND, v, constant(m)), true);
+      }
+      if (!DT.dominates(st.bb, bb)) {
+        const Node &sn = nodes[st.node];
+        merged = select(PVal{sn.guard, sn.gn}, merged, prev);
+      }
+      prev = merged;
+    }
+    return prev;
+  }
+
+  // Where each byte of a node's value comes from: a window byte at a
+  // constant offset (arrival), a constant byte, or unknown.
+  struct ByteSrc {
+    int kind = 2;  // 0: constant v, 1: window byte at offset v, 2: unknown
+    int64_t v = 0;
+    bool operator==(const ByteSrc &) const = default;
+  };
+  using Bytes4 = std::array<ByteSrc, 4>;
+  Bytes4 bytesOf(int id, int depth = 0) {
+    Bytes4 r;
+    const Node &n = nodes[id];
+    if (depth > 16)
+      return r;
+    if (n.kind == Kind::Const) {
+      for (int k = 0; k < 4; ++k)
+        r[k] = {0, (n.value >> (8 * k)) & 0xff};
+      return r;
+    }
+    if (n.kind == Kind::Extract) {
+      if (n.exSrc != 0)
+        return r;
+      for (int k = 0; k < 4; ++k)
+        r[k] = k < (1 << n.exSize) ? ByteSrc{1, int64_t(n.exOff) + k} : ByteSrc{0, 0};
+      return r;
+    }
+    if (n.kind != Kind::Op || n.guard >= 0 || n.gn)
+      return r;
+    auto bOf = [&]() { return n.bi ? bytesOf(constant(n.imm), depth + 1) : bytesOf(n.b, depth + 1); };
+    switch (n.op) {
+    case Op::MOV: return bOf();
+    case Op::AND: case Op::OR: {
+      Bytes4 x = bytesOf(n.a, depth + 1), y = bOf();
+      for (int k = 0; k < 4; ++k) {
+        bool xz = x[k].kind == 0 && x[k].v == 0, yz = y[k].kind == 0 && y[k].v == 0;
+        bool xf = x[k].kind == 0 && x[k].v == 0xff, yf = y[k].kind == 0 && y[k].v == 0xff;
+        if (n.op == Op::AND)
+          r[k] = xz || yz ? ByteSrc{0, 0} : xf ? y[k] : yf ? x[k] : ByteSrc{};
+        else
+          r[k] = xz ? y[k] : yz ? x[k] : ByteSrc{};
+      }
+      return r;
+    }
+    case Op::LSH: case Op::RSH: {
+      if (!n.bi || (n.imm & 7) || n.imm >= 32)
+        return r;
+      Bytes4 x = bytesOf(n.a, depth + 1);
+      int sh = int(n.imm / 8);
+      for (int k = 0; k < 4; ++k) {
+        int from = n.op == Op::LSH ? k - sh : k + sh;
+        r[k] = from >= 0 && from < 4 ? x[from] : ByteSrc{0, 0};
+      }
+      return r;
+    }
+    default: return r;
+    }
+  }
+
+  // Runs of consecutive stores (one block, constant offsets, no byte written
+  // twice) whose bytes come from window bytes or constants are re-cut into
+  // as few deparser entries as possible: each entry 1, 2 or 4 bytes that are
+  // contiguous in the window (one extractor field) or constant. MAC and
+  // address swaps written byte by byte become a few wide entries.
+  void mergeStores() {
+    std::vector<StoreRec> out;
+    size_t i = 0;
+    auto known = [&](const StoreRec &st) {
+      if (st.base >= 0)
+        return false;
+      Bytes4 b = bytesOf(st.value);
+      for (unsigned k = 0; k < st.size; ++k)
+        if (b[k].kind == 2)
+          return false;
+      return true;
+    };
+    while (i < stores.size()) {
+      if (!known(stores[i])) {
+        out.push_back(stores[i++]);
+        continue;
+      }
+      size_t j = i + 1;
+      std::map<int64_t, ByteSrc> bytes;
+      auto addBytes = [&](const StoreRec &st) {
+        Bytes4 b = bytesOf(st.value);
+        for (unsigned k = 0; k < st.size; ++k)
+          bytes[st.off + k] = b[k];
+      };
+      addBytes(stores[i]);
+      const Node &g0 = nodes[stores[i].node];
+      while (j < stores.size()) {
+        const StoreRec &st = stores[j];
+        const Node &g = nodes[st.node];
+        if (st.bb != stores[i].bb || g.guard != g0.guard || g.gn != g0.gn || !known(st))
+          break;
+        bool clash = false;
+        for (unsigned k = 0; k < st.size; ++k)
+          clash |= bytes.count(st.off + k) > 0;
+        if (clash)
+          break;
+        addBytes(st);
+        ++j;
+      }
+      // chunks in address order
+      std::vector<StoreRec> chunks;
+      for (auto it = bytes.begin(); it != bytes.end();) {
+        int64_t start = it->first;
+        ByteSrc first = it->second;
+        unsigned len = 1;
+        auto nx = std::next(it);
+        while (len < 4 && nx != bytes.end() && nx->first == start + len &&
+               nx->second.kind == first.kind &&
+               (first.kind == 0 || nx->second.v == first.v + len)) {
+          ++len;
+          ++nx;
+        }
+        if (len == 3)
+          len = 2;
+        if (first.kind == 1 && (first.v < 0 || first.v + len > T.headerWindowBytes))
+          len = 0;  // not from the window: keep the original stores
+        if (len == 0) {
+          chunks.clear();
+          break;
+        }
+        StoreRec c = stores[i];
+        c.off = start, c.size = len;
+        cur = stores[i].inst;
+        if (first.kind == 1) {
+          c.value = extract(0, len == 1 ? 0 : len == 2 ? 1 : 2, uint32_t(first.v));
+        } else {
+          uint32_t v = 0;
+          for (unsigned k = 0; k < len; ++k)
+            v |= uint32_t(bytes[start + k].v) << (8 * k);
+          c.value = constant(v);
+        }
+        chunks.push_back(c);
+        it = bytes.lower_bound(start + len);
+      }
+      if (chunks.empty() || (chunks.size() >= j - i && j - i > 1)) {
+        for (size_t k = i; k < j; ++k)
+          out.push_back(stores[k]);
+      } else {
+        for (size_t k = i; k < j; ++k)
+          roots.erase(std::find(roots.begin(), roots.end(), stores[k].node));
+        for (StoreRec &c : chunks) {
+          Node n = nodes[stores[i].node];
+          n.a = c.value, n.vsize = c.size, n.imm = uint32_t(c.off);
+          n.origin = stores[i].inst;
+          nodes.push_back(n);
+          c.node = int(nodes.size()) - 1;
+          roots.push_back(c.node);
+          out.push_back(c);
+        }
+      }
+      i = j;
+    }
+    stores = std::move(out);
+  }
+
+  Error lowerStore(StoreInst *st, BasicBlock *bb) {
+    Value *v = st->getValueOperand();
+    if (!v->getType()->isIntegerTy())
+      return fail(st, "packet store of a non-integer value is not supported");
+    unsigned w = v->getType()->getIntegerBitWidth();
+    if (w != 8 && w != 16 && w != 32)
+      return fail(st, fmt::format("packet store of i{} is not supported yet (the deparser writes 1, "
+                                  "2 or 4 bytes)", w));
+    auto x = val(v);
+    if (!x)
+      return x.takeError();
+    auto p = val(st->getPointerOperand());
+    if (!p)
+      return p.takeError();
+    StoreRec r;
+    r.size = w / 8, r.value = *x, r.bb = bb, r.inst = st;
+    uint32_t c;
+    if (isConst(*p, &c)) {
+      r.off = int32_t(c);
+    } else {
+      r.base = *p;
+      const Node &pn = nodes[*p];
+      if (pn.kind == Kind::Op && pn.op == Op::ADD && pn.bi)
+        r.base = pn.a, r.off = int32_t(pn.imm);
+    }
+    auto [lo, hi] = range(r.base, r.off, r.size);
+    if (lo < -int64_t(T.headroomBytes) || hi > int64_t(T.headerWindowBytes))
+      return fail(st, fmt::format("packet store at offset {}..{} is outside the deparser's reach "
+                                  "(-{}..{}: headroom and header window)",
+                                  lo, hi - 1, T.headroomBytes, T.headerWindowBytes - 1));
+    PVal g = blockPred[bb];
+    if (g.isFalse())
+      return Error::success();
+    Node n;
+    n.kind = Kind::Store, n.res = Res::None, n.a = r.value, n.b = r.base, n.bi = r.base < 0;
+    n.guard = g.node, n.gn = g.neg, n.vsize = r.size, n.imm = uint32_t(r.off);
+    r.node = add(n);
+    roots.push_back(r.node);
+    stores.push_back(r);
+    return Error::success();
+  }
+
+  // ---- helpers ----
+  struct Adjust {
+    const CallInst *call;
+    int64_t delta;
+    bool head;
+  };
+  std::vector<Adjust> adjusts;
+  std::vector<int> stateChain;  // REDIR / ADJH / ADJT in program order
+  std::set<const Value *> sext32;  // i64 results that are sign-extended 32-bit values
+
+  // Whether `use` runs only when the adjust call `c` returned 0: a block on
+  // its dominator path is entered from a branch on (c == 0) / (c != 0).
+  bool onlyOnSuccess(const CallInst *c, const Instruction *use) {
+    for (DomTreeNode *n = DT.getNode(use->getParent()); n && n->getBlock() != c->getParent();
+         n = n->getIDom()) {
+      BasicBlock *x = n->getBlock();
+      BasicBlock *p = x->getSinglePredecessor();
+      if (!p)
+        continue;
+      auto *br = dyn_cast<BranchInst>(p->getTerminator());
+      if (!br || !br->isConditional())
+        continue;
+      auto *ic = dyn_cast<ICmpInst>(br->getCondition());
+      if (!ic || !ic->isEquality())
+        continue;
+      Value *l = ic->getOperand(0), *r = ic->getOperand(1);
+      if (auto *t = dyn_cast<TruncInst>(l))
+        l = t->getOperand(0);
+      auto *k = dyn_cast<ConstantInt>(r);
+      if (l != c || !k || !k->isZero())
+        continue;
+      bool eq = ic->getPredicate() == CmpInst::ICMP_EQ;
+      if ((br->getSuccessor(0) == x) == eq && br->getSuccessor(0) != br->getSuccessor(1))
+        return true;
+    }
+    return false;
+  }
+  // The sum of the (constant) head or tail deltas of the adjust calls that
+  // dominate `use`; an Error where such a call may have failed at `use`.
+  Expected<int64_t> adjustedDelta(const Instruction *use, bool head) {
+    int64_t d = 0;
+    for (const Adjust &a : adjusts) {
+      if (a.head != head || !DT.dominates(a.call, use))
+        continue;
+      if (!onlyOnSuccess(a.call, use))
+        return fail(use, fmt::format("packet pointer read after bpf_xdp_adjust_{} ({}) where the "
+                                     "call may have failed: test its result first (if it is not "
+                                     "0 the packet did not move)",
+                                     head ? "head" : "tail", where(a.call)));
+      d += a.delta;
+    }
+    return d;
+  }
+  Error lowerAdjust(CallInst *call, BasicBlock *bb, bool head) {
+    const char *fn = head ? "bpf_xdp_adjust_head" : "bpf_xdp_adjust_tail";
+    auto *k = dyn_cast<ConstantInt>(call->getArgOperand(1));
+    if (!k)
+      return fail(call, fmt::format("{} with a variable delta is not supported (constant deltas "
+                                    "only)", fn));
+    int64_t delta = int32_t(uint32_t(k->getZExtValue()));
+    if (head) {
+      int64_t total = delta;
+      for (const Adjust &a : adjusts)
+        if (a.head && DT.dominates(a.call, call))
+          total += a.delta;
+      if (total < -int64_t(T.headroomBytes))
+        return fail(call, fmt::format("{}({}) grows the head by {} bytes, the target has {} bytes "
+                                      "of headroom", fn, delta, -total, T.headroomBytes));
+    }
+    PVal g = blockPred[bb];
+    Node n;
+    n.op = head ? Op::ADJH : Op::ADJT, n.res = Res::Slot, n.bi = true, n.imm = uint32_t(delta);
+    n.guard = g.node, n.gn = g.neg;
+    if (!stateChain.empty())
+      n.after.push_back(stateChain.back());
+    int id = add(n);
+    stateChain.push_back(id);
+    roots.push_back(id);
+    vals[call] = id;
+    sext32.insert(call);
+    adjusts.push_back({call, delta, head});
+    return Error::success();
+  }
+  Error lowerRedirect(CallInst *call, BasicBlock *bb) {
+    auto *flags = dyn_cast<ConstantInt>(call->getArgOperand(1));
+    if (!flags)
+      return fail(call, "bpf_redirect with variable flags is not supported (constant flags only)");
+    if (!flags->isZero()) {
+      vals[call] = constant(0);  // the kernel: XDP_ABORTED for any flag
+      return Error::success();
+    }
+    auto x = val(call->getArgOperand(0));
+    if (!x)
+      return x.takeError();
+    PVal g = blockPred[bb];
+    Node n;
+    n.op = Op::REDIR, n.res = Res::Redirect, n.guard = g.node, n.gn = g.neg;
+    if (isConst(*x))
+      n.bi = true, n.imm = nodes[*x].value;
+    else
+      n.b = *x;
+    if (!stateChain.empty())
+      n.after.push_back(stateChain.back());
+    int id = add(n);
+    stateChain.push_back(id);
+    roots.push_back(id);
+    vals[call] = constant(4);  // XDP_REDIRECT
+    return Error::success();
   }
 
   Error lowerPhi(PHINode *phi, BasicBlock *bb) {
@@ -997,9 +1502,20 @@ struct Compiler {
       return id;
     };
     auto *phi = dyn_cast_or_null<PHINode>(rv);
+    // an incoming value that lowered to a constant (e.g. bpf_redirect's
+    // XDP_REDIRECT) counts as one
+    auto constOf = [&](Value *v) -> std::optional<uint32_t> {
+      if (auto *k = dyn_cast<ConstantInt>(v))
+        return uint32_t(k->getZExtValue());
+      auto it = vals.find(v);
+      uint32_t c;
+      if (it != vals.end() && isConst(it->second, &c))
+        return c;
+      return std::nullopt;
+    };
     if (phi && phi->getParent() == bb &&
         std::all_of(phi->incoming_values().begin(), phi->incoming_values().end(),
-                    [](Value *v) { return llvm::isa<ConstantInt>(v); })) {
+                    [&](Value *v) { return constOf(v).has_value(); })) {
       // one SETV per returned constant: the most frequent first, unguarded by
       // its edges; the others, each under the OR of its edges, after it
       std::map<uint32_t, std::vector<PVal>> groups;
@@ -1008,7 +1524,7 @@ struct Compiler {
         if (!blockPred.count(p))
           continue;
         PVal e = edge(p, bb);
-        groups[uint32_t(cast<ConstantInt>(phi->getIncomingValue(k))->getZExtValue())].push_back(e);
+        groups[*constOf(phi->getIncomingValue(k))].push_back(e);
       }
       cur = ret;
       uint32_t best = 0;
@@ -1242,7 +1758,14 @@ struct Compiler {
     }
   }
 
-  Error schedule() {
+  // Before scheduling: merged VLDs, liveness, users, heights.
+  std::vector<std::vector<int>> userList;
+  bool prepared = false;
+  void prepare() {
+    if (prepared)
+      return;
+    prepared = true;
+    mergeStores();
     mergeVlds();
     // liveness: nodes reachable from the side effects
     std::vector<int> stack = roots;
@@ -1260,7 +1783,7 @@ struct Compiler {
         for (int d : n.deps())
           nodes[d].users++;
     // heights: longest path to a side effect (over users, memoised)
-    std::vector<std::vector<int>> userList(nodes.size());
+    userList.assign(nodes.size(), {});
     for (int n = 0; n < int(nodes.size()); ++n)
       if (nodes[n].live)
         for (int d : nodes[n].deps())
@@ -1279,6 +1802,10 @@ struct Compiler {
     for (int n = 0; n < int(nodes.size()); ++n)
       if (nodes[n].live)
         nodes[n].height = height(n);
+  }
+
+  Error schedule() {
+    prepare();
     feedsVld.assign(nodes.size(), false);
     for (auto &n : nodes)
       if (n.live && n.kind == Kind::Op && n.op == Op::VLD) {
@@ -1366,7 +1893,7 @@ struct Compiler {
                          isa::opInfo(unsigned(n.op))->name);
       }
       std::vector<bool> laneBusy(T.lanes, false);
-      bool verdictBusy = false;
+      bool verdictBusy = false, redirBusy = false, adjustBusy = false;
       bool progress = false;
       std::vector<int> ready;
       for (int n : pending) {
@@ -1388,6 +1915,9 @@ struct Compiler {
       for (int n : ready) {
         Node &x = nodes[n];
         if (x.res == Res::Verdict && verdictBusy)
+          continue;
+        if ((x.res == Res::Redirect && redirBusy) ||
+            ((x.op == Op::ADJH || x.op == Op::ADJT) && adjustBusy))
           continue;
         std::vector<int> ops;
         if (x.a >= 0)
@@ -1445,6 +1975,10 @@ struct Compiler {
         laneBusy[lane] = true;
         if (x.res == Res::Verdict)
           verdictBusy = true;
+        if (x.res == Res::Redirect)
+          redirBusy = true;
+        if (x.op == Op::ADJH || x.op == Op::ADJT)
+          adjustBusy = true;
         x.stage = s, x.lane = lane;
         for (int d : x.deps())
           release(d);
@@ -1466,6 +2000,8 @@ struct Compiler {
       idle = progress ? 0 : idle + 1;
     }
     usedStages = unsigned(s);
+    if (auto e = assignDeparser())
+      return e;
     if (getenv("SLUICE_SCHED_DEBUG"))
       for (auto &p : placed) {
         const Node &x = nodes[p.node];
@@ -1504,6 +2040,146 @@ struct Compiler {
   }
   std::vector<int> extractEntry;
   std::vector<bool> feedsVld;
+
+  // ---- deparser entries ----
+  // Entry e reads its value (and base) from bank e mod lanes; entries apply
+  // in store order. Values and guards are pinned (never released), so their
+  // slots and predicates hold the final values after the last stage. A value
+  // that is not in the entry's bank is copied there with MOVs placed in free
+  // lanes after it is available (stages are added only if no lane is free).
+  std::set<std::pair<int, int>> laneTaken;
+  std::vector<int> lastWrite, lastRead;
+  void noteUses() {
+    laneTaken.clear();
+    lastWrite.assign(T.slots, -1), lastRead.assign(T.slots, -1);
+    for (auto &p : placed) {
+      laneTaken.insert({p.stage, p.lane});
+      auto rd = [&](int sl) {
+        if (sl >= 0)
+          lastRead[sl] = std::max(lastRead[sl], p.stage);
+      };
+      auto wr = [&](int sl) {
+        if (sl >= 0)
+          lastWrite[sl] = std::max(lastWrite[sl], p.stage);
+      };
+      if (p.isMove) {
+        rd(p.moveSrc), wr(p.moveDst);
+      } else {
+        rd(p.aSlot), rd(p.bSlot);
+        const Node &x = nodes[p.node];
+        if (x.res == Res::Slot)
+          for (const Copy &c : x.copies)
+            if (c.avail == p.stage + 1)
+              wr(c.slot);
+      }
+    }
+  }
+  // one MOV of node n from slot src into bank m (lane m), as early as possible
+  int moveInto(int n, int src, int avail, int m) {
+    unsigned bs = T.bankSlots();
+    int best = -1, bestStage = 1 << 30;
+    for (unsigned k = 0; k < bs; ++k) {
+      int d = int(m * bs + k);
+      if (slotOwner[d] >= 0)
+        continue;
+      int st = std::max({avail, lastWrite[d] + 1, lastRead[d]});
+      while (laneTaken.count({st, m}))
+        ++st;
+      if (st < bestStage)
+        bestStage = st, best = d;
+    }
+    if (best < 0)
+      return -1;
+    slotOwner[best] = n;
+    slotEverUsed[best] = true;
+    lastWrite[best] = bestStage;
+    lastRead[src] = std::max(lastRead[src], bestStage);
+    laneTaken.insert({bestStage, m});
+    nodes[n].copies.push_back({best, bestStage + 1});
+    Placed pl{n, src, -1, bestStage, m};
+    pl.isMove = true, pl.moveSrc = src, pl.moveDst = best;
+    placed.push_back(pl);
+    ++moves;
+    usedStages = std::max(usedStages, unsigned(bestStage + 1));
+    return best;
+  }
+  int inBank(int n, int b) {
+    for (const Copy &c : nodes[n].copies)
+      if (bank(c.slot) == b)
+        return c.slot;
+    return -1;
+  }
+  // a slot of bank b holding node n after the last stage (MOVs if needed)
+  int bringToBank(int n, int b) {
+    if (int sl = inBank(n, b); sl >= 0)
+      return sl;
+    if (nodes[n].kind == Kind::Const) {
+      for (unsigned k = 0; k < T.bankSlots(); ++k) {
+        int sl = int(b * T.bankSlots() + k);
+        if (!slotEverUsed[sl] && slotOwner[sl] < 0) {
+          slotEverUsed[sl] = true, slotOwner[sl] = n;
+          nodes[n].copies.push_back({sl, 0});
+          return sl;
+        }
+      }
+    }
+    for (int hop = 0; hop < int(T.lanes); ++hop) {
+      // a copy lane b reads: one MOV
+      for (const Copy &c : nodes[n].copies)
+        if (reads(b, c.slot))
+          return moveInto(n, c.slot, c.avail, b);
+      // else step the nearest copy one bank down
+      int pick = -1, dist = 1 << 30;
+      for (int k = 0; k < int(nodes[n].copies.size()); ++k) {
+        int dd = (bank(nodes[n].copies[k].slot) - b + int(T.lanes)) % int(T.lanes);
+        if (dd < dist)
+          dist = dd, pick = k;
+      }
+      if (pick < 0)
+        return -1;
+      Copy c = nodes[n].copies[pick];
+      int m = (bank(c.slot) + int(T.lanes) - 1) % int(T.lanes);
+      if (moveInto(n, c.slot, c.avail, m) < 0)
+        return -1;
+    }
+    return -1;
+  }
+  Error assignDeparser() {
+    if (stores.empty())
+      return Error::success();
+    noteUses();
+    int next = 0;
+    int nEntries = int(T.deparserEntries);
+    for (size_t k = 0; k < stores.size(); ++k) {
+      StoreRec &st = stores[k];
+      if (!nodes[st.node].live)
+        continue;
+      int remaining = int(stores.size() - k);
+      if (next + remaining > nEntries)
+        return makeError("{}: needs {} deparser entries, target has {}", where(st.inst),
+                         next + remaining, nEntries);
+      int spare = nEntries - next - remaining;
+      int e = -1;
+      for (int c = next; c <= next + spare && e < 0; ++c) {
+        int b = c % int(T.lanes);
+        bool valueOk = inBank(st.value, b) >= 0 || nodes[st.value].kind == Kind::Const;
+        bool baseOk = st.base < 0 || inBank(st.base, b) >= 0 || nodes[st.base].kind == Kind::Const;
+        if (valueOk && baseOk)
+          e = c;
+      }
+      if (e < 0)
+        e = next;
+      int b = e % int(T.lanes);
+      st.vslot = bringToBank(st.value, b);
+      st.bslot = st.base < 0 ? -1 : bringToBank(st.base, b);
+      if (st.vslot < 0 || (st.base >= 0 && st.bslot < 0))
+        return makeError("{}: no free slot in bank {} for the stored value (deparser entry {})",
+                         where(st.inst), b, e);
+      st.entry = e;
+      next = e + 1;
+    }
+    return Error::success();
+  }
 
   void tryMove(Node &x, const std::vector<int> &ops, int s, std::vector<bool> &laneBusy) {
     for (int o : ops) {
@@ -1574,6 +2250,61 @@ struct Compiler {
     }
   }
 
+  // ---- the predicated graph as text ----
+  void print(raw_ostream &os) {
+    prepare();
+    auto name = [](int n) { return n < 0 ? std::string("p0") : fmt::format("n{}", n); };
+    auto guard = [&](int g, bool gn) {
+      return g < 0 && !gn ? std::string() : fmt::format("[{}{}] ", gn ? "!" : "", name(g));
+    };
+    static const char *kMeta[] = {"length", "ingress_ifindex", "rx_queue_index", "timestamp_lo",
+                                  "timestamp_hi"};
+    os << fmt::format("; predicated graph of '{}': {} nodes\n", F.getName().str(),
+                      std::count_if(nodes.begin(), nodes.end(), [](const Node &n) { return n.live; }));
+    for (int pass = 0; pass < 2; ++pass)
+      for (int n = 0; n < int(nodes.size()); ++n) {
+        const Node &x = nodes[n];
+        bool leaf = x.kind == Kind::Const || x.kind == Kind::Extract;
+        if (!x.live || (pass == 0) != leaf)
+          continue;
+        std::string line = name(n) + " = ";
+        if (x.kind == Kind::Store) {
+          line += guard(x.guard, x.gn) +
+                  fmt::format("STORE {}B @{}{} <- {}", x.vsize, x.b >= 0 ? name(x.b) + "+" : "",
+                              int32_t(x.imm), name(x.a));
+        } else if (x.kind == Kind::Const) {
+          line += fmt::format("CONST {:#x}", x.value);
+        } else if (x.kind == Kind::Extract) {
+          line += x.exSrc == 0 ? fmt::format("FIELD {}B @{}", 1u << x.exSize, x.exOff)
+                               : fmt::format("META {}", x.exOff < 5 ? kMeta[x.exOff] : "?");
+        } else {
+          line += guard(x.guard, x.gn) + isa::opInfo(unsigned(x.op))->name;
+          std::vector<std::string> ops;
+          if (x.op == Op::PLUT) {
+            ops = {name(x.pa), name(x.pb), fmt::format("#{:#x}", x.imm)};
+          } else {
+            if (x.op == Op::SEL)
+              ops.push_back(name(x.sel));
+            if (x.a >= 0)
+              ops.push_back(name(x.a));
+            if (x.bi && x.op != Op::VLD && x.op != Op::NEG && !(x.op >= Op::BSWAP16 && x.op <= Op::SEXT32))
+              ops.push_back(fmt::format("#{:#x}", x.imm));
+            else if (!x.bi && x.b >= 0)
+              ops.push_back(name(x.b));
+            if (x.op == Op::VLD)
+              ops.push_back(fmt::format("+{} ({}B)", x.imm, 1u << x.vsize));
+          }
+          for (size_t k = 0; k < ops.size(); ++k)
+            line += (k ? ", " : " ") + ops[k];
+          for (size_t k = 0; k < x.after.size(); ++k)
+            line += fmt::format("{}{}", k ? ", " : " after ", name(x.after[k]));
+          line += fmt::format("  ; h={}", x.height);
+        }
+        line += " ; " + where(x.origin);
+        os << line << "\n";
+      }
+  }
+
   // ---- emit ----
   StageImage emit(const std::string &name) {
     StageImage img = StageImage::empty(T);
@@ -1593,6 +2324,19 @@ struct Compiler {
       }
     }
     auto predOf = [&](int n) { return n < 0 ? 0u : unsigned(nodes[n].pred); };
+    for (const StoreRec &st : stores) {
+      if (st.entry < 0)
+        continue;
+      const Node &sn = nodes[st.node];
+      isa::Deparse d;
+      d.en = 1, d.size = st.size == 1 ? 0 : st.size == 2 ? 1 : 2;
+      d.src = unsigned(st.vslot) % T.bankSlots();
+      if (st.base >= 0)
+        d.based = 1, d.base = unsigned(st.bslot) % T.bankSlots();
+      d.g = predOf(sn.guard), d.gn = sn.gn;
+      d.pos = uint32_t(st.off + int64_t(T.headroomBytes));
+      img.deparse[unsigned(st.entry)] = isa::encode(d);
+    }
     for (auto &p : placed) {
       isa::Uop u;
       const Instruction *origin = nullptr;
@@ -1642,7 +2386,30 @@ struct Compiler {
 
 } // namespace
 
+Error printPredicatedGraph(Function &f, const TargetParams &t, raw_ostream &os) {
+  Compiler c(f, t);
+  if (auto e = c.lower())
+    return e;
+  c.print(os);
+  return Error::success();
+}
+
+void printSchedule(const StageImage &img, raw_ostream &os) {
+  // the canonical text leaves out the name
+  std::string text = img.paramsCanonical;
+  if (!text.empty() && text[0] == '{')
+    text.insert(1, "\"name\":\"image\",");
+  auto t = TargetParams::fromJson(text, "image parameters");
+  if (!t) {
+    consumeError(t.takeError());
+    os << formatStageImage(img, TargetParams::defaults());
+    return;
+  }
+  os << formatStageImage(img, *t);
+}
+
 Expected<StageImage> compileFunction(Function &f, const TargetParams &target, CompileStats *stats) {
+  auto t0 = std::chrono::steady_clock::now();
   Compiler c(f, target);
   if (auto e = c.lower())
     return std::move(e);
@@ -1659,6 +2426,19 @@ Expected<StageImage> compileFunction(Function &f, const TargetParams &target, Co
     stats->extractorEntries = 0;
     for (int e : c.extractEntry)
       stats->extractorEntries += e >= 0;
+    stats->deparserEntries = 0;
+    for (auto &st : c.stores)
+      stats->deparserEntries += st.entry >= 0;
+    stats->slotsUsed = unsigned(std::count(c.slotEverUsed.begin(), c.slotEverUsed.end(), true));
+    std::set<unsigned> preds;
+    for (auto &p : c.placed)
+      if (!p.isMove && c.nodes[p.node].pred > 0)
+        preds.insert(unsigned(c.nodes[p.node].pred));
+    stats->predicatesUsed = unsigned(preds.size());
+    stats->laneOccupancy =
+        c.usedStages ? double(stats->uops) / double(c.usedStages * target.lanes) : 0.0;
+    stats->compileMs =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   }
   return img;
 }

@@ -22,6 +22,7 @@
 
 namespace llvm {
 class Function;
+class raw_ostream;
 }
 
 namespace sluice {
@@ -32,11 +33,30 @@ struct CompileStats {
   unsigned moves = 0;       ///< MOVs inserted to bring a value into a read window
   unsigned extractorEntries = 0;
   unsigned criticalPath = 0;  ///< longest dependence chain in stages (lower bound)
+  unsigned deparserEntries = 0;
+  unsigned slotsUsed = 0;     ///< distinct context slots ever written or read (consts included)
+  unsigned predicatesUsed = 0;///< distinct predicate bits written
+  double laneOccupancy = 0;   ///< micro-ops / (stagesUsed x lanes), 0..1
+  double compileMs = 0;       ///< wall time of compileFunction (lowering to verified image)
 };
 
 /// Compiles one lifted, optimised, loop-free function for `target`.
 llvm::Expected<StageImage> compileFunction(llvm::Function &f, const TargetParams &target,
                                            CompileStats *stats = nullptr);
+
+/// The if-converted, selected micro-op graph before scheduling (dead nodes
+/// dropped, VLDs merged), one node per line:
+///   `n12 = [!n7] ADD n3, #0x5  ; h=4 ; parse_decide.bpf.c:35`
+/// `nK` names a node; a guard is `[nK]` / `[!nK]` (predicate nodes), SEL
+/// and PLUT name their predicate nodes; `h` is the node's height (stages to
+/// the last side effect). Constants and extractor fields come first. An
+/// Error if the function cannot be lowered (the same diagnostic as
+/// compileFunction).
+llvm::Error printPredicatedGraph(llvm::Function &f, const TargetParams &t, llvm::raw_ostream &os);
+
+/// A stage image as text (formatStageImage with the target its parameters
+/// name; the default datapath if the canonical text cannot be parsed).
+void printSchedule(const StageImage &img, llvm::raw_ostream &os);
 
 /// Lifts `prog` of `obj` at -O2 and compiles it (compileFunction).
 llvm::Expected<StageImage> compileProgram(const Object &obj, const Program &prog,
