@@ -1,24 +1,31 @@
 //===- sluice - the command line ------------------------------------------===//
 //
-// A thin main over libsluice: `dump`, `run` and `diff`. Each subcommand turns
-// an llvm::Error into "sluice: error: ..." on stderr and exit code 2; `diff`
-// exits 1 when the engines disagree.
+// A thin main over libsluice: `dump`, `verify`, `lift`, `build`, `run` and
+// `diff`. Each subcommand turns an llvm::Error into "sluice: error: ..." on
+// stderr and exit code 2; `diff` exits 1 when the engines disagree.
 //
 //===----------------------------------------------------------------------===//
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "llvm/Support/raw_ostream.h"
 
+#include "sluice/Emit/Report.h"
 #include "sluice/Engine/Run.h"
 #include "sluice/Lift/Lift.h"
+#include "sluice/Model/ModelEngine.h"
 #include "sluice/Object/Disasm.h"
 #include "sluice/Object/Object.h"
+#include "sluice/Schedule/Compile.h"
 #include "sluice/Support/Error.h"
 #include "sluice/Verify/Verifier.h"
 
@@ -210,6 +217,139 @@ int cmdVerify(const std::string &path, const std::string &progName, bool asJson)
   return allAccepted ? 0 : 1;
 }
 
+
+// ---- sluice build, and stage images for the model engine (issue 4) ----
+
+llvm::Expected<TargetParams> loadTarget(const std::string &file) {
+  if (file.empty())
+    return TargetParams::defaults();
+  return TargetParams::fromFile(file);
+}
+
+/// True when `path` starts with the stage image magic (docs/image-format.md).
+bool isStageImageFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[8] = {};
+  return in.read(magic, sizeof magic) && std::string_view(magic, 8) == "SLUICEIM";
+}
+
+/// `model` on a chosen datapath that runs a given stage image instead of
+/// compiling the object it is handed.
+class ModelOnImage final : public Engine {
+public:
+  ModelOnImage(const TargetParams &t, std::optional<StageImage> img)
+      : model_(t), image_(std::move(img)) {}
+  std::string_view name() const override { return "model"; }
+  llvm::Error load(const Object &obj, const Program &prog) override {
+    return image_ ? model_.loadImage(*image_) : model_.load(obj, prog);
+  }
+  llvm::Expected<PacketOut> run(const PacketIn &pkt) override { return model_.run(pkt); }
+  llvm::Error mapUpdate(const std::string &map, const Bytes &key, const Bytes &value,
+                        uint64_t flags) override {
+    return model_.mapUpdate(map, key, value, flags);
+  }
+  llvm::Expected<std::optional<Bytes>> mapLookup(const std::string &map,
+                                                 const Bytes &key) override {
+    return model_.mapLookup(map, key);
+  }
+  llvm::Error mapDelete(const std::string &map, const Bytes &key) override {
+    return model_.mapDelete(map, key);
+  }
+  llvm::Expected<std::vector<MapDump>> dumpMaps() override { return model_.dumpMaps(); }
+
+private:
+  ModelEngine model_;
+  std::optional<StageImage> image_;
+};
+
+/// How the model engine is set up: a datapath file and/or an image file.
+struct ModelSetup {
+  std::string target, image;
+};
+
+/// runProgram, except that `model` runs on `m.target` and, given an image,
+/// runs it (read with every refusal of readStageImage) instead of compiling.
+llvm::Expected<RunResult> runOn(const Object &obj, const Program &prog, const RunOptions &o,
+                                const ModelSetup &m) {
+  if (o.engine != "model" || (m.image.empty() && m.target.empty()))
+    return runProgram(obj, prog, o);
+  auto target = loadTarget(m.target);
+  if (!target)
+    return target.takeError();
+  std::optional<StageImage> img;
+  if (!m.image.empty()) {
+    auto read = readStageImageFile(m.image, *target);
+    if (!read)
+      return read.takeError();
+    img = std::move(*read);
+  }
+  auto packets = readPcap(o.pcap);
+  if (!packets)
+    return packets.takeError();
+  std::vector<MapInitEntry> init;
+  if (!o.mapInit.empty()) {
+    auto parsed = parseMapInit(o.mapInit, obj);
+    if (!parsed)
+      return parsed.takeError();
+    init = std::move(*parsed);
+  }
+  ModelOnImage engine(*target, std::move(img));
+  return runPackets(engine, obj, prog, init, *packets);
+}
+
+int cmdBuild(const std::string &path, const std::string &progName, std::string out,
+             const std::string &targetFile, const std::string &reportPath,
+             const std::vector<std::string> &sourceDirs) {
+  auto target = loadTarget(targetFile);
+  if (!target)
+    return fail(target.takeError());
+  auto obj = Object::open(path);
+  if (!obj)
+    return fail(obj.takeError());
+  auto p = pickProgram(*obj, progName);
+  if (!p)
+    return fail(p.takeError());
+  if (!reportPath.empty()) {
+    std::string ext = std::filesystem::path(reportPath).extension().string();
+    if (ext != ".json" && ext != ".html" && ext != ".htm")
+      return fail(makeError("{}: --report wants a .json or .html file", reportPath));
+  }
+  CompileStats stats;
+  auto t0 = std::chrono::steady_clock::now();
+  auto img = compileProgram(*obj, **p, *target, &stats);
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                  .count();
+  if (!img)
+    return fail(img.takeError());
+  if (out.empty())
+    out = std::filesystem::path(path).replace_extension(".slc").string();
+  if (auto e = writeStageImageFile(*img, out))
+    return fail(std::move(e));
+  emit::ImageStats st = emit::imageStats(*img, *target);
+  fmt::print("sluice build: {} ({}) -> {}: {} of {} stages (lower bound {}), {} micro-ops "
+             "({:.0f}% of the lanes of the used stages), {} of {} extractor entries, {} of {} "
+             "deparser entries, {} of {} slots; target '{}' (parameters 0x{:016x}); compiled in "
+             "{:.1f} ms\n",
+             obj->path, (*p)->name, out, st.stagesUsed, target->stages, stats.criticalPath,
+             st.uops, st.occupancy * 100, st.extractorEntries, target->extractorSlots.size(),
+             st.deparserEntries, target->deparserEntries, st.slotsUsed, target->slots,
+             target->name, target->hash, ms);
+  if (!reportPath.empty()) {
+    emit::ReportInput in;
+    in.image = &*img;
+    in.target = &*target;
+    in.stats = stats;
+    in.compileMs = ms;
+    in.program = *p;
+    in.object = obj->path;
+    in.sourceDirs = sourceDirs;
+    if (auto e = emit::writeReport(in, reportPath))
+      return fail(std::move(e));
+    fmt::print("  report: {}\n", reportPath);
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -260,6 +400,23 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   lift->add_option("-o", outLl, "write the IR here (default: stdout)");
 
+  std::string outImage, targetFile, reportPath, imageFile;
+  std::vector<std::string> sourceDirs;
+  auto *build = app.add_subcommand("build", "compile a program into a stage image "
+                                            "(docs/build-and-report.md)");
+  build->add_option("object", object, "BPF object (clang -target bpf)")->required();
+  build->add_option("-p,--prog", prog, "program (function or section name)");
+  build->add_option("-o", outImage, "the stage image (default: the object's name with .slc)");
+  build->add_option("--target", targetFile, "datapath parameters (default: hdl/params/default.json)");
+  build->add_option("--report", reportPath, "also write a report: out.json or out.html");
+  build->add_option("--source-dir", sourceDirs, "where the report looks for the C sources");
+  for (CLI::App *sub : {run, diff}) {
+    sub->add_option("--target", targetFile, "model engine: datapath parameters (default: "
+                                            "hdl/params/default.json)");
+    sub->add_option("--image", imageFile, "model engine: run this stage image (.slc) instead "
+                                          "of compiling the object");
+  }
+
   CLI11_PARSE(app, argc, argv);
 
   if (*dump)
@@ -268,6 +425,40 @@ int main(int argc, char **argv) {
     return cmdVerify(object, prog, asJson);
   if (*lift)
     return lift::liftCommand(object, prog, optLevel, outLl, llvm::outs(), llvm::errs());
+  if (*build)
+    return cmdBuild(object, prog, outImage, targetFile, reportPath, sourceDirs);
+  // A stage image in place of the object: only the model engine runs it.
+  if ((*run || *diff) && isStageImageFile(object)) {
+    if (*run && run->get_option("--engine")->count() == 0)
+      engine = "model";
+    if (*diff || engine != "model")
+      return fail(makeError("{} is a stage image: only the model engine runs it (the other "
+                            "engines need the object; pass the object and --image {})",
+                            object, object));
+    if (!mapInit.empty())
+      return fail(makeError("--map-init needs the object (the image has no maps)"));
+    auto target = loadTarget(targetFile);
+    if (!target)
+      return fail(target.takeError());
+    auto img = readStageImageFile(object, *target);
+    if (!img)
+      return fail(img.takeError());
+    Object imgObj;
+    imgObj.path = object;
+    Program imgProg;
+    imgProg.name = img->name;
+    auto r = runOn(imgObj, imgProg, {engine, pcap, ""}, {targetFile, object});
+    if (!r)
+      return fail(r.takeError());
+    if (!outDir.empty())
+      if (auto e = writeVerdictPcaps(*r, outDir))
+        return fail(std::move(e));
+    if (asJson)
+      std::cout << runJson(*r, imgObj, imgProg, pcap).dump(2) << "\n";
+    else
+      printSummary(*r, imgObj, imgProg, pcap, allEntries);
+    return 0;
+  }
 
   auto obj = Object::open(object);
   if (!obj)
@@ -277,7 +468,9 @@ int main(int argc, char **argv) {
     return fail(p.takeError());
 
   if (*run) {
-    auto r = runProgram(*obj, **p, {engine, pcap, mapInit});
+    if (!imageFile.empty() && engine != "model")
+      return fail(makeError("--image is for the model engine, not '{}'", engine));
+    auto r = runOn(*obj, **p, {engine, pcap, mapInit}, {targetFile, imageFile});
     if (!r)
       return fail(r.takeError());
     if (!outDir.empty())
@@ -298,10 +491,12 @@ int main(int argc, char **argv) {
   if (comma == std::string::npos)
     return fail(makeError("--engines wants two engines, e.g. interp,kernel"));
   std::string e1 = engines.substr(0, comma), e2 = engines.substr(comma + 1);
-  auto r1 = runProgram(*obj, **p, {e1, pcap, mapInit});
+  if (!imageFile.empty() && e1 != "model" && e2 != "model")
+    return fail(makeError("--image is for the model engine, and --engines {} has none", engines));
+  auto r1 = runOn(*obj, **p, {e1, pcap, mapInit}, {targetFile, imageFile});
   if (!r1)
     return fail(r1.takeError());
-  auto r2 = runProgram(*obj, **p, {e2, pcap, mapInit});
+  auto r2 = runOn(*obj, **p, {e2, pcap, mapInit}, {targetFile, imageFile});
   if (!r2)
     return fail(r2.takeError());
   std::string d = firstDifference(*r1, *r2, {volatileMaps});
