@@ -125,6 +125,29 @@ struct SchedulePass : PassInfoMixin<SchedulePass> {
   static bool isRequired() { return true; }
 };
 
+struct PredicatePass : PassInfoMixin<PredicatePass> {
+  PreservedAnalyses run(Function &f, FunctionAnalysisManager &) {
+    if (!wanted(f))
+      return PreservedAnalyses::all();
+    auto t = target();
+    if (!t) {
+      diagnostic("sluice-predicate", f, t.takeError());
+      return PreservedAnalyses::all();
+    }
+    // Print into a buffer so that a diagnostic is not preceded by half a graph.
+    std::string text;
+    raw_string_ostream graph(text);
+    if (auto e = sluice::printPredicatedGraph(f, **t, graph)) {
+      diagnostic("sluice-predicate", f, std::move(e));
+      return PreservedAnalyses::all();
+    }
+    outs() << "sluice-predicate: " << f.getName() << ": target '" << (*t)->name << "'\n"
+           << text;
+    return PreservedAnalyses::all();
+  }
+  static bool isRequired() { return true; }
+};
+
 } // namespace
 
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo() {
@@ -134,6 +157,10 @@ extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo() {
                    ArrayRef<PassBuilder::PipelineElement>) {
                   if (name == "sluice-schedule") {
                     fpm.addPass(SchedulePass());
+                    return true;
+                  }
+                  if (name == "sluice-predicate") {
+                    fpm.addPass(PredicatePass());
                     return true;
                   }
                   return false;

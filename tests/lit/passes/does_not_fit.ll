@@ -1,4 +1,5 @@
 ; OPT[SCHED] -passes=sluice-schedule -sluice-target=%S/../../../hdl/params/small.json
+; OPT[PRED] -passes=sluice-predicate -sluice-target=%S/../../../hdl/params/small.json
 ; bpf-samples/parse_decide.bpf.c lifted with `sluice lift -O2`, compiled for
 ; hdl/params/small.json (8 stages): its dependence chain alone is longer, so
 ; the pass prints the diagnostic naming the stages it needs and the C lines
@@ -6,6 +7,13 @@
 ;
 ; SCHED: sluice-schedule: xdp_parse_decide: error: needs {{[0-9]+}} stages, target has 8 (critical path: parse_decide.bpf.c:{{[0-9]+}}
 ; SCHED-NOT: stage
+;
+; The predicated graph does not depend on the number of stages: it is
+; printed for the small datapath too.
+; PRED: sluice-predicate: xdp_parse_decide: target 'small'
+; PRED-NEXT: ; predicated graph of 'xdp_parse_decide': {{[0-9]+}} nodes
+; PRED: = VLD
+; PRED: = SETV
 
 ; ModuleID = 'xdp_parse_decide'
 source_filename = "xdp_parse_decide"

@@ -1,10 +1,16 @@
 ; OPT[SCHED] -passes=sluice-schedule
+; OPT[PRED] -passes=sluice-predicate
 ; bpf-samples/drop_all.bpf.c lifted with `sluice lift drop_all.bpf.o -O2`:
 ; one return of XDP_DROP, one SETV in stage 0.
 ;
 ; SCHED: sluice-schedule: xdp_drop_all: 1 of 24 stages (lower bound 1), 1 micro-ops, 0 moves, 0 extractor entries, 0 deparser entries; target 'default'
 ; SCHED-NEXT: stage  0 lane 0: SETV #0x1 {{ *}}; drop_all.bpf.c:9
 ; SCHED-NOT: stage
+;
+; PRED: sluice-predicate: xdp_drop_all: target 'default'
+; PRED-NEXT: ; predicated graph of 'xdp_drop_all': 1 nodes
+; PRED-NEXT: n{{[0-9]+}} = SETV #0x1 ; h=1 ; drop_all.bpf.c:9
+; PRED-NOT: n{{[0-9]+}} =
 
 ; ModuleID = 'xdp_drop_all'
 source_filename = "xdp_drop_all"

@@ -1,5 +1,6 @@
 ; OPT[SCHED] -passes=sluice-schedule
 ; OPT[BADTARGET] -passes=sluice-schedule -sluice-target=%S/no-such-target.json
+; OPT[PRED] -passes=sluice-predicate
 ; bpf-samples/pass_all.bpf.c lifted with `sluice lift pass_all.bpf.o -O2`:
 ; one return of XDP_PASS, one SETV in stage 0.
 ;
@@ -8,6 +9,11 @@
 ; SCHED-NOT: stage
 ;
 ; BADTARGET: sluice-schedule: xdp_pass_all: error: {{.*}}no-such-target.json: cannot open
+;
+; PRED: sluice-predicate: xdp_pass_all: target 'default'
+; PRED-NEXT: ; predicated graph of 'xdp_pass_all': 1 nodes
+; PRED-NEXT: n{{[0-9]+}} = SETV #0x2 ; h=1 ; pass_all.bpf.c:9
+; PRED-NOT: n{{[0-9]+}} =
 
 ; ModuleID = 'xdp_pass_all'
 source_filename = "xdp_pass_all"
