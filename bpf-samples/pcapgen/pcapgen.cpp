@@ -877,6 +877,39 @@ std::vector<Bytes> genVlanStrip() {
   return v;
 }
 
+std::vector<Bytes> genGreEncap() {
+  std::vector<Bytes> v;
+  commonEdges(v);
+  // IPv4 of several protocols and sizes: encapsulated (XDP_TX).
+  for (int i = 0; i < 6; i++) {
+    if (i % 3 == 0)
+      v.push_back(ethc(ET_IP, ipv4({.src = ip4(10, 1, 0, uint8_t(i)), .proto = P_TCP},
+                                   tcp(53000, uint16_t(443 + i), ACK, 9, randomBytes(size_t(10 * i))))));
+    else if (i % 3 == 1)
+      v.push_back(ethc(ET_IP, ipv4({.src = ip4(10, 1, 0, uint8_t(i))},
+                                   udp(53001, 4789, randomBytes(size_t(3 + 50 * i))))));
+    else
+      v.push_back(ethc(ET_IP, ipv4({.proto = P_ICMP}, icmpEcho(8, 3, uint16_t(i), randomBytes(24)))));
+  }
+  // Inner total lengths at the edges of the outer one's 16 bits.
+  for (int tl : {20, 0xffe7, 0xffff}) {
+    Bytes f = ethc(ET_IP, ipv4({.totLen = tl}, udp(53002, 9, randomBytes(12))));
+    v.push_back(f);
+  }
+  // Options, fragments, tagged, IPv6, ARP.
+  v.push_back(ethc(ET_IP, ipv4({.options = optRouterAlert()}, udp(53003, 9, randomBytes(12)))));
+  for (auto &f : ipv4Fragments({.id = 0x8181, .frag = 0}, udp(53004, 9, randomBytes(90)), 48))
+    v.push_back(ethc(ET_IP, f));
+  v.push_back(ethc(ET_IP, ipv4({}, udp(53005, 9, randomBytes(8))), {{ET_8021Q, 12}}));
+  v.push_back(ethc(ET_IPV6, ipv6({}, P_UDP, udp(53006, 9, randomBytes(8)))));
+  // An IPv4 header cut at 19 bytes: drop.
+  {
+    Bytes f = ethc(ET_IP, ipv4({}, udp(53007, 9, {})));
+    v.push_back(Bytes(f.begin(), f.begin() + 14 + 19));
+  }
+  return v;
+}
+
 // router: routes and ports (also written to router.maps.json).
 struct Route {
   uint32_t prefix;
@@ -1586,6 +1619,7 @@ const std::vector<Sample> &samples() {
       {"udp_reflect", genUdpReflect, {}},
       {"ttl_forward", genTtlForward, {}},
       {"vlan_strip", genVlanStrip, {}},
+      {"gre_encap", genGreEncap, {}},
   };
   return all;
 }

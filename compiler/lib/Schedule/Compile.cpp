@@ -720,9 +720,18 @@ struct Compiler {
         else
           return fail(&i, fmt::format("ashr on i{} is not supported", w));
         break;
-      case Instruction::UDiv: case Instruction::URem: case Instruction::SDiv:
-      case Instruction::SRem:
-        return fail(&i, fmt::format("{} (the div unit) is not scheduled yet", bo->getOpcodeName()));
+      case Instruction::UDiv: case Instruction::URem:
+        if (!T.unit("div") || T.unit("div")->stages.empty())
+          return fail(&i, fmt::format("{}: the target has no div unit", bo->getOpcodeName()));
+        r = alu(bo->getOpcode() == Instruction::UDiv ? Op::DIV : Op::MOD, *x, *y);
+        break;
+      case Instruction::SDiv: case Instruction::SRem:
+        if (w != 32)
+          return fail(&i, fmt::format("signed {} of i{} is not supported yet", bo->getOpcodeName(), w));
+        if (!T.unit("div") || T.unit("div")->stages.empty())
+          return fail(&i, fmt::format("{}: the target has no div unit", bo->getOpcodeName()));
+        r = alu(bo->getOpcode() == Instruction::SDiv ? Op::SDIV : Op::SMOD, *x, *y);
+        break;
       default: return fail(&i, fmt::format("{} is not supported", bo->getOpcodeName()));
       }
       vals[&i] = r;
@@ -988,6 +997,8 @@ struct Compiler {
       }
       if (name == "sluice.helper.redirect")
         return lowerRedirect(call, bb);
+      if (StringRef(name).starts_with("sluice.helper.csum_diff"))
+        return lowerCsumDiff(call, bb);
       if (name == "sluice.helper.xdp_adjust_head" || name == "sluice.helper.xdp_adjust_tail")
         return lowerAdjust(call, bb, name == "sluice.helper.xdp_adjust_head");
       if (name == "sluice.xdp.ingress_ifindex") {
@@ -1085,6 +1096,83 @@ struct Compiler {
   // (store-to-load forwarding at compile time; `prev` is the arrival value).
   Expected<int> forward(int prev, int base, int64_t off, unsigned bytes, BasicBlock *bb) {
     uint32_t loadMask = bytes >= 4 ? 0xffffffffu : (1u << (8 * bytes)) - 1;
+    {
+      // every byte from its last writer; when those all dominate the load,
+      // one OR of the parts (constant bytes merged) instead of a chain
+      std::vector<int> last(bytes, -1);
+      bool simple = true;
+      for (size_t k = 0; k < stores.size(); ++k) {
+        const StoreRec &st = stores[k];
+        if (st.base != base) {
+          if (mayOverlap(base, off, bytes, st.base, st.off, st.size))
+            simple = false;
+          continue;
+        }
+        for (unsigned b = 0; b < bytes; ++b)
+          if (st.off <= off + b && off + b < st.off + int64_t(st.size))
+            last[b] = int(k);
+      }
+      bool any = false;
+      for (unsigned b = 0; b < bytes && simple; ++b)
+        if (last[b] >= 0) {
+          any = true;
+          simple = DT.dominates(stores[size_t(last[b])].bb, bb);
+        }
+      if (simple && any) {
+        uint32_t constBits = 0, arrivalMask = 0;
+        std::map<int, uint32_t> partMask;  // store index -> bytes of the load it supplies
+        for (unsigned b = 0; b < bytes; ++b) {
+          uint32_t m = 0xffu << (8 * b);
+          if (last[b] < 0) {
+            arrivalMask |= m;
+            continue;
+          }
+          const StoreRec &st = stores[size_t(last[b])];
+          uint32_t c;
+          if (isConst(st.value, &c)) {
+            unsigned sb = unsigned(off + b - st.off);
+            constBits |= ((c >> (8 * sb)) & 0xff) << (8 * b);
+          } else {
+            partMask[last[b]] |= m;
+          }
+        }
+        std::vector<int> parts;
+        if (arrivalMask) {
+          uint32_t c;
+          if (isConst(prev, &c))
+            constBits |= c & arrivalMask;
+          else
+            parts.push_back(arrivalMask == loadMask ? prev : alu(Op::AND, prev, constant(arrivalMask)));
+        }
+        for (auto &[k, m] : partMask) {
+          const StoreRec &st = stores[size_t(k)];
+          int64_t d = st.off - off;
+          int v = st.value;
+          if (d > 0)
+            v = alu(Op::LSH, v, constant(uint32_t(8 * d)));
+          else if (d < 0)
+            v = alu(Op::RSH, v, constant(uint32_t(-8 * d)));
+          // bytes the shifted value may hold beyond the part: mask them
+          uint32_t holds = 0;
+          for (int64_t q = std::max<int64_t>(d, 0); q < std::min<int64_t>(d + st.size, 4); ++q)
+            holds |= 0xffu << (8 * q);
+          if (holds & ~m)
+            v = alu(Op::AND, v, constant(m));
+          parts.push_back(v);
+        }
+        if (constBits || parts.empty())
+          parts.push_back(constant(constBits));
+        while (parts.size() > 1) {
+          std::vector<int> n;
+          for (size_t q = 0; q + 1 < parts.size(); q += 2)
+            n.push_back(alu(Op::OR, parts[q], parts[q + 1], true));
+          if (parts.size() % 2)
+            n.push_back(parts.back());
+          parts = std::move(n);
+        }
+        return parts[0];
+      }
+    }
     for (const StoreRec &st : stores) {
       if (st.base != base) {
         if (mayOverlap(base, off, bytes, st.base, st.off, st.size))
@@ -1204,6 +1292,8 @@ struct Compiler {
       }
       size_t j = i + 1;
       std::map<int64_t, ByteSrc> bytes;
+      std::set<int64_t> opaqueBytes;  // written by stores of other values in the run
+      std::vector<StoreRec> opaque;   // kept as they are (no byte overlaps: order is free)
       auto addBytes = [&](const StoreRec &st) {
         Bytes4 b = bytesOf(st.value);
         for (unsigned k = 0; k < st.size; ++k)
@@ -1214,14 +1304,20 @@ struct Compiler {
       while (j < stores.size()) {
         const StoreRec &st = stores[j];
         const Node &g = nodes[st.node];
-        if (st.bb != stores[i].bb || g.guard != g0.guard || g.gn != g0.gn || !known(st))
+        if (st.bb != stores[i].bb || g.guard != g0.guard || g.gn != g0.gn || st.base >= 0)
           break;
         bool clash = false;
         for (unsigned k = 0; k < st.size; ++k)
-          clash |= bytes.count(st.off + k) > 0;
+          clash |= bytes.count(st.off + k) > 0 || opaqueBytes.count(st.off + k) > 0;
         if (clash)
           break;
-        addBytes(st);
+        if (known(st)) {
+          addBytes(st);
+        } else {
+          for (unsigned k = 0; k < st.size; ++k)
+            opaqueBytes.insert(st.off + k);
+          opaque.push_back(st);
+        }
         ++j;
       }
       // chunks in address order
@@ -1259,12 +1355,18 @@ struct Compiler {
         chunks.push_back(c);
         it = bytes.lower_bound(start + len);
       }
-      if (chunks.empty() || (chunks.size() >= j - i && j - i > 1)) {
+      size_t nKnown = j - i - opaque.size();
+      if (chunks.empty() || (chunks.size() >= nKnown && nKnown > 1)) {
         for (size_t k = i; k < j; ++k)
           out.push_back(stores[k]);
       } else {
+        for (const StoreRec &o : opaque)
+          out.push_back(o);
         for (size_t k = i; k < j; ++k)
-          roots.erase(std::find(roots.begin(), roots.end(), stores[k].node));
+          if (std::find_if(opaque.begin(), opaque.end(),
+                           [&](const StoreRec &o) { return o.node == stores[k].node; }) ==
+              opaque.end())
+            roots.erase(std::find(roots.begin(), roots.end(), stores[k].node));
         for (StoreRec &c : chunks) {
           Node n = nodes[stores[i].node];
           n.a = c.value, n.vsize = c.size, n.imm = uint32_t(c.off);
@@ -1405,6 +1507,114 @@ struct Compiler {
     adjusts.push_back({call, delta, head});
     return Error::success();
   }
+  // A packet word at a constant offset as a load there would see it.
+  Expected<int> packetBytes(int64_t off, unsigned bytes, BasicBlock *bb) {
+    if (bytes == 3) {
+      auto lo = packetBytes(off, 2, bb);
+      if (!lo)
+        return lo.takeError();
+      auto hi = packetBytes(off + 2, 1, bb);
+      if (!hi)
+        return hi.takeError();
+      return alu(Op::OR, *lo, alu(Op::LSH, *hi, constant(16)), true);
+    }
+    uint32_t code = bytes == 1 ? 0 : bytes == 2 ? 1 : 2;
+    bool inWindow = off >= 0 && off + bytes <= T.headerWindowBytes;
+    if (!inWindow && !coveredByStores(-1, off, bytes, bb))
+      return fail(cur, fmt::format("packet read at offset {} is outside the {}-byte header window",
+                                   off, T.headerWindowBytes));
+    return forward(inWindow ? extract(0, code, uint32_t(off)) : constant(0), -1, off, bytes, bb);
+  }
+  // bpf_csum_diff(from, fs, to, ts, seed) over packet bytes at constant
+  // offsets and constant sizes: the kernel's order of one's-complement adds
+  // (ADDC: 32-bit add with end-around carry), so the sum is bit-exact, then
+  // the two folds to 16 bits.
+  Error lowerCsumDiff(CallInst *call, BasicBlock *bb) {
+    auto *fs = dyn_cast<ConstantInt>(call->getArgOperand(1));
+    auto *ts = dyn_cast<ConstantInt>(call->getArgOperand(3));
+    if (!fs || !ts)
+      return fail(call, "bpf_csum_diff with a variable size is not supported (constant sizes only)");
+    auto words = [&](Value *ptr, uint64_t size) -> Expected<std::vector<int>> {
+      std::vector<int> w;
+      if (size == 0)
+        return w;
+      if (size > 512)
+        return fail(call, fmt::format("bpf_csum_diff over {} bytes is too long for an ADDC chain",
+                                      size));
+      if (!ptr->getType()->isPointerTy() || ptr->getType()->getPointerAddressSpace() != kPacketAS)
+        return fail(call, "bpf_csum_diff over stack memory is not supported yet (packet bytes only)");
+      auto p = val(ptr);
+      if (!p)
+        return p.takeError();
+      uint32_t c;
+      if (!isConst(*p, &c))
+        return fail(call, "bpf_csum_diff over packet bytes at a variable offset is not supported yet");
+      for (uint64_t i = 0; i < size; i += 4) {
+        auto x = packetBytes(int32_t(c) + int64_t(i), unsigned(std::min<uint64_t>(4, size - i)), bb);
+        if (!x)
+          return x.takeError();
+        w.push_back(*x);
+      }
+      return w;
+    };
+    auto from = words(call->getArgOperand(0), fs->getZExtValue());
+    if (!from)
+      return from.takeError();
+    auto to = words(call->getArgOperand(2), ts->getZExtValue());
+    if (!to)
+      return to.takeError();
+    if (!fits32(call->getArgOperand(4)))
+      return fail(call, "bpf_csum_diff with a 64-bit seed is not supported");
+    auto seed = val(call->getArgOperand(4));
+    if (!seed)
+      return seed.takeError();
+    // A chain of ADDCs is 0 iff every input is 0 and otherwise the value in
+    // [1, 2^32-1] congruent to the sum modulo 2^32-1, in any order: so
+    // constants fold into one and the rest is a balanced tree, bit-exact.
+    auto chain = [&](int sum, const std::vector<int> &ws) {
+      std::vector<int> xs;
+      uint64_t c = 0;
+      bool anyConst = false;
+      std::vector<int> all = {sum};
+      all.insert(all.end(), ws.begin(), ws.end());
+      for (int w : all) {
+        uint32_t k;
+        if (isConst(w, &k)) {
+          uint64_t t = c + k;
+          c = (t & 0xffffffffu) + (t >> 32);
+          anyConst = true;
+        } else {
+          xs.push_back(w);
+        }
+      }
+      if (anyConst && (c != 0 || xs.empty()))
+        xs.push_back(constant(uint32_t(c)));
+      while (xs.size() > 1) {
+        std::vector<int> n;
+        for (size_t i = 0; i + 1 < xs.size(); i += 2)
+          n.push_back(alu(Op::ADDC, xs[i], xs[i + 1], true));
+        if (xs.size() % 2)
+          n.push_back(xs.back());
+        xs = std::move(n);
+      }
+      return xs[0];
+    };
+    int sum = *seed;
+    if (!from->empty() && !to->empty())
+      sum = alu(Op::ADDC, chain(sum, *to), alu(Op::XOR, chain(constant(0), *from),
+                                                constant(0xffffffffu)), true);
+    else if (!to->empty())
+      sum = chain(sum, *to);
+    else if (!from->empty())
+      sum = alu(Op::XOR, chain(alu(Op::XOR, sum, constant(0xffffffffu)), *from),
+                constant(0xffffffffu));
+    for (int k = 0; k < 2; ++k)
+      sum = alu(Op::ADD, alu(Op::AND, sum, constant(0xffff)), alu(Op::RSH, sum, constant(16)), true);
+    vals[call] = sum;
+    fitSet.insert(call);
+    return Error::success();
+  }
+
   Error lowerRedirect(CallInst *call, BasicBlock *bb) {
     auto *flags = dyn_cast<ConstantInt>(call->getArgOperand(1));
     if (!flags)
@@ -1627,6 +1837,11 @@ struct Compiler {
   unsigned moves = 0, usedStages = 0, criticalPath = 0;
 
   int bank(int slot) const { return int(T.bankOf(unsigned(slot))); }
+  static bool isDiv(Op op) { return op == Op::DIV || op == Op::MOD || op == Op::SDIV || op == Op::SMOD; }
+  int latency(int n) const {
+    const Node &x = nodes[n];
+    return x.kind == Kind::Op && isDiv(x.op) ? int(T.unitLatencyStages("div")) : 1;
+  }
   bool reads(int lane, int slot) const { return T.laneReads(unsigned(lane), unsigned(slot)); }
 
   int freeSlot(int lane) {
@@ -1793,7 +2008,7 @@ struct Compiler {
       if (memo[n] >= 0)
         return memo[n];
       // a VLD waits for a port (one every few stages): weigh that in
-      int lat = nodes[n].kind != Kind::Op ? 0 : nodes[n].op == Op::VLD ? vreadPeriod() : 1;
+      int lat = nodes[n].kind != Kind::Op ? 0 : nodes[n].op == Op::VLD ? vreadPeriod() : latency(n);
       int h = lat;
       for (int u : userList[n])
         h = std::max(h, height(u) + lat);
@@ -1855,7 +2070,7 @@ struct Compiler {
       std::function<int(int)> dep = [&](int n) -> int {
         if (depth[n] >= 0)
           return depth[n];
-        int lat = nodes[n].kind == Kind::Op ? 1 : 0, h = lat;
+        int lat = nodes[n].kind == Kind::Op ? latency(n) : 0, h = lat;
         for (int u : userList[n])
           h = std::max(h, dep(u) + lat);
         return depth[n] = h;
@@ -1889,6 +2104,14 @@ struct Compiler {
             fprintf(stderr, "\n");
           }
         }
+        if (isDiv(n.op)) {
+          std::string st;
+          for (unsigned k : T.unit("div")->stages)
+            st += (st.empty() ? "" : ", ") + std::to_string(k);
+          return makeError("{}: {} needs the div unit (lane {} of stages {}) and none is left "
+                           "when its operands are ready", where(n.origin),
+                           isa::opInfo(unsigned(n.op))->name, T.unit("div")->lane, st);
+        }
         return makeError("{}: cannot place {} (out of slots or predicates?)", where(n.origin),
                          isa::opInfo(unsigned(n.op))->name);
       }
@@ -1899,7 +2122,8 @@ struct Compiler {
       for (int n : pending) {
         bool ok = true;
         for (int d : nodes[n].deps())
-          if (nodes[d].kind == Kind::Op && (nodes[d].stage < 0 || nodes[d].stage >= s))
+          if (nodes[d].kind == Kind::Op &&
+              (nodes[d].stage < 0 || nodes[d].stage + latency(d) > s))
             ok = false;
         if (ok)
           ready.push_back(n);
@@ -1928,6 +2152,8 @@ struct Compiler {
           if (laneBusy[l])
             return false;
           if (x.op == Op::VLD && (unsigned(l) != T.vreadLane || !vreadAt(s)))
+            return false;
+          if (isDiv(x.op) && !T.hasUnit("div", unsigned(s), unsigned(l)))
             return false;
           for (int o : ops)
             if (!canRead(o, l, s))
@@ -1986,7 +2212,7 @@ struct Compiler {
           int slot = freeSlot(lane);
           slotOwner[slot] = n;
           slotEverUsed[slot] = true;
-          x.copies.push_back({slot, s + 1});
+          x.copies.push_back({slot, s + latency(n)});
         } else if (x.res == Res::Pred) {
           x.pred = freePred();
           predOwner[x.pred] = n;
@@ -2069,8 +2295,8 @@ struct Compiler {
         const Node &x = nodes[p.node];
         if (x.res == Res::Slot)
           for (const Copy &c : x.copies)
-            if (c.avail == p.stage + 1)
-              wr(c.slot);
+            if (c.avail == p.stage + latency(p.node))
+              lastWrite[c.slot] = std::max(lastWrite[c.slot], c.avail - 1);
       }
     }
   }
