@@ -14,6 +14,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <iostream>
 #include <set>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 
 #include "sluice/Emit/Report.h"
 #include "sluice/Schedule/Compile.h"
+#include "../TestSupport.h"
 
 using namespace sluice;
 using json = nlohmann::json;
@@ -132,6 +134,10 @@ void checkJsonAgainstImage(const Compiled &c, const TargetParams &t) {
   EXPECT_EQ(st["uops"], imageUops);
   EXPECT_EQ(st["uops"], c.stats.uops);
   EXPECT_EQ(st["extractor_entries"], c.stats.extractorEntries);
+  EXPECT_EQ(st["deparser_entries"], c.stats.deparserEntries);
+  EXPECT_EQ(st["slots_used"], c.stats.slotsUsed);
+  EXPECT_EQ(st["predicates_used"], c.stats.predicatesUsed);
+  EXPECT_NEAR(st["lane_occupancy"].get<double>(), c.stats.laneOccupancy, 1e-12);
   EXPECT_EQ(st["compile_ms"], 1.5);
   EXPECT_DOUBLE_EQ(st["lane_occupancy"].get<double>(),
                    lastStage ? double(imageUops) / (lastStage * t.lanes) : 0.0);
@@ -241,6 +247,43 @@ TEST(Report, ParseDecideOnALongerDatapath) {
   EXPECT_GE(j["stats"]["slots_used"].get<unsigned>(), c->stats.extractorEntries);
   EXPECT_GT(j["stats"]["predicates_used"].get<unsigned>(), 0u);
   EXPECT_TRUE(classes.count("cmp") && classes.count("verdict") && classes.count("vread"));
+}
+
+// Every sample that compiles for the default datapath: its reports agree
+// with its image (deparser entries, units and state ops included), and the
+// page lists each deparser entry.
+TEST(Report, EveryCompiledSample) {
+  const TargetParams &t = TargetParams::defaults();
+  unsigned compiled = 0, withDeparser = 0;
+  for (const SampleSpec &s : sluice::testing::samples()) {
+    auto obj = Object::open(s.object);
+    ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+    const Program *prog = obj->findProgram(s.program);
+    ASSERT_NE(prog, nullptr) << s.name;
+    Compiled c{std::move(*obj), {}, {}};
+    auto img = compileProgram(c.obj, *c.obj.findProgram(s.program), t, &c.stats);
+    if (!img) {
+      llvm::consumeError(img.takeError());
+      continue;
+    }
+    c.img = std::move(*img);
+    SCOPED_TRACE(s.name);
+    ++compiled;
+    checkJsonAgainstImage(c, t);
+    checkHtml(c, t);
+    unsigned dp = 0;
+    for (uint32_t w : c.img.deparse)
+      dp += isa::decodeDeparse(w).en;
+    withDeparser += dp > 0;
+    std::string h = emit::reportHtml(inputFor(c, t));
+    size_t n = 0;
+    for (size_t p = h.find("class=\"entry deparse\""); p != std::string::npos;
+         p = h.find("class=\"entry deparse\"", p + 1))
+      ++n;
+    EXPECT_EQ(n, dp);
+  }
+  std::cout << compiled << " samples compiled, " << withDeparser << " with deparser entries\n";
+  EXPECT_GE(compiled, 2u);
 }
 
 /// A hand-made image whose one micro-op comes from a C line with '<', '&'
