@@ -99,15 +99,21 @@ struct PVal {
   bool isFalse() const { return node < 0 && neg; }
 };
 
-std::string where(const Instruction *i) {
+// file:line:col of an instruction (compiler style; col left out when 0).
+std::string where(const Instruction *i, bool col = true) {
   if (!i)
     return "<unknown>";
-  if (const DILocation *l = i->getDebugLoc().get(); l && l->getLine())
+  auto fmtLoc = [&](const DILocation *l) {
+    if (col && l->getColumn())
+      return fmt::format("{}:{}:{}", l->getFilename().str(), l->getLine(), l->getColumn());
     return fmt::format("{}:{}", l->getFilename().str(), l->getLine());
+  };
+  if (const DILocation *l = i->getDebugLoc().get(); l && l->getLine())
+    return fmtLoc(l);
   // merged instructions (phis, selects) often carry line 0: the next line in the block
   for (const Instruction *n = i->getNextNode(); n; n = n->getNextNode())
     if (const DILocation *l = n->getDebugLoc().get(); l && l->getLine())
-      return fmt::format("{}:{}", l->getFilename().str(), l->getLine());
+      return fmtLoc(l);
   int64_t insn = bpfInsnOf(*i);
   return insn >= 0 ? fmt::format("insn {}", insn) : "<no line>";
 }
@@ -133,7 +139,7 @@ struct Compiler {
       : F(f), T(t), DL(f.getParent()->getDataLayout()), DT(f), PDT(f) {}
 
   Error fail(const Instruction *i, const std::string &what) {
-    return makeError("{}: {}", where(i), what);
+    return makeError("{}: error: {}", where(i), what);
   }
 
   // value numbering of pure micro-ops (slot or predicate results)
@@ -2044,8 +2050,10 @@ struct Compiler {
       if (nodes[n].live && nodes[n].kind == Kind::Extract)
         fields.push_back(n);
     if (fields.size() > T.extractorSlots.size())
-      return makeError("needs {} extractor entries, target has {}", fields.size(),
-                       T.extractorSlots.size());
+      return fail(nodes[fields[T.extractorSlots.size()]].origin,
+                  fmt::format("needs {} extractor entries, target has {} (header fields at "
+                              "constant offsets and metadata words)",
+                              fields.size(), T.extractorSlots.size()));
     std::vector<bool> entryUsed(T.extractorSlots.size(), false);
     extractEntry.assign(nodes.size(), -1);
     for (size_t k = 0; k < fields.size(); ++k) {
@@ -2108,12 +2116,13 @@ struct Compiler {
           std::string st;
           for (unsigned k : T.unit("div")->stages)
             st += (st.empty() ? "" : ", ") + std::to_string(k);
-          return makeError("{}: {} needs the div unit (lane {} of stages {}) and none is left "
-                           "when its operands are ready", where(n.origin),
-                           isa::opInfo(unsigned(n.op))->name, T.unit("div")->lane, st);
+          return fail(n.origin, fmt::format("{} needs the div unit (lane {} of stages {}) and none "
+                                            "is left when its operands are ready",
+                                            isa::opInfo(unsigned(n.op))->name, T.unit("div")->lane,
+                                            st));
         }
-        return makeError("{}: cannot place {} (out of slots or predicates?)", where(n.origin),
-                         isa::opInfo(unsigned(n.op))->name);
+        return fail(n.origin, fmt::format("cannot place {} (out of slots or predicates?)",
+                                          isa::opInfo(unsigned(n.op))->name));
       }
       std::vector<bool> laneBusy(T.lanes, false);
       bool verdictBusy = false, redirBusy = false, adjustBusy = false;
@@ -2242,11 +2251,15 @@ struct Compiler {
       for (auto &p : placed)
         if (!p.isMove && (last < 0 || nodes[p.node].stage >= nodes[last].stage))
           last = p.node;
-      std::vector<std::string> lines;
+      std::vector<std::string> lines, cols;
+      std::vector<const Instruction *> at;
       for (int n = last; n >= 0;) {
-        std::string w = where(nodes[n].origin);
-        if (lines.empty() || lines.back() != w)
+        std::string w = where(nodes[n].origin, false);
+        if (lines.empty() || lines.back() != w) {
           lines.push_back(w);
+          cols.push_back(where(nodes[n].origin));
+          at.push_back(nodes[n].origin);
+        }
         int next = -1;
         for (int d : nodes[n].deps())
           if (nodes[d].kind == Kind::Op && (next < 0 || nodes[d].stage > nodes[next].stage))
@@ -2254,13 +2267,19 @@ struct Compiler {
         n = next;
       }
       std::reverse(lines.begin(), lines.end());
+      std::reverse(cols.begin(), cols.end());
+      std::reverse(at.begin(), at.end());
       std::set<std::string> seen;
-      std::string list;
-      for (auto &l : lines)
-        if (seen.insert(l).second)
-          list += (list.empty() ? "" : ", ") + l;
-      return makeError("needs {} stages, target has {} (critical path: {})", usedStages, T.stages,
-                       list);
+      std::string list, notes;
+      for (size_t k = 0; k < lines.size(); ++k)
+        if (seen.insert(lines[k]).second) {
+          list += (list.empty() ? "" : ", ") + lines[k];
+          notes += fmt::format("\nnote: {}: on the critical path", cols[k]);
+        }
+      return makeError("{}: error: needs {} stages, target has {} (critical path: {}; dependence "
+                       "bound {} stages){}",
+                       at.empty() ? "<unknown>" : cols.front(), usedStages, T.stages, list,
+                       criticalPath, notes);
     }
     return Error::success();
   }
@@ -2382,8 +2401,9 @@ struct Compiler {
         continue;
       int remaining = int(stores.size() - k);
       if (next + remaining > nEntries)
-        return makeError("{}: needs {} deparser entries, target has {}", where(st.inst),
-                         next + remaining, nEntries);
+        return fail(st.inst, fmt::format("needs {} deparser entries, target has {} (packet "
+                                         "stores after merging adjacent ones)",
+                                         next + remaining, nEntries));
       int spare = nEntries - next - remaining;
       int e = -1;
       for (int c = next; c <= next + spare && e < 0; ++c) {
@@ -2399,8 +2419,8 @@ struct Compiler {
       st.vslot = bringToBank(st.value, b);
       st.bslot = st.base < 0 ? -1 : bringToBank(st.base, b);
       if (st.vslot < 0 || (st.base >= 0 && st.bslot < 0))
-        return makeError("{}: no free slot in bank {} for the stored value (deparser entry {})",
-                         where(st.inst), b, e);
+        return fail(st.inst, fmt::format("no free slot in bank {} for the stored value "
+                                         "(deparser entry {})", b, e));
       st.entry = e;
       next = e + 1;
     }
@@ -2681,7 +2701,7 @@ Expected<StageImage> compileProgram(const Object &obj, const Program &prog,
     return makeError("{}: the lifted module has no function '{}'", prog.name, l->entry);
   auto img = compileFunction(*f, target, stats);
   if (!img)
-    return makeError("{}: {}", prog.name, toString(img.takeError()));
+    return img.takeError();
   img->name = prog.name;
   for (const auto &m : obj.maps) {
     (void)m;

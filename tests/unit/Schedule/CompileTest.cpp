@@ -15,7 +15,10 @@
 #include <regex>
 #include <set>
 
+#include "llvm/AsmParser/Parser.h"
+#include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 #include "sluice/Engine/Engine.h"
 #include "sluice/Kernel/KernelEngine.h"
@@ -265,6 +268,214 @@ TEST(Compile, EverySampleOnTheDefaultDatapath) {
       EXPECT_EQ(firstDifference(*k, *b), "") << s.name << " (kernel vs model)";
     }
   }
+}
+
+// ---- refusals: the exact diagnostic of each, on LLVM IR fixtures ----
+//
+// A fixture is the body of `i32 @f(ptr %ctx)` in the lifter's dialect
+// (docs/lift.md: packet pointers in addrspace(1) from @sluice.xdp.data);
+// `!L<line>.<col>` stands for a !dbg location in fix.bpf.c.
+
+std::string fixtureModule(std::string body) {
+  std::string out;
+  std::regex loc("!L([0-9]+)\\.([0-9]+)");
+  out = std::regex_replace(body, loc, "!DILocation(line: $1, column: $2, scope: !2)");
+  return R"(target datalayout = "e-m:e-p:64:64-i64:64-i128:128-n32:64-S128"
+declare ptr addrspace(1) @sluice.xdp.data(ptr)
+declare ptr addrspace(1) @sluice.xdp.data_end(ptr)
+declare i64 @sluice.helper.ktime_get_ns()
+declare i64 @sluice.helper.xdp_adjust_head(ptr, i64)
+declare ptr addrspace(2) @sluice.map.lookup.p0(i32, ptr)
+define i32 @f(ptr %ctx) !dbg !2 {
+entry:
+  %d = call ptr addrspace(1) @sluice.xdp.data(ptr %ctx)
+  %e = call ptr addrspace(1) @sluice.xdp.data_end(ptr %ctx)
+)" + out + R"(
+}
+!llvm.dbg.cu = !{!0}
+!llvm.module.flags = !{!10, !11}
+!0 = distinct !DICompileUnit(language: DW_LANG_C11, file: !1, producer: "fixture", isOptimized: true, runtimeVersion: 0, emissionKind: FullDebug)
+!1 = !DIFile(filename: "fix.bpf.c", directory: "/tmp")
+!2 = distinct !DISubprogram(name: "f", scope: !1, file: !1, line: 1, type: !3, spFlags: DISPFlagDefinition, unit: !0)
+!3 = !DISubroutineType(types: !{})
+!10 = !{i32 2, !"Debug Info Version", i32 3}
+!11 = !{i32 7, !"Dwarf Version", i32 5}
+)";
+}
+
+std::string compileFixture(const std::string &body, const TargetParams &t = TargetParams::defaults()) {
+  llvm::LLVMContext ctx;
+  llvm::SMDiagnostic err;
+  std::string text = fixtureModule(body);
+  auto m = llvm::parseAssemblyString(text, err, ctx);
+  if (!m) {
+    std::string msg;
+    llvm::raw_string_ostream os(msg);
+    err.print("fixture", os);
+    ADD_FAILURE() << os.str() << "\n" << text;
+    return "";
+  }
+  auto img = compileFunction(*m->getFunction("f"), t);
+  if (img)
+    return "compiled";
+  return llvm::toString(img.takeError());
+}
+
+TEST(CompileRefusal, PacketLoadOutsideTheWindow) {
+  EXPECT_EQ(compileFixture(R"(
+  %p = getelementptr i8, ptr addrspace(1) %d, i64 200
+  %v = load i8, ptr addrspace(1) %p, !dbg !L5.7
+  %z = zext i8 %v to i32
+  ret i32 %z)"),
+            "fix.bpf.c:5:7: error: packet load at offset 200 is outside the 128-byte header window");
+}
+
+TEST(CompileRefusal, MapOperations) {
+  EXPECT_EQ(compileFixture(R"(
+  %k = alloca i32
+  %v = call ptr addrspace(2) @sluice.map.lookup.p0(i32 0, ptr %k), !dbg !L9.13
+  ret i32 2)"),
+            "fix.bpf.c:9:13: error: map operations arrive with issue 6 (bpf_map_lookup_elem)");
+}
+
+TEST(CompileRefusal, StackMemory) {
+  EXPECT_EQ(compileFixture(R"(
+  %k = alloca i32, !dbg !L4.2
+  store i32 1, ptr %k
+  ret i32 2)"),
+            "fix.bpf.c:4:2: error: stack memory is not supported yet (escaping stack frame)");
+}
+
+TEST(CompileRefusal, UnsupportedHelper) {
+  EXPECT_EQ(compileFixture(R"(
+  %t = call i64 @sluice.helper.ktime_get_ns(), !dbg !L6.11
+  %r = trunc i64 %t to i32
+  ret i32 %r)"),
+            "fix.bpf.c:6:11: error: call to bpf_ktime_get_ns is not supported yet");
+}
+
+TEST(CompileRefusal, Wide64BitArithmetic) {
+  EXPECT_EQ(compileFixture(R"(
+  %p = getelementptr i8, ptr addrspace(1) %d, i64 20
+  %v = load i32, ptr addrspace(1) %p
+  %w = zext i32 %v to i64
+  %m = mul i64 %w, %w, !dbg !L8.20
+  %h = lshr i64 %m, 32
+  %r = trunc i64 %h to i32
+  ret i32 %r)"),
+            "fix.bpf.c:8:20: error: 64-bit value (mul) is not supported yet: paired lanes arrive "
+            "in a later step");
+}
+
+TEST(CompileRefusal, TooManyExtractorFields) {
+  std::string body;
+  std::string sum = "0";
+  for (int k = 0; k < 17; ++k) {
+    body += "  %p" + std::to_string(k) + " = getelementptr i8, ptr addrspace(1) %d, i64 " +
+            std::to_string(2 * k) + "\n";
+    body += "  %v" + std::to_string(k) + " = load i8, ptr addrspace(1) %p" + std::to_string(k) +
+            ", !dbg !L" + std::to_string(20 + k) + ".5\n";
+    body += "  %z" + std::to_string(k) + " = zext i8 %v" + std::to_string(k) + " to i32\n";
+    body += "  %s" + std::to_string(k) + " = xor i32 " + (k ? "%s" + std::to_string(k - 1) : "0") +
+            ", %z" + std::to_string(k) + "\n";
+  }
+  body += "  ret i32 %s16";
+  std::string msg = compileFixture(body);
+  EXPECT_TRUE(std::regex_match(msg, std::regex("fix\\.bpf\\.c:[0-9]+:5: error: needs 17 extractor "
+                                               "entries, target has 16 \\(header fields at constant "
+                                               "offsets and metadata words\\)")))
+      << msg;
+}
+
+TEST(CompileRefusal, VariableLoadThatMayAliasAStore) {
+  EXPECT_EQ(compileFixture(R"(
+  %p = getelementptr i8, ptr addrspace(1) %d, i64 14
+  %v = load i8, ptr addrspace(1) %p
+  %q = getelementptr i8, ptr addrspace(1) %d, i64 20
+  store i8 7, ptr addrspace(1) %q, !dbg !L30.12
+  %o = and i8 %v, 63
+  %x = zext i8 %o to i64
+  %r = getelementptr i8, ptr addrspace(1) %d, i64 %x
+  %w = load i8, ptr addrspace(1) %r, !dbg !L31.9
+  %z = zext i8 %w to i32
+  ret i32 %z)"),
+            "fix.bpf.c:31:9: error: packet load at a variable offset may read bytes an earlier "
+            "store wrote (fix.bpf.c:30:12): the datapath reads the packet as it arrived, so such a "
+            "load cannot see the store");
+}
+
+TEST(CompileRefusal, PacketStoreOutsideTheDeparsersReach) {
+  EXPECT_EQ(compileFixture(R"(
+  %q = getelementptr i8, ptr addrspace(1) %d, i64 -100
+  store i8 7, ptr addrspace(1) %q, !dbg !L40.3
+  ret i32 2)"),
+            "fix.bpf.c:40:3: error: packet store at offset -100..-100 is outside the deparser's "
+            "reach (-64..127: headroom and header window)");
+}
+
+TEST(CompileRefusal, TooManyDeparserEntries) {
+  std::string body = "  %p = getelementptr i8, ptr addrspace(1) %d, i64 14\n"
+                     "  %v = load i8, ptr addrspace(1) %p\n";
+  for (int k = 0; k < 13; ++k) {
+    body += "  %a" + std::to_string(k) + " = add i8 %v, " + std::to_string(k + 1) + "\n";
+    body += "  %q" + std::to_string(k) + " = getelementptr i8, ptr addrspace(1) %d, i64 " +
+            std::to_string(3 * k) + "\n";
+    body += "  store i8 %a" + std::to_string(k) + ", ptr addrspace(1) %q" + std::to_string(k) +
+            ", !dbg !L" + std::to_string(50 + k) + ".4\n";
+  }
+  body += "  ret i32 2";
+  EXPECT_EQ(compileFixture(body),
+            "fix.bpf.c:50:4: error: needs 13 deparser entries, target has 12 (packet stores after "
+            "merging adjacent ones)");
+}
+
+TEST(CompileRefusal, AdjustHeadWithAVariableDelta) {
+  EXPECT_EQ(compileFixture(R"(
+  %p = getelementptr i8, ptr addrspace(1) %d, i64 14
+  %v = load i8, ptr addrspace(1) %p
+  %x = zext i8 %v to i64
+  %r = call i64 @sluice.helper.xdp_adjust_head(ptr %ctx, i64 %x), !dbg !L60.6
+  ret i32 2)"),
+            "fix.bpf.c:60:6: error: bpf_xdp_adjust_head with a variable delta is not supported "
+            "(constant deltas only)");
+}
+
+TEST(CompileRefusal, PacketPointerAfterAnUncheckedAdjustHead) {
+  EXPECT_EQ(compileFixture(R"(
+  %r = call i64 @sluice.helper.xdp_adjust_head(ptr %ctx, i64 4), !dbg !L70.6
+  %d2 = call ptr addrspace(1) @sluice.xdp.data(ptr %ctx), !dbg !L71.8
+  %v = load i8, ptr addrspace(1) %d2
+  %z = zext i8 %v to i32
+  ret i32 %z)"),
+            "fix.bpf.c:71:8: error: packet pointer read after bpf_xdp_adjust_head "
+            "(fix.bpf.c:70:6) where the call may have failed: test its result first (if it is not "
+            "0 the packet did not move)");
+}
+
+TEST(CompileRefusal, AdjustHeadPastTheHeadroom) {
+  EXPECT_EQ(compileFixture(R"(
+  %r = call i64 @sluice.helper.xdp_adjust_head(ptr %ctx, i64 -80), !dbg !L80.6
+  ret i32 2)"),
+            "fix.bpf.c:80:6: error: bpf_xdp_adjust_head(-80) grows the head by 80 bytes, the "
+            "target has 64 bytes of headroom");
+}
+
+// The does-not-fit diagnostic in compiler style, with a note per C line on
+// the critical path.
+TEST(CompileRefusal, NeedsMoreStagesWithNotes) {
+  auto t = TargetParams::fromJson(smallTarget(8), "small");
+  ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
+  auto obj = Object::open(samplesDir() + "/parse_decide.bpf.o");
+  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  auto img = compileProgram(*obj, obj->programs[0], *t);
+  ASSERT_FALSE(bool(img));
+  std::string msg = llvm::toString(img.takeError());
+  EXPECT_TRUE(std::regex_search(
+      msg, std::regex("^parse_decide\\.bpf\\.c:[0-9]+:[0-9]+: error: needs [0-9]+ stages, target "
+                      "has 8 \\(critical path: parse_decide\\.bpf\\.c:[0-9]+(, [a-z_.]+:[0-9]+)*; "
+                      "dependence bound [0-9]+ stages\\)\nnote: parse_decide\\.bpf\\.c:[0-9]+:[0-9]+: "
+                      "on the critical path")))
+      << msg;
 }
 
 } // namespace
