@@ -47,6 +47,8 @@ struct Options {
 std::string shortReason(std::string msg, const std::string &prog) {
   if (msg.rfind(prog + ": ", 0) == 0)
     msg = msg.substr(prog.size() + 2);
+  if (auto p = msg.find(": error: "); p != std::string::npos && p < msg.find(' '))
+    msg.erase(p, 7);
   if (auto p = msg.find(" (critical path"); p != std::string::npos)
     msg = msg.substr(0, p);
   if (auto p = msg.find('\n'); p != std::string::npos)

@@ -58,8 +58,13 @@ Expected<const sluice::TargetParams *> target() {
 
 bool wanted(const Function &f) { return !f.isDeclaration() && !f.hasLocalLinkage(); }
 
+/// "<pass>: <function>: error: <message>", or "<pass>: <function>: <message>"
+/// when the message is already "file:line[:col]: error: ...".
 void diagnostic(StringRef pass, const Function &f, Error e) {
-  outs() << pass << ": " << f.getName() << ": error: " << toString(std::move(e)) << "\n";
+  std::string msg = toString(std::move(e));
+  bool located = msg.find(": error: ") != std::string::npos &&
+                 msg.find(": error: ") < msg.find_first_of(" \n");
+  outs() << pass << ": " << f.getName() << ": " << (located ? "" : "error: ") << msg << "\n";
 }
 
 struct SchedulePass : PassInfoMixin<SchedulePass> {

@@ -5,7 +5,7 @@
 ;
 ; SCHED: sluice-schedule: xdp_drop_all: 1 of 24 stages (lower bound 1), 1 micro-ops, 0 moves, 0 extractor entries, 0 deparser entries; target 'default'
 ; SCHED-NEXT: stage  0 lane 0: SETV #0x1 {{ *}}; drop_all.bpf.c:9
-; SCHED-NOT: stage
+; SCHED-NOT: lane {{[0-9]}}:
 ;
 ; PRED: sluice-predicate: xdp_drop_all: target 'default'
 ; PRED-NEXT: ; predicated graph of 'xdp_drop_all': 1 nodes

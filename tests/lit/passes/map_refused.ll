@@ -4,10 +4,10 @@
 ; which this datapath does not have yet (maps arrive with issue 6). Both
 ; passes print the diagnostic at the C line of the call and nothing else.
 ;
-; SCHED: sluice-schedule: xdp_firewall: error: firewall.bpf.c:{{[0-9]+}}: map operations arrive with issue 6 (bpf_map_lookup_elem)
-; SCHED-NOT: stage
+; SCHED: sluice-schedule: xdp_firewall: {{.*}}firewall.bpf.c:{{[0-9]+.*}} map operations arrive with issue 6 (bpf_map_lookup_elem)
+; SCHED-NOT: lane {{[0-9]}}:
 ;
-; PRED: sluice-predicate: xdp_firewall: error: firewall.bpf.c:{{[0-9]+}}: map operations arrive with issue 6 (bpf_map_lookup_elem)
+; PRED: sluice-predicate: xdp_firewall: {{.*}}firewall.bpf.c:{{[0-9]+.*}} map operations arrive with issue 6 (bpf_map_lookup_elem)
 ; PRED-NOT: predicated graph
 
 ; ModuleID = 'xdp_firewall'

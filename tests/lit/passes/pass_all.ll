@@ -6,7 +6,7 @@
 ;
 ; SCHED: sluice-schedule: xdp_pass_all: 1 of 24 stages (lower bound 1), 1 micro-ops, 0 moves, 0 extractor entries, 0 deparser entries; target 'default'
 ; SCHED-NEXT: stage  0 lane 0: SETV #0x2 {{ *}}; pass_all.bpf.c:9
-; SCHED-NOT: stage
+; SCHED-NOT: lane {{[0-9]}}:
 ;
 ; BADTARGET: sluice-schedule: xdp_pass_all: error: {{.*}}no-such-target.json: cannot open
 ;

@@ -139,6 +139,7 @@ void checkJsonAgainstImage(const Compiled &c, const TargetParams &t) {
   EXPECT_EQ(st["predicates_used"], c.stats.predicatesUsed);
   EXPECT_NEAR(st["lane_occupancy"].get<double>(), c.stats.laneOccupancy, 1e-12);
   EXPECT_EQ(st["compile_ms"], 1.5);
+  EXPECT_EQ(st["compile_function_ms"], c.stats.compileMs);
   EXPECT_DOUBLE_EQ(st["lane_occupancy"].get<double>(),
                    lastStage ? double(imageUops) / (lastStage * t.lanes) : 0.0);
   ASSERT_EQ(st["lane_occupancy_per_stage"].size(), lastStage);
@@ -321,6 +322,8 @@ TEST(Report, SourceTextIsEscapedInHtml) {
   EXPECT_EQ(j["sources"]["esc.bpf.c"]["path"], (dir / "esc.bpf.c").string());
   EXPECT_EQ(j["sources"]["esc.bpf.c"]["lines"].size(), 3u);  // line 2 and its context
   EXPECT_TRUE(j["stats"]["lower_bound"].is_null());
+  EXPECT_TRUE(j["stats"]["compile_ms"].is_null());
+  EXPECT_TRUE(j["stats"]["compile_function_ms"].is_null());
   EXPECT_EQ(j["stats"]["stages_used"], 1);
   fs::remove_all(dir);
 }
