@@ -57,7 +57,9 @@ struct Node {
   bool gn = false;
   int sel = -1;    // SEL's predicate node
   int pa = -1, pb = -1;  // PLUT's predicate inputs (-1: p0)
-  uint32_t vsize = 0;    // VLD size code
+  uint32_t vsize = 0;    // VLD size code (3: a W VLD, its high half is node `hi`)
+  int hi = -1;           // W VLD: the node of the high half; high-half node: its VLD
+  bool isHigh = false;   // the high half of a W VLD (placed with it, never on its own)
   std::vector<int> after;  // ordering-only dependences
   const Instruction *origin = nullptr;
   // Const / Extract
@@ -948,6 +950,50 @@ struct Compiler {
             return r.takeError();
           vals[&i] = *r;
           return Error::success();
+        }
+      }
+      // a load through a selected address (the phi of two header offsets):
+      // two unguarded reads and a SEL, so each read waits only for its own
+      // address and can merge with other reads of its base
+      if (stores.empty()) {
+        const Node &pn = nodes[*p];
+        if (pn.kind == Kind::Op && pn.op == Op::SEL && pn.guard < 0 && !pn.gn) {
+          int sa = pn.a, sb = pn.bi ? constant(pn.imm) : pn.b, sel = pn.sel;
+          std::function<int(int, int)> readAt = [&](int addr, int depth) -> int {
+            uint32_t c;
+            if (isConst(addr, &c))
+              return c + w / 8 <= T.headerWindowBytes ? extract(0, code, c) : -1;
+            const Node &sn = nodes[addr];
+            // nested selections (the VLAN depth: 14/18/22) could become SELs of
+            // extractor fields too; measured on parse_decide that is one
+            // stage worse (30 vs 29: more SELs and fields compete for lanes),
+            // so only the outer selection is split (kNestedSelReads = 0)
+            constexpr int kNestedSelReads = 0;
+            if (depth < kNestedSelReads && sn.kind == Kind::Op && sn.op == Op::SEL && sn.guard < 0 &&
+                !sn.gn) {
+              int x = readAt(sn.a, depth + 1);
+              int y = x >= 0 ? readAt(sn.bi ? constant(sn.imm) : sn.b, depth + 1) : -1;
+              if (x >= 0 && y >= 0)
+                return select(PVal{sn.sel, false}, x, y);
+            }
+            Node n;
+            n.op = Op::VLD, n.res = Res::Slot, n.vsize = code, n.bi = true, n.a = addr;
+            const Node &an = nodes[addr];
+            if (an.kind == Kind::Op && an.op == Op::ADD && an.bi)
+              n.a = an.a, n.imm = an.imm;
+            if (uint64_t(maxValue(n.a)) + n.imm + (1u << code) > T.headerWindowBytes)
+              return -1;
+            auto k = std::make_tuple(n.a, n.imm, code);
+            auto it = vlds.find(k);
+            if (it != vlds.end())
+              return it->second;
+            return vlds[k] = add(n);
+          };
+          int va = readAt(sa, 0), vb = va >= 0 ? readAt(sb, 0) : -1;
+          if (va >= 0 && vb >= 0) {
+            vals[&i] = select(PVal{sel, false}, va, vb);
+            return Error::success();
+          }
         }
       }
       Node n;
@@ -1887,6 +1933,56 @@ struct Compiler {
     }
     return -1;
   }
+  // W ops read their own bank only
+  static bool isW(const Node &x) { return x.kind == Kind::Op && x.op == Op::VLD && x.vsize == 3; }
+  bool readsFor(const Node &x, int lane, int slot) const {
+    return isW(x) ? bank(slot) == lane : reads(lane, slot);
+  }
+  int readableFor(const Node &x, int n, int lane, int s, bool allocate) {
+    if (!isW(x))
+      return readable(n, lane, s, allocate);
+    for (const Copy &c : nodes[n].copies)
+      if (c.avail <= s && bank(c.slot) == lane)
+        return c.slot;
+    if (nodes[n].kind == Kind::Const && allocate)
+      for (unsigned k = 0; k < T.bankSlots(); ++k) {
+        int sl = int(lane * T.bankSlots() + k);
+        if (!slotEverUsed[sl] && slotOwner[sl] < 0) {
+          slotEverUsed[sl] = true, slotOwner[sl] = n;
+          nodes[n].copies.push_back({sl, 0});
+          return sl;
+        }
+      }
+    return -1;
+  }
+  bool canReadFor(const Node &x, int n, int lane, int s) {
+    if (!isW(x))
+      return canRead(n, lane, s);
+    if (readableFor(x, n, lane, s, false) >= 0)
+      return true;
+    if (nodes[n].kind == Kind::Const)
+      for (unsigned k = 0; k < T.bankSlots(); ++k) {
+        int sl = int(lane * T.bankSlots() + k);
+        if (!slotEverUsed[sl] && slotOwner[sl] < 0)
+          return true;
+      }
+    return false;
+  }
+  // a slot index free in both banks of the pair (lane, lane + 1)
+  int freePairSlot(int lane) {
+    unsigned bs = T.bankSlots();
+    int fresh = -1;
+    for (unsigned k = 0; k < bs; ++k) {
+      int lo = int(lane * bs + (bs - 1 - k)), hi = lo + int(bs);
+      if (slotOwner[lo] >= 0 || slotOwner[hi] >= 0)
+        continue;
+      if (slotEverUsed[lo] && slotEverUsed[hi])
+        return lo;
+      if (fresh < 0)
+        fresh = lo;
+    }
+    return fresh;
+  }
   bool canRead(int n, int lane, int s) {
     if (readable(n, lane, s, false) >= 0)
       return true;
@@ -1943,7 +2039,7 @@ struct Compiler {
             continue;
           uint32_t o = nodes[list[j]].imm, e = o + (1u << nodes[list[j]].vsize);
           uint32_t nlo = std::min(lo, o), nhi = std::max(hi, e);
-          if (nhi - nlo <= 4 && maxValue(base) + nlo + 4 <= T.headerWindowBytes) {
+          if (nhi - nlo <= 8 && maxValue(base) + nlo + (nhi - nlo <= 4 ? 4 : 8) <= T.headerWindowBytes) {
             group.push_back(list[j]), lo = nlo, hi = nhi, done[j] = true;
           }
         }
@@ -1951,12 +2047,66 @@ struct Compiler {
           continue;
         // the wide read is a new node; every member becomes its extraction
         Node w = nodes[group[0]];
-        w.imm = lo, w.vsize = 2;
+        bool pair = hi - lo > 4;
+        w.imm = lo, w.vsize = pair ? 3 : 2;
         nodes.push_back(w);
         int wide = int(nodes.size()) - 1;
+        int high = -1;
+        if (pair) {
+          Node h;
+          h.kind = Kind::Op, h.op = Op::PAIR, h.res = Res::Slot, h.isHigh = true, h.hi = wide;
+          h.origin = w.origin;
+          nodes.push_back(h);
+          high = int(nodes.size()) - 1;
+          nodes[wide].hi = high;
+        }
         for (int m : group) {
           uint32_t off = nodes[m].imm, bytes = 1u << nodes[m].vsize;
           const Instruction *origin = nodes[m].origin;
+          if (pair && off - lo + bytes > 4) {
+            Node &x = nodes[m];
+            uint32_t o = off - lo, mask = bytes >= 4 ? 0xffffffffu : (1u << (8 * bytes)) - 1;
+            if (o >= 4) {
+              // entirely in the high half
+              int v = high;
+              if (o != 4) {
+                Node r;
+                r.op = Op::RSH, r.res = Res::Slot, r.a = high, r.bi = true, r.imm = 8 * (o - 4);
+                r.origin = origin;
+                nodes.push_back(r);
+                v = int(nodes.size()) - 1;
+              }
+              x.a = v, x.vsize = 0, x.bi = true, x.guard = -1, x.gn = false;
+              if (o - 4 + bytes < 4)
+                x.op = Op::AND, x.imm = mask;
+              else
+                x.op = Op::MOV, x.a = -1, x.bi = false, x.b = v, x.imm = 0;
+            } else {
+              // straddles the halves: (lo >> 8o) | (hi << (32 - 8o)), masked
+              Node r;
+              r.op = Op::RSH, r.res = Res::Slot, r.a = wide, r.bi = true, r.imm = 8 * o;
+              r.origin = origin;
+              nodes.push_back(r);
+              int lo8 = int(nodes.size()) - 1;
+              Node l;
+              l.op = Op::LSH, l.res = Res::Slot, l.a = high, l.bi = true, l.imm = 32 - 8 * o;
+              l.origin = origin;
+              nodes.push_back(l);
+              int hi8 = int(nodes.size()) - 1;
+              Node orr;
+              orr.op = Op::OR, orr.res = Res::Slot, orr.a = lo8, orr.b = hi8;
+              orr.origin = origin;
+              nodes.push_back(orr);
+              int v = int(nodes.size()) - 1;
+              Node &y = nodes[m];
+              y.a = v, y.vsize = 0, y.bi = true, y.guard = -1, y.gn = false;
+              if (bytes < 4)
+                y.op = Op::AND, y.imm = mask;
+              else
+                y.op = Op::MOV, y.a = -1, y.bi = false, y.b = v, y.imm = 0;
+            }
+            continue;
+          }
           int v = wide;
           if (off != lo) {
             Node r;
@@ -1979,6 +2129,36 @@ struct Compiler {
     }
   }
 
+  // Unguarded MOVs (whole-word extractions of merged VLDs) are no work:
+  // their users read the source instead.
+  void propagateCopies() {
+    std::vector<int> to(nodes.size());
+    for (int n = 0; n < int(nodes.size()); ++n)
+      to[n] = n;
+    auto root = [&](int n) {
+      while (n >= 0 && nodes[n].kind == Kind::Op && nodes[n].op == Op::MOV && !nodes[n].bi &&
+             nodes[n].b >= 0 && nodes[n].guard < 0 && !nodes[n].gn)
+        n = nodes[n].b;
+      return n;
+    };
+    for (auto &x : nodes) {
+      for (int *r : {&x.a, &x.sel, &x.pa, &x.pb, &x.guard})
+        if (*r >= 0)
+          *r = root(*r);
+      if (!x.bi && x.b >= 0)
+        x.b = root(x.b);
+      for (int &d : x.after)
+        d = root(d);
+    }
+    for (auto &st : stores) {
+      st.value = root(st.value);
+      if (st.base >= 0)
+        st.base = root(st.base);
+    }
+    for (int &r : roots)
+      r = root(r);
+  }
+
   // Before scheduling: merged VLDs, liveness, users, heights.
   std::vector<std::vector<int>> userList;
   bool prepared = false;
@@ -1988,6 +2168,7 @@ struct Compiler {
     prepared = true;
     mergeStores();
     mergeVlds();
+    propagateCopies();
     // liveness: nodes reachable from the side effects
     std::vector<int> stack = roots;
     while (!stack.empty()) {
@@ -1998,6 +2179,8 @@ struct Compiler {
       nodes[n].live = true;
       for (int d : nodes[n].deps())
         stack.push_back(d);
+      if (nodes[n].isHigh)
+        stack.push_back(nodes[n].hi);
     }
     for (auto &n : nodes)
       if (n.live)
@@ -2006,15 +2189,20 @@ struct Compiler {
     // heights: longest path to a side effect (over users, memoised)
     userList.assign(nodes.size(), {});
     for (int n = 0; n < int(nodes.size()); ++n)
-      if (nodes[n].live)
+      if (nodes[n].live) {
         for (int d : nodes[n].deps())
           userList[d].push_back(n);
+        if (nodes[n].isHigh)
+          userList[nodes[n].hi].push_back(n);
+      }
     std::vector<int> memo(nodes.size(), -1);
     std::function<int(int)> height = [&](int n) -> int {
       if (memo[n] >= 0)
         return memo[n];
       // a VLD waits for a port (one every few stages): weigh that in
-      int lat = nodes[n].kind != Kind::Op ? 0 : nodes[n].op == Op::VLD ? vreadPeriod() : latency(n);
+      int lat = nodes[n].kind != Kind::Op || nodes[n].isHigh ? 0
+                : nodes[n].op == Op::VLD                     ? vreadPeriod()
+                                                             : latency(n);
       int h = lat;
       for (int u : userList[n])
         h = std::max(h, height(u) + lat);
@@ -2078,7 +2266,7 @@ struct Compiler {
       std::function<int(int)> dep = [&](int n) -> int {
         if (depth[n] >= 0)
           return depth[n];
-        int lat = nodes[n].kind == Kind::Op ? latency(n) : 0, h = lat;
+        int lat = nodes[n].kind == Kind::Op && !nodes[n].isHigh ? latency(n) : 0, h = lat;
         for (int u : userList[n])
           h = std::max(h, dep(u) + lat);
         return depth[n] = h;
@@ -2090,7 +2278,7 @@ struct Compiler {
 
     std::vector<int> pending;
     for (int n = 0; n < int(nodes.size()); ++n)
-      if (nodes[n].live && nodes[n].kind == Kind::Op)
+      if (nodes[n].live && nodes[n].kind == Kind::Op && !nodes[n].isHigh)
         pending.push_back(n);
     const int maxStages = int(std::max(T.stages * 8, 512u));
     int idle = 0;
@@ -2165,9 +2353,11 @@ struct Compiler {
           if (isDiv(x.op) && !T.hasUnit("div", unsigned(s), unsigned(l)))
             return false;
           for (int o : ops)
-            if (!canRead(o, l, s))
+            if (!canReadFor(x, o, l, s))
               return false;
-          if (x.res == Res::Slot && freeSlot(l) < 0)
+          if (x.res == Res::Slot && !isW(x) && freeSlot(l) < 0)
+            return false;
+          if (isW(x) && (unsigned(l) + 1 >= T.lanes || laneBusy[l + 1] || freePairSlot(l) < 0))
             return false;
           return true;
         };
@@ -2194,7 +2384,7 @@ struct Compiler {
               continue;
             bool all = true;
             for (int o : ops)
-              all = all && canRead(o, l, s);
+              all = all && canReadFor(x, o, l, s);
             reachable = all;
           }
           if (reachable)
@@ -2204,7 +2394,7 @@ struct Compiler {
         }
         Placed pl{n, -1, -1, s, lane};
         if (x.a >= 0)
-          pl.aSlot = readable(x.a, lane, s, true);
+          pl.aSlot = readableFor(x, x.a, lane, s, true);
         if (!x.bi && x.b >= 0)
           pl.bSlot = readable(x.b, lane, s, true);
         laneBusy[lane] = true;
@@ -2217,7 +2407,17 @@ struct Compiler {
         x.stage = s, x.lane = lane;
         for (int d : x.deps())
           release(d);
-        if (x.res == Res::Slot) {
+        if (isW(x)) {
+          int slot = freePairSlot(lane), hs = slot + int(T.bankSlots());
+          slotOwner[slot] = n, slotEverUsed[slot] = true;
+          x.copies.push_back({slot, s + 1});
+          Node &h = nodes[x.hi];
+          slotOwner[hs] = x.hi, slotEverUsed[hs] = true;
+          h.copies.push_back({hs, s + 1});
+          h.stage = s, h.lane = lane + 1;
+          laneBusy[lane + 1] = true;
+          placed.push_back(Placed{x.hi, -1, -1, s, lane + 1});
+        } else if (x.res == Res::Slot) {
           int slot = freeSlot(lane);
           slotOwner[slot] = n;
           slotEverUsed[slot] = true;
@@ -2445,7 +2645,7 @@ struct Compiler {
             continue;
           bool all = true;
           for (int q : ops)
-            if (q == o ? !reads(l, dst) : !canRead(q, l, s + 1))
+            if (q == o ? !readsFor(x, l, dst) : !canReadFor(x, q, l, s + 1))
               all = false;
           helps = all;
         }
@@ -2460,7 +2660,7 @@ struct Compiler {
     for (int o : ops) {
       bool reach = false;
       for (int l = 0; l < int(T.lanes); ++l)
-        if ((x.op != Op::VLD || unsigned(l) == T.vreadLane) && canRead(o, l, s))
+        if ((x.op != Op::VLD || unsigned(l) == T.vreadLane) && canReadFor(x, o, l, s))
           reach = true;
       if (reach && ops.size() == 1)
         continue;
@@ -2593,6 +2793,12 @@ struct Compiler {
         const Node &x = nodes[p.node];
         origin = x.origin;
         u.op = unsigned(x.op);
+        if (x.isHigh) {
+          img.setUop(unsigned(p.stage), unsigned(p.lane), u);  // PAIR: no other field
+          continue;
+        }
+        if (isW(x))
+          u.w = 1;
         u.g = predOf(x.guard), u.gn = x.gn;
         if (x.res == Res::Slot)
           u.dst = unsigned(x.copies.front().slot);
