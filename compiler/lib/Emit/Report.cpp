@@ -290,12 +290,15 @@ SourceLines collectSourceLines(const ReportInput &in) {
       auto [path, text] = find(real.empty() ? file : real);
       if (!text) {
         auto b = btfText.find({file, l});
-        if (b != btfText.end())
+        if (b != btfText.end()) {
           exact[l] = b->second;
+          out.origin[file][l] = "";
+        }
         continue;
       }
-      if (resolved.empty() || real.empty())
+      if (resolved.empty() || (baseName(path) == baseName(file) && baseName(resolved) != baseName(file)))
         resolved = path;
+      out.origin[file][l] = path;
       uint32_t lo = l > in.contextLines ? l - in.contextLines : 1;
       for (uint32_t k = lo; k <= l + in.contextLines && k <= text->size(); ++k)
         dst.emplace(k, (*text)[k - 1]);
@@ -353,8 +356,12 @@ static json buildJson(const ReportInput &in, const SourceLines &src, const Image
         uj["file"] = il->file;
         uj["line"] = il->line;
         std::string text = src.lookup(il->file, il->line);
-        if (!text.empty())
+        if (!text.empty()) {
           uj["source"] = text;
+          auto f = src.origin.find(il->file);
+          if (f != src.origin.end() && f->second.count(il->line))
+            uj["source_path"] = f->second.at(il->line);
+        }
       } else {
         uj["insn"] = -1;
         uj["file"] = "";
@@ -533,6 +540,10 @@ table.stats td{padding:0 1em 0 0}
       std::string srcText = src.lookup(il->file, line);
       if (!srcText.empty())
         title += "\n" + srcText;
+      auto f = src.origin.find(il->file);
+      if (f != src.origin.end() && f->second.count(line) && !f->second.at(line).empty() &&
+          baseName(f->second.at(line)) != baseName(il->file))
+        title += "\n(text from " + f->second.at(line) + ")";
       if (fileId.count(il->file))
         data = fmt::format(" data-f=\"{}\" data-l=\"{}\"", fileId[il->file], line);
     }
@@ -638,8 +649,13 @@ table.stats td{padding:0 1em 0 0}
     for (auto &[n, text] : lines) {
       if (prev && n != prev + 1)
         h += "<div class=\"src gap\">   ...</div>\n";
-      h += fmt::format("<div class=\"src\" id=\"L{}-{}\"><span class=\"ln\">{}</span>{}</div>\n",
-                       id, n, n, escapeHtml(text));
+      std::string note;
+      auto o = src.origin.find(file);
+      if (o != src.origin.end() && o->second.count(n) && !o->second.at(n).empty() &&
+          baseName(o->second.at(n)) != baseName(file))
+        note = fmt::format("<span class=\"gap\">   ({})</span>", escapeHtml(baseName(o->second.at(n))));
+      h += fmt::format("<div class=\"src\" id=\"L{}-{}\"><span class=\"ln\">{}</span>{}{}</div>\n",
+                       id, n, n, escapeHtml(text), note);
       prev = n;
     }
     h += "</div>\n";

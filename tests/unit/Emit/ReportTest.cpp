@@ -115,6 +115,14 @@ void checkJsonAgainstImage(const Compiled &c, const TargetParams &t) {
       EXPECT_EQ(u["insn"], il->insn);
       EXPECT_EQ(u["file"], il->file);
       EXPECT_EQ(u["line"], il->line);
+      // The text shown is line `line` of the file it says it came from.
+      if (u.contains("source_path") && !u["source_path"].get<std::string>().empty()) {
+        std::ifstream f(u["source_path"].get<std::string>());
+        std::string text;
+        for (uint32_t k = 0; k < il->line && std::getline(f, text); ++k)
+          ;
+        EXPECT_EQ(u["source"], text) << u["source_path"] << ":" << il->line;
+      }
       ++uops;
       lastStage = std::max(lastStage, s + 1);
     }
@@ -248,6 +256,12 @@ TEST(Report, ParseDecideOnALongerDatapath) {
   EXPECT_GE(j["stats"]["slots_used"].get<unsigned>(), c->stats.extractorEntries);
   EXPECT_GT(j["stats"]["predicates_used"].get<unsigned>(), 0u);
   EXPECT_TRUE(classes.count("cmp") && classes.count("verdict") && classes.count("vread"));
+  // Lines of the inlined header (include/xdp_common.h) show the header's text.
+  bool header = false;
+  for (const json &st : j["stages"])
+    for (const json &u : st["uops"])
+      header |= u.value("source_path", "").ends_with("xdp_common.h");
+  EXPECT_TRUE(header);
 }
 
 // Every sample that compiles for the default datapath: its reports agree

@@ -64,6 +64,10 @@ ImageStats imageStats(const StageImage &img, const TargetParams &target);
 struct SourceLines {
   std::map<std::string, std::map<uint32_t, std::string>> text;
   std::map<std::string, std::string> resolved;  ///< file -> path read ("" = BTF text only)
+  /// file -> referenced line -> the path its text came from ("" = BTF text).
+  /// Differs from `resolved` for lines of inlined headers, which the image
+  /// attributes to the function's file (the lifter's line info).
+  std::map<std::string, std::map<uint32_t, std::string>> origin;
   /// The text of file:line, or "" when unknown.
   std::string lookup(const std::string &file, uint32_t line) const;
 };
