@@ -159,6 +159,29 @@ module sluice_stage #(
   logic [L-1:0] x_wlo, x_whi, x_pwe, x_pval, x_vwe, x_rwe, x_hwe, x_twe;
   logic [L*HT-1:0] x_adj;
 
+  // One adjust unit per stage (the ISA allows one ADJH/ADJT per stage): B of
+  // the lane that holds it, checked against the deltas at stage entry
+  // (36-bit signed arithmetic); the lane writes 0 or -EINVAL.
+  logic [L-1:0] adj_lane;
+  logic [31:0] adj_b;
+  always_comb begin
+    adj_b = 32'd0;
+    for (int l = 0; l < L; l++)
+      if (adj_lane[l]) adj_b = f_b[32*l +: 32];
+  end
+  logic signed [35:0] d, h, t, n, nh, et;
+  logic [HT-1:0] et_t;
+  logic okh, okt;
+  assign d = 36'(signed'(adj_b));
+  assign h = 36'(f_head);
+  assign t = 36'(f_tail);
+  assign n = 36'(signed'({1'b0, f_len}));
+  assign nh = h + d;
+  assign et = n + t + d;
+  assign okh = (nh >= -36'(HR_BYTES)) && (n + t - nh >= 36'sd14);
+  assign okt = (et <= 36'(SLUICE_MAX_LINEAR_BYTES)) && (et - h >= 36'sd14);
+  assign et_t = f_tail + HT'(d);
+
   generate
     for (genvar l = 0; l < L; l++) begin : g_exec
       localparam bit WIDE = (l % 2 == 0) && (l + 1 < L);
@@ -173,18 +196,6 @@ module sluice_stage #(
       assign is_adjh = f_op[6*(l) +: 6] == SLUICE_OP_ADJH;
       assign is_adjt = f_op[6*(l) +: 6] == SLUICE_OP_ADJT;
 
-      // bpf_xdp_adjust_head/tail against the deltas at stage entry (36-bit signed).
-      logic signed [35:0] d, h, t, n, nh, et;
-      logic okh, okt;
-      assign d = 36'(signed'(f_b[32*(l) +: 32]));
-      assign h = 36'(f_head);
-      assign t = 36'(f_tail);
-      assign n = 36'(signed'({1'b0, f_len}));
-      assign nh = h + d;
-      assign et = n + t + d;
-      assign okh = (nh >= -36'(HR_BYTES)) && (n + t - nh >= 36'sd14);
-      assign okt = (et <= 36'(SLUICE_MAX_LINEAR_BYTES)) && (et - h >= 36'sd14);
-
       assign x_wlo[l] = act && (is_alu || is_adjh || is_adjt);
       assign x_whi[l] = act && is_alu && f_w[l] && WIDE;
       assign x_pwe[l] = f_valid && (is_cmp || f_op[6*(l) +: 6] == SLUICE_OP_PLUT);
@@ -193,7 +204,8 @@ module sluice_stage #(
       assign x_rwe[l] = act && f_op[6*(l) +: 6] == SLUICE_OP_REDIR;
       assign x_hwe[l] = act && is_adjh && okh;
       assign x_twe[l] = act && is_adjt && okt;
-      assign x_adj[HT*(l) +: HT] = is_adjh ? nh[HT-1:0] : (f_tail + HT'(d));
+      assign x_adj[HT*(l) +: HT] = is_adjh ? nh[HT-1:0] : et_t;
+      assign adj_lane[l] = is_adjh || is_adjt;
       always_comb begin
         if (is_adjh) x_val[64*(l) +: 64] = {32'd0, okh ? 32'd0 : EINVAL};
         else if (is_adjt) x_val[64*(l) +: 64] = {32'd0, okt ? 32'd0 : EINVAL};

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""bench/synth/summarise.py OUT_DIR [PARAMS_JSON]: the per-module yosys
+results of synth.sh, and the default datapath summed by instance count:
+  stages = N * stage_plain + (VLD stages) * (stage_vld - stage_plain)
+           + (stages where a div result lands) * (stage_ret - stage_plain)
+  + div units (one per div stage) + extractor + deparser.
+LUT counts LUT1..LUT6 plus LUTs used as shift registers or RAM (SRL*, RAM*);
+FF counts FD*; logic levels are `ltp -noff` (every cell on the longest
+register-to-register path, carry cells included)."""
+import json, os, re, sys
+
+out = sys.argv[1]
+params = json.load(open(sys.argv[2] if len(sys.argv) > 2 else
+                        os.path.join(os.path.dirname(__file__), '../../hdl/params/default.json')))
+
+def read(unit):
+    p = os.path.join(out, unit + '.stat')
+    if not os.path.exists(p):
+        return None
+    cells = {}
+    for line in open(p):
+        m = re.match(r'\s+(\w+)\s+(\d+)$', line)
+        if m:
+            cells[m.group(1)] = cells.get(m.group(1), 0) + int(m.group(2))
+    r = {'LUT': 0, 'FF': 0, 'BRAM': 0, 'DSP': 0, 'CARRY': 0, 'MUXF': 0}
+    for c, n in cells.items():
+        if re.match(r'LUT\d$', c) or c.startswith('SRL') or re.match(r'RAM\d+[XM]', c):
+            r['LUT'] += n
+        elif c.startswith('FD'):
+            r['FF'] += n
+        elif c.startswith('RAMB'):
+            r['BRAM'] += n
+        elif c.startswith('DSP'):
+            r['DSP'] += n
+        elif c.startswith('CARRY'):
+            r['CARRY'] += n
+        elif c.startswith('MUXF'):
+            r['MUXF'] += n
+    ltp = open(os.path.join(out, unit + '.ltp')).read() if os.path.exists(os.path.join(out, unit + '.ltp')) else ''
+    m = re.search(r'length=(\d+)', ltp)
+    r['levels'] = int(m.group(1)) if m else None
+    s = os.path.join(out, unit + '.seconds')
+    r['seconds'] = int(open(s).read()) if os.path.exists(s) else None
+    return r
+
+units = ['alu_narrow', 'alu_wide', 'stage_plain', 'stage_vld', 'stage_ret', 'div', 'extractor', 'deparser']
+res = {u: read(u) for u in units}
+print('| module | LUT | FF | BRAM | DSP | CARRY | MUXF7/8/9 | ltp -noff | yosys s |')
+print('|---|---|---|---|---|---|---|---|---|')
+for u in units:
+    r = res[u]
+    if r:
+        print(f"| {u} | {r['LUT']:,} | {r['FF']:,} | {r['BRAM']} | {r['DSP']} | {r['CARRY']} | {r['MUXF']} | {r['levels']} | {r['seconds']} |")
+    else:
+        print(f'| {u} | not measured | | | | | | | |')
+
+S = params['stages']
+C = params['cycles_per_stage']
+vld = set(params['vread']['stages'])
+div = params['units']['div']
+L = -(-div['latency_cycles'] // C)
+ret = {s + L - 1 for s in div['stages']}
+count = {'stage_plain': S, 'stage_vld': len(vld), 'stage_ret': len(ret), 'div': len(div['stages']),
+         'extractor': 1, 'deparser': 1}
+if all(res[u] for u in ['stage_plain', 'stage_vld', 'stage_ret', 'div', 'extractor', 'deparser']):
+    tot = {}
+    for k in ['LUT', 'FF', 'BRAM', 'DSP']:
+        p = res['stage_plain'][k]
+        tot[k] = (S * p + len(vld) * (res['stage_vld'][k] - p) + len(ret) * (res['stage_ret'][k] - p)
+                  + len(div['stages']) * res['div'][k] + res['extractor'][k] + res['deparser'][k])
+    print()
+    print(f"default datapath ({S} stages; VLD stages {sorted(vld)}; div results land in {sorted(ret)}; "
+          f"{len(div['stages'])} div units): LUT {tot['LUT']:,}, FF {tot['FF']:,}, BRAM {tot['BRAM']}, "
+          f"DSP {tot['DSP']}; max ltp -noff {max(res[u]['levels'] for u in units if res[u])}")

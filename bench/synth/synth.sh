@@ -1,0 +1,54 @@
+#!/bin/sh
+# bench/synth/synth.sh BUILD_DIR [OUT_DIR] [UNIT...]: yosys 0.23 synth_xilinx
+# -family xcup (UltraScale+) of the pipeline's modules, one at a time, each
+# flattened on its own; summarise.py multiplies by the instance counts of the
+# default datapath. Logic levels: `ltp -noff` over every cell but the
+# flip-flops (FD*), i.e. the longest register-to-register path in cells,
+# carry and MUXF cells included. Not in CI (slow): run it under nice, in the background.
+#   units: alu_wide alu_narrow stage_plain stage_vld stage_ret extractor deparser div
+# BUILD_DIR holds generated/hdl/sluice_params.vh (ninja sluice-generated).
+set -e
+BUILD=${1:?usage: synth.sh BUILD_DIR [OUT_DIR] [UNIT...]}
+OUT=${2:-$BUILD/synth}
+shift; [ $# -gt 0 ] && shift
+UNITS=${*:-"alu_narrow alu_wide div extractor deparser stage_plain stage_vld stage_ret"}
+HERE=$(cd "$(dirname "$0")" && pwd)
+RTL=$HERE/../../hdl/rtl
+GEN=$BUILD/generated/hdl
+mkdir -p "$OUT"
+SRCS="$RTL/sluice_div.sv $RTL/sluice_stage.sv $RTL/sluice_extractor.sv $RTL/sluice_deparser.sv"
+# stage numbers from the default parameters: 0 has neither VLD nor a unit,
+# 2 has the VLD port, 14 = 3 + 12 - 1 ... see summarise.py (it reads the masks)
+for u in $UNITS; do
+  case $u in
+    alu_wide)    top=sluice_lane_alu; set_p="chparam -set WIDE 1 sluice_lane_alu" ;;
+    alu_narrow)  top=sluice_lane_alu; set_p="chparam -set WIDE 0 sluice_lane_alu" ;;
+    stage_plain) top=sluice_stage; set_p="chparam -set STAGE 0 sluice_stage" ;;
+    stage_vld)   top=sluice_stage; set_p="chparam -set STAGE 2 sluice_stage" ;;
+    stage_ret)   top=sluice_stage; set_p="chparam -set STAGE 0 -set HAS_RET 1 sluice_stage" ;;
+    extractor)   top=sluice_extractor; set_p="" ;;
+    deparser)    top=sluice_deparser; set_p="" ;;
+    div)         top=sluice_div; set_p="chparam -set REGS 34 sluice_div" ;;
+    *) echo "unknown unit $u"; exit 2 ;;
+  esac
+  echo "$(date -u +%H:%M:%S) $u ..."
+  start=$(date +%s)
+  # Stages keep their lanes' ALUs as black boxes (synthesised once each as
+  # alu_wide / alu_narrow): summarise.py adds them by instance count.
+  case $u in
+    stage_*) alu="read_verilog -sv -lib -I$RTL -I$GEN $RTL/sluice_lane_alu.sv" ;;
+    *)       alu="read_verilog -sv -I$RTL -I$GEN $RTL/sluice_lane_alu.sv" ;;
+  esac
+  nice -n 19 yosys -q -l "$OUT/$u.log" -p "
+    read_verilog -sv -I$RTL -I$GEN $RTL/sluice_pkg.sv;
+    $alu;
+    read_verilog -sv -I$RTL -I$GEN $SRCS;
+    $set_p;
+    synth_xilinx -family xcup -top $top -flatten;
+    tee -o $OUT/$u.stat stat;
+    write_json $OUT/$u.json;
+    tee -o $OUT/$u.ltp ltp -noff t:FD* %n" > /dev/null
+  end=$(date +%s)
+  echo "$((end - start))" > "$OUT/$u.seconds"
+  echo "$(date -u +%H:%M:%S) $u done in $((end - start)) s"
+done
