@@ -878,6 +878,10 @@ struct Compiler {
           uint32_t c;
           if (isConst(r, &c))
             r = constant(c + uint32_t(off.getZExtValue()));
+          else if (const Node &rn = nodes[r]; rn.kind == Kind::Op && rn.op == Op::ADD && rn.bi &&
+                                               rn.guard < 0 && !rn.gn)
+            // (x + c) + off: one base for every field of a header
+            r = alu(Op::ADD, rn.a, constant(rn.imm + uint32_t(off.getZExtValue())), true);
           else
             r = alu(Op::ADD, r, constant(uint32_t(off.getZExtValue())), true);
         }

@@ -478,4 +478,57 @@ TEST(CompileRefusal, NeedsMoreStagesWithNotes) {
       << msg;
 }
 
+// A W (8-byte) VLD: two reads of one variable base within 8 bytes (the
+// byte at o and the 16-bit word at o + 6, o = 14 + 4 * (byte 14 & 15)) are
+// one 8-byte read; the image's verdict over every packet of a real pcap must
+// equal the same function computed here from the packet bytes.
+TEST(Compile, EightByteVariableReadOnModel) {
+  llvm::LLVMContext ctx;
+  llvm::SMDiagnostic err;
+  auto m = llvm::parseAssemblyString(fixtureModule(R"(
+  %p = getelementptr i8, ptr addrspace(1) %d, i64 14
+  %v = load i8, ptr addrspace(1) %p
+  %ihl = and i8 %v, 15
+  %x = zext i8 %ihl to i64
+  %o = shl nuw nsw i64 %x, 2
+  %l3 = getelementptr i8, ptr addrspace(1) %p, i64 %o
+  %q0 = load i8, ptr addrspace(1) %l3, !dbg !L3.1
+  %q6p = getelementptr i8, ptr addrspace(1) %l3, i64 6
+  %q6 = load i16, ptr addrspace(1) %q6p, !dbg !L4.1
+  %a = zext i8 %q0 to i32
+  %b = zext i16 %q6 to i32
+  %r = add nuw nsw i32 %a, %b
+  ret i32 %r)"),
+                                     err, ctx);
+  ASSERT_TRUE(bool(m));
+  std::string graph;
+  llvm::raw_string_ostream gs(graph);
+  ASSERT_FALSE(bool(printPredicatedGraph(*m->getFunction("f"), TargetParams::defaults(), gs)));
+  gs.flush();
+  EXPECT_NE(graph.find("(8B)"), std::string::npos) << graph;
+  EXPECT_NE(graph.find("PAIR"), std::string::npos) << graph;
+  auto img = compileFunction(*m->getFunction("f"), TargetParams::defaults());
+  ASSERT_TRUE(bool(img)) << llvm::toString(img.takeError());
+  ModelEngine model;
+  ASSERT_FALSE(bool(model.loadImage(*img)));
+  auto pkts = readPcap(pcapOf("parse_decide"));
+  ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
+  unsigned n = 0;
+  for (const auto &pp : *pkts) {
+    const std::vector<uint8_t> &pk = pp.data;
+    if (pk.size() < 15)
+      continue;
+    auto at = [&](size_t k) -> uint32_t { return k < pk.size() ? pk[k] : 0; };
+    size_t o = 14 + 4 * (pk[14] & 15);
+    uint32_t want = at(o) + (at(o + 6) | at(o + 7) << 8);
+    PacketIn in;
+    in.data = Bytes(pk.begin(), pk.end());
+    auto out = model.run(in);
+    ASSERT_TRUE(bool(out)) << llvm::toString(out.takeError());
+    EXPECT_EQ(out->action, want) << "packet " << n << "\n" << formatStageImage(*img, TargetParams::defaults());
+    ++n;
+  }
+  EXPECT_GT(n, 10u);
+}
+
 } // namespace
