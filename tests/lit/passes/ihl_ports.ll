@@ -11,14 +11,15 @@
 ; SCHED-DAG: extract e{{[0-9]+}}: s{{[0-9]+}} = length
 ; SCHED-DAG: extract e{{[0-9]+}}: s{{[0-9]+}} = window[12..13]
 ; SCHED-DAG: extract e{{[0-9]+}}: s{{[0-9]+}} = window[23..23]
-; SCHED: stage {{ ?(2|6|10|14|18)}} lane 0: {{(\[!?p[0-9]+\] )?}}VLD.2 s{{[0-9]+}}, [s{{[0-9]+}} + 2] {{ *}}; verify_accept_ihl_ports.bpf.c:23
+; SCHED: stage {{ ?(2|6|10|14|18)}} lane 0: {{(\[!?p[0-9]+\] )?}}VLD.2 s{{[0-9]+}}, [s{{[0-9]+}} + {{[0-9]+}}] {{ *}}; verify_accept_ihl_ports.bpf.c:23
 ; SCHED: JEQ p{{[0-9]+}}, s{{[0-9]+}}, #0x1700 {{ *}}; verify_accept_ihl_ports.bpf.c:23
 ; SCHED: SETV {{.*}}; verify_accept_ihl_ports.bpf.c:{{[0-9]+}}
 ; SCHED-NOT: VLD
 ;
 ; The predicated graph: the constant-offset fields first, the port read at
-; 14 + (ihl & 0xf) * 4 + 2 through a VLD, compared with htons(23), every
-; branch a compare or PLUT, one SETV of a SEL tree last.
+; 14 + (ihl & 0xf) * 4 + 2 through a VLD (the constants folded into its
+; offset), compared with htons(23), every branch a compare or PLUT, one SETV
+; last.
 ; PRED: sluice-predicate: xdp_prog: target 'default'
 ; PRED-NEXT: ; predicated graph of 'xdp_prog': {{[0-9]+}} nodes
 ; PRED-DAG: n{{[0-9]+}} = META length ; verify_accept_ihl_ports.bpf.c:{{[0-9]+}}
@@ -26,7 +27,7 @@
 ; PRED-DAG: [[IHL:n[0-9]+]] = FIELD 1B @14 ; verify_accept_ihl_ports.bpf.c:18
 ; PRED-DAG: n{{[0-9]+}} = FIELD 1B @23 ; verify_accept_ihl_ports.bpf.c:18
 ; PRED: = LSH [[IHL]], #0x2 ; h={{[0-9]+}} ; verify_accept_ihl_ports.bpf.c:20
-; PRED: [[PORT:n[0-9]+]] = VLD n{{[0-9]+}}, +2 (2B) ; h={{[0-9]+}} ; verify_accept_ihl_ports.bpf.c:23
+; PRED: [[PORT:n[0-9]+]] = VLD n{{[0-9]+}}, +{{[0-9]+}} (2B) ; h={{[0-9]+}} ; verify_accept_ihl_ports.bpf.c:23
 ; PRED: = JEQ [[PORT]], #0x1700 ; h={{[0-9]+}} ; verify_accept_ihl_ports.bpf.c:23
 ; PRED: = PLUT
 ; PRED: = SETV n{{[0-9]+}} ; h=1 ; verify_accept_ihl_ports.bpf.c:24
