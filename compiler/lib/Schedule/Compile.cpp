@@ -2384,7 +2384,8 @@ struct Compiler {
           // only when no lane could read the operands (not merely busy lanes)
           bool reachable = false;
           for (int l = 0; l < int(T.lanes) && !reachable; ++l) {
-            if (x.op == Op::VLD && unsigned(l) != T.vreadLane)
+            if ((x.op == Op::VLD && unsigned(l) != T.vreadLane) ||
+                (isDiv(x.op) && unsigned(l) != T.unit("div")->lane))
               continue;
             bool all = true;
             for (int o : ops)
@@ -2645,7 +2646,8 @@ struct Compiler {
         // after the move, is there a lane reading every operand?
         bool helps = false;
         for (int l = 0; l < int(T.lanes) && !helps; ++l) {
-          if (x.op == Op::VLD && unsigned(l) != T.vreadLane)
+          if ((x.op == Op::VLD && unsigned(l) != T.vreadLane) ||
+                (isDiv(x.op) && unsigned(l) != T.unit("div")->lane))
             continue;
           bool all = true;
           for (int q : ops)
@@ -2664,9 +2666,11 @@ struct Compiler {
     for (int o : ops) {
       bool reach = false;
       for (int l = 0; l < int(T.lanes); ++l)
-        if ((x.op != Op::VLD || unsigned(l) == T.vreadLane) && canReadFor(x, o, l, s))
+        if ((x.op != Op::VLD || unsigned(l) == T.vreadLane) &&
+            (!isDiv(x.op) || unsigned(l) == T.unit("div")->lane) && canReadFor(x, o, l, s))
           reach = true;
-      if (reach && ops.size() == 1)
+      // a lane-restricted op (VLD, div unit): step only what its lane cannot read
+      if (reach && (ops.size() == 1 || x.op == Op::VLD || isDiv(x.op)))
         continue;
       for (const Copy &c : nodes[o].copies) {
         if (c.avail > s)

@@ -531,4 +531,65 @@ TEST(Compile, EightByteVariableReadOnModel) {
   EXPECT_GT(n, 10u);
 }
 
+// The div unit: DIV and MOD by packet bytes (zero included: eBPF's rules)
+// issued only in the unit's lane and stages, their users a latency later;
+// the verdict over a real pcap equals the function computed here.
+TEST(Compile, DivisionOnTheDivUnit) {
+  for (bool isRem : {false, true}) {
+    llvm::LLVMContext ctx;
+    llvm::SMDiagnostic err;
+    std::string body = R"(
+  %p = getelementptr i8, ptr addrspace(1) %d, i64 26
+  %v = load i32, ptr addrspace(1) %p
+  %q = getelementptr i8, ptr addrspace(1) %d, i64 23
+  %w = load i8, ptr addrspace(1) %q
+  %x = zext i8 %w to i32
+  %y = and i32 %x, 7
+  %a = )" + std::string(isRem ? "urem" : "udiv") + R"( i32 %v, %y, !dbg !L90.3
+  %r = xor i32 %a, %x
+  ret i32 %r)";
+    auto m = llvm::parseAssemblyString(fixtureModule(body), err, ctx);
+    ASSERT_TRUE(bool(m));
+    CompileStats st;
+    auto img = compileFunction(*m->getFunction("f"), TargetParams::defaults(), &st);
+    ASSERT_TRUE(bool(img)) << llvm::toString(img.takeError());
+    const TargetParams &t = TargetParams::defaults();
+    unsigned divs = 0;
+    for (unsigned s = 0; s < t.stages; ++s)
+      for (unsigned l = 0; l < t.lanes; ++l) {
+        isa::Op op = isa::Op(img->uop(s, l).op);
+        if (op == isa::Op::DIV || op == isa::Op::MOD) {
+          EXPECT_TRUE(t.hasUnit("div", s, l)) << "stage " << s << " lane " << l;
+          EXPECT_EQ(op, isRem ? isa::Op::MOD : isa::Op::DIV);
+          ++divs;
+        }
+      }
+    EXPECT_EQ(divs, 1u);
+    EXPECT_GE(st.stagesUsed, 3 + t.unitLatencyStages("div"));
+    ModelEngine model;
+    ASSERT_FALSE(bool(model.loadImage(*img)));
+    auto pkts = readPcap(pcapOf("ttl_forward"));
+    ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
+    unsigned n = 0, zero = 0;
+    for (const auto &pp : *pkts) {
+      const std::vector<uint8_t> &pk = pp.data;
+      if (pk.size() < 14)
+        continue;
+      auto at = [&](size_t k) -> uint32_t { return k < pk.size() ? pk[k] : 0; };
+      uint32_t v = at(26) | at(27) << 8 | at(28) << 16 | at(29) << 24, x = at(23), y = x & 7;
+      uint32_t a = isRem ? (y ? v % y : v) : (y ? v / y : 0);
+      uint32_t want = a ^ x;
+      zero += y == 0;
+      PacketIn in;
+      in.data = Bytes(pk.begin(), pk.end());
+      auto out = model.run(in);
+      ASSERT_TRUE(bool(out)) << llvm::toString(out.takeError());
+      EXPECT_EQ(out->action, want) << (isRem ? "urem" : "udiv") << " packet " << n;
+      ++n;
+    }
+    EXPECT_GT(n, 10u);
+    EXPECT_GT(zero, 0u);
+  }
+}
+
 } // namespace
