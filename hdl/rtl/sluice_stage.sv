@@ -331,9 +331,11 @@ module sluice_stage #(
           w_slots[32 * j +: 32] = wv[64*K +: 32];
         if (hi_hit)
           w_slots[32 * j +: 32] = hi_val;
-        if (HAS_RET && r_valid && 32'(r_dst) == j)
+        // a div result: the low half in the unit lane's bank, the high half
+        // (W) in the next bank, like a lane's write
+        if (HAS_RET && K == DL && r_valid && 32'(r_dst) == j)
           w_slots[32 * j +: 32] = r_value[31:0];
-        if (HAS_RET && r_valid && r_wide && 32'(r_dst) + BS == j)
+        if (HAS_RET && K == DL + 1 && r_valid && r_wide && 32'(r_dst) + BS == j)
           w_slots[32 * j +: 32] = r_value[63:32];
       end
     end
