@@ -62,13 +62,30 @@ L = -(-div['latency_cycles'] // C)
 ret = {s + L - 1 for s in div['stages']}
 count = {'stage_plain': S, 'stage_vld': len(vld), 'stage_ret': len(ret), 'div': len(div['stages']),
          'extractor': 1, 'deparser': 1}
-if all(res[u] for u in ['stage_plain', 'stage_vld', 'stage_ret', 'div', 'extractor', 'deparser']):
+# Lanes: the stage modules were synthesised with their ALUs as black boxes.
+lanes = params['lanes']
+n_wide = lanes // 2
+n_narrow = lanes - n_wide
+need = ['alu_wide', 'alu_narrow', 'stage_plain', 'stage_vld', 'stage_ret', 'div', 'extractor']
+if all(res[u] for u in need):
     tot = {}
+    parts = {}
     for k in ['LUT', 'FF', 'BRAM', 'DSP']:
         p = res['stage_plain'][k]
-        tot[k] = (S * p + len(vld) * (res['stage_vld'][k] - p) + len(ret) * (res['stage_ret'][k] - p)
-                  + len(div['stages']) * res['div'][k] + res['extractor'][k] + res['deparser'][k])
+        alus = n_wide * res['alu_wide'][k] + n_narrow * res['alu_narrow'][k]
+        parts[k] = {
+            'stages (logic)': S * p + len(vld) * (res['stage_vld'][k] - p) + len(ret) * (res['stage_ret'][k] - p),
+            'lane ALUs': S * alus,
+            'div units': len(div['stages']) * res['div'][k],
+            'extractor': res['extractor'][k],
+            'deparser': res['deparser'][k] if res['deparser'] else 0,
+        }
+        tot[k] = sum(parts[k].values())
     print()
-    print(f"default datapath ({S} stages; VLD stages {sorted(vld)}; div results land in {sorted(ret)}; "
-          f"{len(div['stages'])} div units): LUT {tot['LUT']:,}, FF {tot['FF']:,}, BRAM {tot['BRAM']}, "
-          f"DSP {tot['DSP']}; max ltp -noff {max(res[u]['levels'] for u in units if res[u])}")
+    print(f"default datapath ({S} stages x ({n_wide} wide + {n_narrow} narrow lanes); VLD stages {sorted(vld)}; "
+          f"div results land in {sorted(ret)}; {len(div['stages'])} div units"
+          + ("" if res['deparser'] else "; deparser NOT included") + "):")
+    for name in parts['LUT']:
+        print(f"  {name:16s} LUT {parts['LUT'][name]:>9,}  FF {parts['FF'][name]:>9,}  DSP {parts['DSP'][name]:>5}")
+    print(f"  {'total':16s} LUT {tot['LUT']:>9,}  FF {tot['FF']:>9,}  DSP {tot['DSP']:>5}  BRAM {tot['BRAM']}")
+    print(f"  max ltp -noff {max(res[u]['levels'] for u in units if res[u] and res[u]['levels'])}")
