@@ -505,22 +505,24 @@ struct Compiler {
       if (auto *c = dyn_cast<ConstantInt>(sw->getCondition()))
         x = constant(uint32_t(c->getZExtValue()));
       std::vector<PVal> ands;
-      bool first = true;
       for (auto &cs : sw->cases()) {
         int k = constant(uint32_t(cs.getCaseValue()->getZExtValue()));
         // unguarded compares (computed as early as their operands allow),
         // combined with the block's predicate last: one stage per level
-        if (cs.getCaseSuccessor() == s)
-          ors.push_back(cmp(Op::JEQ, x, k));
         if (isDefault) {
-          if (cs.getCaseSuccessor() == s)
-            continue;
-          ands.push_back(cmp(Op::JNE, x, k));
-          first = false;
+          // the default edge: none of the other cases, the negation of
+          // their OR (the same JEQs as the case edges, no JNEs)
+          if (cs.getCaseSuccessor() != s)
+            ands.push_back(cmp(Op::JEQ, x, k));
+        } else if (cs.getCaseSuccessor() == s) {
+          ors.push_back(cmp(Op::JEQ, x, k));
         }
       }
-      if (isDefault)
-        ors.push_back(pandTree(ands));
+      if (isDefault) {
+        PVal any = porTree(ands);
+        any.neg = !any.neg;
+        ors = {any};
+      }
       r = pand(pp, porTree(ors));
     }
     cur = saved;
