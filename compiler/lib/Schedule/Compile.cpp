@@ -2248,10 +2248,45 @@ struct Compiler {
                   fmt::format("needs {} extractor entries, target has {} (header fields at "
                               "constant offsets and metadata words)",
                               fields.size(), T.extractorSlots.size()));
+    storeBank.clear();  // stored value -> bank of its (predicted) deparser entry
+    {
+      int e = 0;
+      std::map<int, int> otherUses;
+      for (int n = 0; n < int(nodes.size()); ++n)
+        if (nodes[n].live && nodes[n].kind != Kind::Store)
+          for (int d : nodes[n].deps())
+            otherUses[d]++;
+      for (const StoreRec &st : stores) {
+        if (!nodes[st.node].live)
+          continue;
+        if (!otherUses.count(st.value) && !storeBank.count(st.value))
+          storeBank[st.value] = e % int(T.lanes);
+        ++e;
+      }
+      // and up the single-use chains that compute such a value (a lane of
+      // bank b reads banks b and b+1: the chain can stay in bank b)
+      std::vector<std::pair<int, int>> work(storeBank.begin(), storeBank.end());
+      for (size_t w = 0; w < work.size() && w < 256; ++w) {
+        auto [n, b] = work[w];
+        const Node &x = nodes[n];
+        if (x.kind != Kind::Op)
+          continue;
+        for (int o : {x.a, x.bi ? -1 : x.b})
+          if (o >= 0 && nodes[o].kind == Kind::Op && nodes[o].res == Res::Slot &&
+              otherUses[o] == 1 && !storeBank.count(o)) {
+            storeBank[o] = b;
+            work.push_back({o, b});
+          }
+      }
+    }
     std::vector<bool> entryUsed(T.extractorSlots.size(), false);
     extractEntry.assign(nodes.size(), -1);
     for (size_t k = 0; k < fields.size(); ++k) {
       unsigned want = feedsVld[fields[k]] ? T.vreadLane : unsigned(k) % T.lanes;
+      // a field only stored: the bank of its (predicted) deparser entry,
+      // entries being taken in store order
+      if (!feedsVld[fields[k]] && storeBank.count(fields[k]))
+        want = unsigned(storeBank[fields[k]]);
       int e = -1;
       for (unsigned tries = 0; tries < T.lanes && e < 0; ++tries)
         for (size_t j = 0; j < T.extractorSlots.size(); ++j)
@@ -2378,6 +2413,25 @@ struct Compiler {
               nf += slotOwner[l * T.bankSlots() + k] < 0;
             if (feedsVld[n] && T.laneReads(T.vreadLane, unsigned(l) * T.bankSlots()))
               nf += 100;
+            // the stored value in the bank of its deparser entry
+            if (auto it = storeBank.find(n); it != storeBank.end() && it->second == l)
+              nf += 40;
+            // a user whose other operand is placed: some lane must read both
+            if (x.res == Res::Slot)
+              for (int u : userList[n]) {
+                const Node &un = nodes[u];
+                if (un.kind != Kind::Op)
+                  continue;
+                for (int o : {un.a, un.bi ? -1 : un.b}) {
+                  if (o < 0 || o == n || nodes[o].copies.empty() || nodes[o].kind == Kind::Const)
+                    continue;
+                  bool together = false;
+                  for (const Copy &c : nodes[o].copies)
+                    for (int m = 0; m < int(T.lanes) && !together; ++m)
+                      together = reads(m, c.slot) && reads(m, l * int(T.bankSlots()));
+                  nf += together ? 20 : 0;
+                }
+              }
             if (nf > bestFree)
               bestFree = nf, lane = l;
           }
@@ -2492,6 +2546,7 @@ struct Compiler {
   }
   std::vector<int> extractEntry;
   std::vector<bool> feedsVld;
+  std::map<int, int> storeBank;
 
   // ---- deparser entries ----
   // Entry e reads its value (and base) from bank e mod lanes; entries apply
