@@ -9,7 +9,28 @@
 
 namespace sluice {
 
-std::vector<std::string> engineNames() { return {"interp", "kernel", "lifted", "model"}; }
+namespace {
+std::vector<std::pair<std::string, EngineFactory>> &registered() {
+  static std::vector<std::pair<std::string, EngineFactory>> r;
+  return r;
+}
+} // namespace
+
+void registerEngineFactory(std::string name, EngineFactory factory) {
+  for (auto &[n, f] : registered())
+    if (n == name) {
+      f = factory;
+      return;
+    }
+  registered().push_back({std::move(name), factory});
+}
+
+std::vector<std::string> engineNames() {
+  std::vector<std::string> names = {"interp", "kernel", "lifted", "model"};
+  for (auto &[n, f] : registered())
+    names.push_back(n);
+  return names;
+}
 
 llvm::Expected<std::unique_ptr<Engine>> createEngine(std::string_view name) {
   if (name == "interp")
@@ -20,7 +41,13 @@ llvm::Expected<std::unique_ptr<Engine>> createEngine(std::string_view name) {
     return createLiftedEngine();
   if (name == "model")
     return createModelEngine();
-  return makeError("unknown engine '{}' (known: interp, kernel, lifted, model)", name);
+  for (auto &[n, f] : registered())
+    if (n == name)
+      return f();
+  std::string known;
+  for (const std::string &n : engineNames())
+    known += (known.empty() ? "" : ", ") + n;
+  return makeError("unknown engine '{}' (known: {})", name, known);
 }
 
 bool mapHasContent(uint32_t type) {

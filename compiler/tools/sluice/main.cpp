@@ -28,6 +28,9 @@
 #include "sluice/Schedule/Compile.h"
 #include "sluice/Support/Error.h"
 #include "sluice/Verify/Verifier.h"
+#ifdef SLUICE_WITH_RTL
+#include "sluice/Sim/RtlEngine.h"  // the `rtl` engine (sim/, linked when Verilator is there)
+#endif
 
 using namespace sluice;
 using json = nlohmann::json;
@@ -353,6 +356,9 @@ int cmdBuild(const std::string &path, const std::string &progName, std::string o
 } // namespace
 
 int main(int argc, char **argv) {
+#ifdef SLUICE_WITH_RTL
+  sluice::sim::registerRtlEngine();
+#endif
   CLI::App app{"sluice: run unmodified XDP programs on an FPGA SmartNIC datapath"};
   app.require_subcommand(1);
 

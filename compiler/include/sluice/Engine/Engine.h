@@ -86,7 +86,14 @@ public:
 
 /// "interp" or "kernel". Unknown names are an Error listing the known ones.
 llvm::Expected<std::unique_ptr<Engine>> createEngine(std::string_view name);
+/// The built-in engines, then the registered ones.
 std::vector<std::string> engineNames();
+
+/// Engines that live outside libsluice (the Verilated `rtl` engine of
+/// sluice-sim) register a factory; createEngine and engineNames then know
+/// them. Registering a name again replaces its factory.
+using EngineFactory = std::unique_ptr<Engine> (*)();
+void registerEngineFactory(std::string name, EngineFactory factory);
 
 /// True if `type` is a map whose entries a dump lists.
 bool mapHasContent(uint32_t type);

@@ -1,0 +1,68 @@
+//===- sluice/Sim/RtlEngine.h - The `rtl` engine: the Verilated NIC --------===//
+//
+// Runs a program on the simulated NIC (Device) exactly as a driver would: the
+// object is compiled (compileProgram) or a stage image read, loaded through
+// the registers (loadStageImage), and each packet pushed into network port 0
+// with the port's ifindex/rx-queue registers set from the PacketIn; the clock
+// runs until the shell is idle. The verdict, redirect target and fault come
+// from the LAST_* registers, the bytes from whichever output the frame left
+// by (CTRL.DROPS_TO_HOST is set so that dropped packets come out too).
+// Maps arrive with issue 6: the map API refuses, as the model's does.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "sluice/Engine/Engine.h"
+#include "sluice/Sim/Device.h"
+#include "sluice/Target/StageImage.h"
+
+namespace sluice::sim {
+
+/// What the NIC showed for the last packet, beyond verdict and bytes.
+struct RtlFacts {
+  bool fault = false;
+  unsigned output = kNumOutputs;   ///< where the frame came out (kHost for drops)
+  bool dropped = false;            ///< the NIC would have dropped it
+  uint64_t latencyCycles = 0;      ///< first beat in to first beat out
+  uint64_t cycles = 0;             ///< clock cycles the packet's run() took
+};
+
+class RtlEngine final : public Engine {
+public:
+  RtlEngine();
+  ~RtlEngine() override;
+
+  std::string_view name() const override { return "rtl"; }
+  llvm::Error load(const Object &obj, const Program &prog) override;
+  llvm::Error loadImage(const StageImage &img);
+  llvm::Error loadImageFile(const std::string &path);
+  llvm::Error loadImageBytes(const uint8_t *data, size_t size, std::string_view what);
+
+  llvm::Expected<PacketOut> run(const PacketIn &pkt) override;
+  llvm::Error mapUpdate(const std::string &map, const Bytes &key, const Bytes &value,
+                        uint64_t flags = BPF_ANY) override;
+  llvm::Expected<std::optional<Bytes>> mapLookup(const std::string &map, const Bytes &key) override;
+  llvm::Error mapDelete(const std::string &map, const Bytes &key) override;
+  llvm::Expected<std::vector<MapDump>> dumpMaps() override;
+
+  /// Fixes the arrival timestamp (ns); nullopt reads CLOCK_MONOTONIC.
+  void setClock(std::optional<uint64_t> ns) { clock_ = ns; }
+  const RtlFacts &lastFacts() const { return facts_; }
+  Device &device() { return *dev_; }
+
+private:
+  std::unique_ptr<Device> dev_;
+  bool loaded_ = false;
+  std::optional<uint64_t> clock_;
+  uint32_t ifindex0_ = 0, rxq0_ = 0;
+  RtlFacts facts_;
+};
+
+std::unique_ptr<Engine> createRtlEngine();
+/// Adds "rtl" to the engine registry (createEngine, engineNames).
+void registerRtlEngine();
+
+} // namespace sluice::sim
