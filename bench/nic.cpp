@@ -1,11 +1,17 @@
 //===- bench-nic - the NIC driver: host port rate, image load time --------===//
 //
-// Frames per second through the host queue's ethdev port (the driver's
-// deliver() onto the net_ring RX ring and an application's rte_eth_rx_burst,
-// and the reverse with rte_eth_tx_burst and collect()), on the EAL without
-// hugepages. Frame sizes 64 and 1500 bytes.
+// On the simulated NIC (the Verilated datapath in this process): stage image
+// load time (pass_all and drop_all compiled for the device, loaded in turn),
+// and frames per second from a network port through the pipeline
+// (pass_all) to an application's rte_eth_rx_burst on the host port, in wall
+// clock and in device cycles per frame.
 //
-// Usage: bench-nic [--frames N] [--json]
+// The DPDK plumbing alone: frames per second through the host queue's ethdev
+// port (the driver's deliver() onto the net_ring RX ring and an
+// application's rte_eth_rx_burst, and the reverse with rte_eth_tx_burst and
+// collect()), on the EAL without hugepages. Frame sizes 64 and 1500 bytes.
+//
+// Usage: bench-nic [--frames N] [--sim-frames N] [--loads N] [--json]
 //
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
@@ -13,13 +19,21 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "sluice/Nic/Eal.h"
 #include "sluice/Nic/HostPort.h"
 #include "sluice/Nic/Mbuf.h"
+#include "sluice/Nic/Nic.h"
+#include "sluice/Nic/SimDevice.h"
+#include "sluice/Object/Object.h"
+#include "sluice/Schedule/Compile.h"
+#include "sluice/Target/StageImage.h"
+
 
 using namespace sluice::nic;
 using Clock = std::chrono::steady_clock;
@@ -66,18 +80,125 @@ double hostTxRate(HostPort &hp, size_t len, uint64_t frames) {
   return frames / seconds(t0, Clock::now());
 }
 
+#ifdef SLUICE_NIC_HAVE_SIM
+/// The built samples: beside bin/ in the build tree.
+std::string samplesDir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (exe.parent_path().parent_path() / "bpf-samples").string();
+}
+
+llvm::Expected<std::vector<uint8_t>> imageOf(const std::string &sample) {
+  auto obj = sluice::Object::open(samplesDir() + "/" + sample + ".bpf.o");
+  if (!obj)
+    return obj.takeError();
+  auto img = sluice::compileProgram(*obj, obj->programs.at(0), sluice::TargetParams::defaults());
+  if (!img)
+    return img.takeError();
+  return sluice::writeStageImage(*img);
+}
+
+/// The simulated NIC: load times and frames per second to the host port.
+llvm::Error benchSim(nlohmann::json &j, bool json, uint64_t simFrames, unsigned loads) {
+  auto pass = imageOf("pass_all"), drop = imageOf("drop_all");
+  if (!pass)
+    return pass.takeError();
+  if (!drop)
+    return drop.takeError();
+  auto dev = openDevice("sim");
+  if (!dev)
+    return dev.takeError();
+  auto nic = Nic::open(**dev);
+  if (!nic)
+    return nic.takeError();
+  Nic &n = **nic;
+  // Load times: alternate the two images, idle NIC.
+  std::vector<LoadReport> reps;
+  for (unsigned i = 0; i < loads; ++i) {
+    const auto &img = i % 2 ? *drop : *pass;
+    auto r = n.loadImage(img.data(), img.size(), i % 2 ? "drop_all" : "pass_all");
+    if (!r)
+      return r.takeError();
+    reps.push_back(*r);
+  }
+  if (loads % 2 == 0) {  // end on pass_all for the traffic below
+    auto r = n.loadImage(pass->data(), pass->size(), "pass_all");
+    if (!r)
+      return r.takeError();
+  }
+  std::vector<double> us, wus;
+  for (auto &r : reps) {
+    us.push_back(r.totalUs);
+    wus.push_back(r.writeUs);
+  }
+  std::sort(us.begin(), us.end());
+  std::sort(wus.begin(), wus.end());
+  const LoadReport &r0 = reps.front();
+  j["load"] = {{"loads", loads},         {"image_bytes", r0.imageBytes},
+               {"pm_words", r0.words},   {"reg_writes", r0.regWrites},
+               {"device_cycles", r0.cycles}, {"switch_cycles", r0.switchCycles},
+               {"median_us", us[us.size() / 2]}, {"min_us", us.front()},
+               {"median_write_us", wus[wus.size() / 2]}};
+  if (!json) {
+    fmt::print("image load on the simulated NIC ({} loads, pass_all/drop_all, idle NIC)\n", loads);
+    fmt::print("  {} bytes, {} program-memory words, {} register writes, {} device cycles "
+               "(switch {} cycles)\n", r0.imageBytes, r0.words, r0.regWrites, r0.cycles,
+               r0.switchCycles);
+    fmt::print("  wall clock: median {:.0f} us (min {:.0f}), of which register writes {:.0f} us\n\n",
+               us[us.size() / 2], us.front(), wus[wus.size() / 2]);
+    fmt::print("{:<44} {:>6} {:>12} {:>12}\n", "simulated NIC, pass_all, port 0 -> DPDK port",
+               "bytes", "kframes/s", "cycles/frame");
+  }
+  for (size_t len : {64u, 1500u}) {
+    Frame f(len, 0x11);
+    uint64_t fed = 0;
+    n.setSource(0, [&]() -> std::optional<Frame> {
+      if (fed >= simFrames)
+        return std::nullopt;
+      ++fed;
+      return f;
+    });
+    uint64_t got = 0, c0 = (*dev)->cycles();
+    rte_mbuf *bufs[32];
+    auto t0 = Clock::now();
+    while (got < simFrames) {
+      n.poll();
+      uint16_t k = rte_eth_rx_burst(n.hostPortId(), 0, bufs, 32);
+      rte_pktmbuf_free_bulk(bufs, k);
+      got += k;
+    }
+    double s = seconds(t0, Clock::now());
+    double cpf = double((*dev)->cycles() - c0) / simFrames;
+    j["sim"].push_back({{"bytes", len}, {"frames", simFrames}, {"fps", simFrames / s},
+                        {"cycles_per_frame", cpf}});
+    if (!json)
+      fmt::print("{:<44} {:>6} {:>12.1f} {:>12.2f}\n", "network port -> pipeline -> rx_burst", len,
+                 simFrames / s / 1e3, cpf);
+  }
+  if (!json)
+    fmt::print("\n");
+  return llvm::Error::success();
+}
+
+#endif // SLUICE_NIC_HAVE_SIM
+
 } // namespace
 
 int main(int argc, char **argv) {
-  uint64_t frames = 2000000;
+  uint64_t frames = 2000000, simFrames = 20000;
+  unsigned loads = 20;
   bool json = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--frames") && i + 1 < argc)
       frames = std::stoull(argv[++i]);
+    else if (!std::strcmp(argv[i], "--sim-frames") && i + 1 < argc)
+      simFrames = std::stoull(argv[++i]);
+    else if (!std::strcmp(argv[i], "--loads") && i + 1 < argc)
+      loads = unsigned(std::stoul(argv[++i]));
     else if (!std::strcmp(argv[i], "--json"))
       json = true;
     else {
-      fmt::print(stderr, "usage: bench-nic [--frames N] [--json]\n");
+      fmt::print(stderr, "usage: bench-nic [--frames N] [--sim-frames N] [--loads N] [--json]\n");
       return 2;
     }
   }
@@ -91,6 +212,17 @@ int main(int argc, char **argv) {
     return 2;
   }
   nlohmann::json j;
+#ifdef SLUICE_NIC_HAVE_SIM
+  if (auto e = benchSim(j, json, simFrames, loads)) {
+    fmt::print(stderr, "bench-nic: {}\n", llvm::toString(std::move(e)));
+    return 2;
+  }
+#else
+  (void)simFrames;
+  (void)loads;
+  if (!json)
+    fmt::print("(no simulated NIC in this build: plumbing only)\n\n");
+#endif
   if (!json)
     fmt::print("{:<44} {:>6} {:>12}\n", "host port (no device)", "bytes", "Mframes/s");
   for (size_t len : {64u, 1500u}) {

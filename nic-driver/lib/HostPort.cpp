@@ -1,6 +1,7 @@
 //===- HostPort.cpp - The NIC's host queue as a net_ring ethdev ------------===//
 #include "sluice/Nic/HostPort.h"
 
+#include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
@@ -59,6 +60,9 @@ HostPort::~HostPort() {
   if (rx_ && tx_) {
     rte_eth_dev_stop(port_);
     rte_eth_dev_close(port_);
+    // rte_eth_from_rings made the vdev net_ring_<name>: remove it so that the
+    // name can be used again in this process.
+    rte_eal_hotplug_remove("vdev", ("net_ring_" + name_).c_str());
   }
   freeRing(rx_);
   freeRing(tx_);

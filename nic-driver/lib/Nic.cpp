@@ -25,6 +25,7 @@ llvm::Expected<std::unique_ptr<Nic>> Nic::open(Device &dev, const NicOptions &op
   if (!hp)
     return hp.takeError();
   nic->host_ = std::move(*hp);
+  nic->openedCycles_ = dev.cycles();
   return std::move(nic);
 }
 
@@ -105,15 +106,19 @@ unsigned Nic::poll() {
   return moved;
 }
 
-bool Nic::drain(uint64_t maxPolls) {
+bool Nic::holding() const {
+  bool held = pendingHostRx_.has_value() || !pendingHostTx_.empty();
+  for (unsigned p = 0; p < pendingIn_.size(); ++p)
+    held = held || pendingIn_[p] || pendingOut_[p];
+  return held;
+}
+
+bool Nic::drain(const std::function<unsigned()> &app, uint64_t maxPolls) {
   for (uint64_t i = 0; i < maxPolls; ++i) {
     unsigned moved = poll();
-    if (moved)
-      continue;
-    bool held = pendingHostRx_.has_value() || !pendingHostTx_.empty();
-    for (unsigned p = 0; p < pendingIn_.size(); ++p)
-      held = held || pendingIn_[p] || pendingOut_[p];
-    if (!held && dev_.idle())
+    if (app)
+      moved += app();
+    if (moved == 0 && !holding() && dev_.idle())
       return true;
   }
   return false;

@@ -18,18 +18,31 @@
 //      back-pressured instead of dropping);
 //   5. each network port's egress into its sink.
 //
+// Programs: loadImage() checks a stage image against the device (ID, register
+// map and ISA version, the parameter hash and the parameters the registers
+// report, then the image's CRC, parameters and ISA rules with
+// readStageImage), writes it into the shadow bank through PM_ADDR/PM_DATA
+// while traffic keeps flowing (the driver services the ports between
+// register bursts), and makes it active with BANK_SWAP: the datapath switches
+// between two packets, so every packet runs entirely on one program. Every
+// check happens before the first write: a refused image changes nothing.
+//
 //===----------------------------------------------------------------------===//
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "llvm/Support/Error.h"
 #include "sluice/Nic/Device.h"
+#include "sluice/Target/TargetParams.h"
 #include "sluice/Nic/HostPort.h"
 #include "sluice/Nic/PortIo.h"
 
@@ -44,6 +57,49 @@ struct NicOptions {
   uint64_t stepCycles = 64;
   /// Frames moved per direction and port per poll().
   unsigned burst = 32;
+  /// Parameter files the device's parameter hash is looked up in, besides
+  /// the compiled-in default and hdl/params/*.json of the source tree.
+  std::vector<std::string> paramFiles;
+  /// Register writes between two service rounds while an image loads.
+  unsigned loadBurst = 64;
+};
+
+/// What the device's identification registers say.
+struct DeviceInfo {
+  uint32_t id = 0, regVersion = 0, isaVersion = 0;
+  uint64_t paramHash = 0;
+  unsigned stages = 0, lanes = 0, slots = 0, extractorEntries = 0, deparserEntries = 0;
+  unsigned windowBytes = 0, headroomBytes = 0, latencyCycles = 0, busBits = 0;
+  unsigned bufBeats = 0, maxFrameBytes = 0, clockMhz = 0;
+};
+
+/// One successful prog load.
+struct LoadReport {
+  std::string program;     ///< the image's program name
+  std::string source;      ///< the file (or "<memory>")
+  uint64_t paramHash = 0;
+  uint32_t crc = 0;        ///< the image's CRC-32
+  size_t imageBytes = 0;
+  unsigned bank = 0;       ///< the bank it was written to, now active
+  uint64_t words = 0;      ///< program-memory words written
+  uint64_t regWrites = 0;  ///< register writes (PM_ADDR, PM_DATA_HI/LO, BANK_SWAP)
+  uint64_t cycles = 0;     ///< device cycles from the first write to the switch
+  uint64_t switchCycles = 0;  ///< of which: BANK_SWAP until ACTIVE_BANK turned
+  double checkUs = 0, writeUs = 0, switchUs = 0, totalUs = 0;  ///< wall clock
+  uint64_t switchedAtRx = 0;  ///< frames the driver had fed when the switch was seen
+  std::chrono::system_clock::time_point loadedAt;
+};
+
+/// What runs: from the registers (bank, enable) and what the driver wrote.
+struct ProgramInfo {
+  bool enabled = false;
+  unsigned activeBank = 0;
+  std::optional<LoadReport> active;  ///< what the driver wrote into the active bank
+};
+
+struct CounterValue {
+  std::string name;
+  uint64_t value = 0;
 };
 
 /// What the driver itself moved (the device's own counters are read from its
@@ -80,9 +136,33 @@ public:
   unsigned poll();
   /// Polls until a round moves nothing while no frame is held by the driver
   /// and the device is idle: sources exhausted (or quiet), outputs drained.
-  /// False if that does not happen within `maxPolls` rounds (e.g. the
-  /// application does not empty the host port's RX ring).
-  bool drain(uint64_t maxPolls = 10000000);
+  /// `app` (optional) runs after every round and returns the frames it
+  /// moved, e.g. an application emptying the host port. False if that does
+  /// not happen within `maxPolls` rounds.
+  bool drain(const std::function<unsigned()> &app = nullptr, uint64_t maxPolls = 10000000);
+  /// True while the driver holds a frame the device or a sink refused.
+  bool holding() const;
+
+  // -- Programs.
+  /// Reads and checks the identification registers (magic, register map
+  /// version, ISA version).
+  llvm::Expected<DeviceInfo> probe();
+  /// The device's datapath parameters: the parameter file whose hash the
+  /// device reports, cross-checked against the parameter registers.
+  llvm::Expected<TargetParams> deviceParams();
+  /// Checks and loads a stage image (above). `what` names it in errors.
+  llvm::Expected<LoadReport> loadImage(const uint8_t *data, size_t size, std::string_view what);
+  /// A stage image file (.slc), or an object file compiled for the
+  /// device's parameters (sluice::compileProgram; `prog` picks the program).
+  llvm::Expected<LoadReport> loadFile(const std::string &path, const std::string &prog = "");
+  ProgramInfo program();
+
+  /// Every device counter (CNT_*), in register-map order.
+  std::vector<CounterValue> counters();
+  /// One counter by index (the register map's order).
+  uint64_t counter(unsigned index);
+  /// Device cycles since the Nic opened (simulated devices).
+  uint64_t uptimeCycles() { return dev_.cycles() - openedCycles_; }
 
   const DriverStats &stats() const { return stats_; }
   std::chrono::steady_clock::time_point openedAt() const { return opened_; }
@@ -100,6 +180,11 @@ private:
   std::optional<Frame> pendingHostRx_;
   DriverStats stats_;
   std::chrono::steady_clock::time_point opened_;
+  uint64_t openedCycles_ = 0;
+  std::optional<LoadReport> banks_[2];
+  std::optional<TargetParams> params_;
+  /// Polls until STATUS & mask == want, or an Error after `limit` rounds.
+  llvm::Error waitStatus(uint32_t mask, uint32_t want, const char *what, uint64_t limit = 1000000);
 };
 
 } // namespace sluice::nic
