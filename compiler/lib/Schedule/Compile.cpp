@@ -2651,32 +2651,63 @@ struct Compiler {
     }
     return -1;
   }
+  // Entries in any order that keeps stores which may overlap in program
+  // order (the later one in a later entry): a store takes the first free
+  // entry above those of the earlier stores it may overlap whose bank
+  // already holds its value (and base), or else the first free one and MOVs.
   Error assignDeparser() {
     if (stores.empty())
       return Error::success();
     noteUses();
-    int next = 0;
     int nEntries = int(T.deparserEntries);
+    int live = 0;
+    const StoreRec *firstLive = nullptr;
+    for (const StoreRec &st : stores)
+      if (nodes[st.node].live) {
+        ++live;
+        if (!firstLive)
+          firstLive = &st;
+      }
+    if (live > nEntries)
+      return fail(firstLive->inst, fmt::format("needs {} deparser entries, target has {} (packet "
+                                               "stores after merging adjacent ones)",
+                                               live, nEntries));
+    std::vector<bool> used(size_t(nEntries), false);
+    int remaining = live;
     for (size_t k = 0; k < stores.size(); ++k) {
       StoreRec &st = stores[k];
       if (!nodes[st.node].live)
         continue;
-      int remaining = int(stores.size() - k);
-      if (next + remaining > nEntries)
-        return fail(st.inst, fmt::format("needs {} deparser entries, target has {} (packet "
-                                         "stores after merging adjacent ones)",
-                                         next + remaining, nEntries));
-      int spare = nEntries - next - remaining;
+      --remaining;
+      int lb = 0;
+      for (size_t q = 0; q < k; ++q) {
+        const StoreRec &o = stores[q];
+        if (o.entry >= 0 && mayOverlap(st.base, st.off, st.size, o.base, o.off, o.size))
+          lb = std::max(lb, o.entry + 1);
+      }
+      // leave enough free entries for the stores still to come
+      auto freeAbove = [&](int e) {
+        int n = 0;
+        for (int c = 0; c < nEntries; ++c)
+          n += !used[size_t(c)] && c != e;
+        return n;
+      };
       int e = -1;
-      for (int c = next; c <= next + spare && e < 0; ++c) {
+      for (int c = lb; c < nEntries && e < 0; ++c) {
+        if (used[size_t(c)] || freeAbove(c) < remaining)
+          continue;
         int b = c % int(T.lanes);
         bool valueOk = inBank(st.value, b) >= 0 || nodes[st.value].kind == Kind::Const;
         bool baseOk = st.base < 0 || inBank(st.base, b) >= 0 || nodes[st.base].kind == Kind::Const;
         if (valueOk && baseOk)
           e = c;
       }
+      for (int c = lb; c < nEntries && e < 0; ++c)
+        if (!used[size_t(c)])
+          e = c;
       if (e < 0)
-        e = next;
+        return fail(st.inst, fmt::format("needs more than {} deparser entries (stores that may "
+                                         "overlap keep their order)", nEntries));
       int b = e % int(T.lanes);
       st.vslot = bringToBank(st.value, b);
       st.bslot = st.base < 0 ? -1 : bringToBank(st.base, b);
@@ -2684,7 +2715,7 @@ struct Compiler {
         return fail(st.inst, fmt::format("no free slot in bank {} for the stored value "
                                          "(deparser entry {})", b, e));
       st.entry = e;
-      next = e + 1;
+      used[size_t(e)] = true;
     }
     return Error::success();
   }
