@@ -188,6 +188,10 @@ struct Compiler {
   int alu(Op op, int a, int b, bool commutative = false) {
     if (isConst(a) && b >= 0 && !isConst(b) && commutative)
       std::swap(a, b);
+    // (x & c1) & c2 = x & (c1 & c2)
+    if (uint32_t c2; op == Op::AND && b >= 0 && isConst(b, &c2) && nodes[a].kind == Kind::Op &&
+                     nodes[a].op == Op::AND && nodes[a].bi && nodes[a].guard < 0 && !nodes[a].gn)
+      return alu(Op::AND, nodes[a].a, constant(nodes[a].imm & c2));
     Node n;
     n.op = op, n.res = Res::Slot, n.a = a;
     if (b >= 0 && isConst(b))
@@ -772,10 +776,19 @@ struct Compiler {
         auto y = pval(s->getFalseValue());
         if (!y)
           return y.takeError();
-        PVal t = pand(*c, *x);
         PVal nc = *c;
         nc.neg = !nc.neg;
-        pvals[&i] = por(t, pand(nc, *y));
+        // c ? true : y = c || y, c ? false : y = !c && y (one PLUT)
+        if (x->isTrue())
+          pvals[&i] = por(*c, *y);
+        else if (x->isFalse())
+          pvals[&i] = pand(nc, *y);
+        else if (y->isTrue())
+          pvals[&i] = por(nc, *x);
+        else if (y->isFalse())
+          pvals[&i] = pand(*c, *x);
+        else
+          pvals[&i] = por(pand(*c, *x), pand(nc, *y));
         return Error::success();
       }
       auto x = val(s->getTrueValue());
