@@ -94,8 +94,12 @@ int main(int argc, char **argv) {
 
   auto wall0 = std::chrono::steady_clock::now();
   Device dev;
-  if (!trace.empty())
+  if (!trace.empty()) {
+    std::filesystem::path tp(trace);
+    if (tp.has_parent_path())
+      std::filesystem::create_directories(tp.parent_path());
     dev.traceTo(trace);
+  }
   if (auto e = checkDevice(dev, TargetParams::defaults().hash))
     return fail(llvm::toString(std::move(e)));
   dev.write(regs::CTRL, captureDrops ? regs::CTRL_DROPS_TO_HOST : 0);
