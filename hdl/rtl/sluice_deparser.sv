@@ -103,6 +103,8 @@ module sluice_deparser #(
   // ---- D2: rotation and coverage
   logic [E*32-1:0] rot_c;
   logic [E*NB-1:0] hit_c;
+  logic [NB+6:0] st;                        // st[b + 7] = (pos == b), per entry in turn
+  logic [1:0] sz;
   always_comb begin
     for (int e = 0; e < E; e++) begin
       // buffer byte b takes value byte (b - pos) mod 4: rotate left by pos mod 4 bytes
@@ -112,9 +114,17 @@ module sluice_deparser #(
         2'd2: rot_c[32*(e) +: 32] = {d1_val[32*(e) + (0) +: (15) - (0) + 1], d1_val[32*(e) + (16) +: (31) - (16) + 1]};
         default: rot_c[32*(e) +: 32] = {d1_val[32*(e) + (0) +: (7) - (0) + 1], d1_val[32*(e) + (8) +: (31) - (8) + 1]};
       endcase
+      // coverage by decoding: the write starts at byte pos (one-hot) and
+      // covers 1, 2, 4 (or 8) bytes from there
+      st = '0;
       for (int b = 0; b < NB; b++)
-        hit_c[NB*(e) + (b)] = d1_act[e] && b >= 32'(d1_pos[PB*(e) +: PB])
-                   && b < 32'(d1_pos[PB*(e) +: PB]) + (1 << d1_size[2*(e) +: 2]);
+        st[b + 7] = (32'(d1_pos[PB*(e) +: PB]) == b);
+      sz = d1_size[2*(e) +: 2];
+      for (int b = 0; b < NB; b++)
+        hit_c[NB*(e) + (b)] = d1_act[e] && (st[b + 7]
+            || (sz != 2'd0 && st[b + 6])
+            || (sz[1] && (st[b + 5] || st[b + 4]))
+            || (sz == 2'd3 && (st[b + 3] || st[b + 2] || st[b + 1] || st[b])));
     end
   end
 
