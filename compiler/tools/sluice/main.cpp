@@ -38,7 +38,12 @@ using json = nlohmann::json;
 namespace {
 
 int fail(llvm::Error e) {
-  fmt::print(stderr, "sluice: error: {}\n", llvm::toString(std::move(e)));
+  std::string msg = llvm::toString(std::move(e));
+  // Compiler diagnostics already say where and what ("file:L:C: error: ...").
+  if (msg.find(": error: ") != std::string::npos)
+    fmt::print(stderr, "{}\n", msg);
+  else
+    fmt::print(stderr, "sluice: error: {}\n", msg);
   return 2;
 }
 
