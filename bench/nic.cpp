@@ -147,7 +147,7 @@ llvm::Error benchSim(nlohmann::json &j, bool json, uint64_t simFrames, unsigned 
     fmt::print("  wall clock: median {:.0f} us (min {:.0f}), of which register writes {:.0f} us\n\n",
                us[us.size() / 2], us.front(), wus[wus.size() / 2]);
     fmt::print("{:<44} {:>6} {:>12} {:>12}\n", "simulated NIC, pass_all, port 0 -> DPDK port",
-               "bytes", "kframes/s", "cycles/frame");
+               "bytes", "frames/s", "cycles/frame");
   }
   for (size_t len : {64u, 1500u}) {
     Frame f(len, 0x11);
@@ -172,8 +172,8 @@ llvm::Error benchSim(nlohmann::json &j, bool json, uint64_t simFrames, unsigned 
     j["sim"].push_back({{"bytes", len}, {"frames", simFrames}, {"fps", simFrames / s},
                         {"cycles_per_frame", cpf}});
     if (!json)
-      fmt::print("{:<44} {:>6} {:>12.1f} {:>12.2f}\n", "network port -> pipeline -> rx_burst", len,
-                 simFrames / s / 1e3, cpf);
+      fmt::print("{:<44} {:>6} {:>12.0f} {:>12.2f}\n", "network port -> pipeline -> rx_burst", len,
+                 simFrames / s, cpf);
   }
   if (!json)
     fmt::print("\n");

@@ -254,10 +254,12 @@ TEST(Nic, SwapUnderContinuousTrafficSplitsAtOnePacket) {
     return seqFrame(next++);
   });
   std::optional<LoadReport> swapped;
+  uint64_t rxAtLoad = 0;
   while (!swapped) {
     rig.nic->poll();
     rig.receive();
     if (rig.nic->stats().ports[0].fed >= kSwapAt) {
+      rxAtLoad = rig.cnt(regs::RX_PKTS_P0);
       auto r = rig.nic->loadImage(drop.data(), drop.size(), "drop_all");
       ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
       swapped = *r;
@@ -270,7 +272,11 @@ TEST(Nic, SwapUnderContinuousTrafficSplitsAtOnePacket) {
   EXPECT_EQ(pass + dropped, kFrames);
   EXPECT_EQ(rig.received.size(), pass);
   // Frames kept flowing during the load: some were fed while it ran.
-  EXPECT_GT(swapped->switchedAtRx, kSwapAt);
+  EXPECT_GT(swapped->fedAtSwapWrite, kSwapAt);
+  EXPECT_GT(swapped->rxAtSwitch, rxAtLoad);
+  RecordProperty("passed", int(pass));
+  RecordProperty("rx_at_load", int(rxAtLoad));
+  RecordProperty("rx_at_switch", int(swapped->rxAtSwitch));
   EXPECT_GT(pass, kSwapAt);
   EXPECT_LT(pass, kFrames);
   for (size_t i = 0; i < rig.received.size(); ++i) {

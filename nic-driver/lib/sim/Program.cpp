@@ -207,7 +207,8 @@ llvm::Expected<LoadReport> Nic::loadImage(const uint8_t *data, size_t size,
                           (r.bank ? regs::STATUS_ACTIVE_BANK : 0) | regs::STATUS_ENABLED,
                           "the bank switch"))
     return std::move(e);
-  r.switchedAtRx = fedBefore;
+  r.fedAtSwapWrite = fedBefore;
+  r.rxAtSwitch = counter(regs::RX_PKTS_P0) + counter(regs::RX_PKTS_P1);
   r.switchCycles = dev_.cycles() - c1;
   r.cycles = dev_.cycles() - c0;
   r.switchUs = usSince(t2);

@@ -3,8 +3,8 @@
 //   sluice-nic [-j] [--device sim] [--params FILE] prog load FILE [--prog P]
 //   sluice-nic [-j] ... prog show [--image FILE]
 //   sluice-nic [-j] ... stats [--image FILE] [--pcap IN]
-//   sluice-nic [-j] ... run --image FILE --pcap IN [--pcap1 IN] [--out-dir D]
-//                           [--swap FILE --swap-after N]
+//   sluice-nic [-j] ... run --image FILE --pcap IN [--pcap1 IN] [--repeat N]
+//                           [--out-dir D] [--swap FILE --swap-after N]
 //
 // The simulated NIC lives in this process, so every invocation starts a
 // fresh device: commands that need state take it on their command line
@@ -48,6 +48,7 @@ struct Options {
   std::string device = "sim", paramsFile;
   std::string file, prog, image, pcap, pcap1, outDir, swap;
   uint64_t swapAfter = 0;
+  unsigned repeat = 1;
 };
 
 json loadJson(const LoadReport &r) {
@@ -226,7 +227,7 @@ llvm::Error runTraffic(Session &s, const Options &o, std::optional<LoadReport> *
   const std::string *ins[2] = {&o.pcap, &o.pcap1};
   for (unsigned p = 0; p < 2; ++p)
     if (!ins[p]->empty()) {
-      auto src = pcapSource(*ins[p]);
+      auto src = pcapSource(*ins[p], o.repeat);
       if (!src)
         return src.takeError();
       nic.setSource(p, *src);
@@ -296,6 +297,7 @@ int main(int argc, char **argv) {
   run->add_option("--pcap", o.pcap, "frames into port 0")->required();
   run->add_option("--pcap1", o.pcap1, "frames into port 1");
   run->add_option("--out-dir", o.outDir, "write pass.pcap, port0.pcap, port1.pcap here");
+  run->add_option("--repeat", o.repeat, "feed the pcaps this many times over")->capture_default_str();
   run->add_option("--swap", o.swap, "load this program while the traffic flows ...");
   run->add_option("--swap-after", o.swapAfter, "... once this many frames were fed");
   CLI11_PARSE(app, argc, argv);
@@ -349,14 +351,16 @@ int main(int argc, char **argv) {
         out["load"] = loadJson(*first);
       if (swapped) {
         out["swap"] = loadJson(*swapped);
-        out["swap"]["fed_before_switch"] = swapped->switchedAtRx;
+        out["swap"]["fed_at_swap_write"] = swapped->fedAtSwapWrite;
+        out["swap"]["device_rx_at_switch"] = swapped->rxAtSwitch;
       }
     } else {
       if (first)
         printLoad(*first);
       if (swapped) {
         printLoad(*swapped);
-        fmt::print("  switched after {} frames were fed\n", swapped->switchedAtRx);
+        fmt::print("  BANK_SWAP written after {} frames were fed; the device had received {} when "
+                   "the new bank showed\n", swapped->fedAtSwapWrite, swapped->rxAtSwitch);
       }
       printStats(st);
       if (!o.outDir.empty())

@@ -54,9 +54,9 @@ struct NicOptions {
   /// Network port that frames the host transmits leave from.
   unsigned hostTxPort = 0;
   /// Cycles the device advances per poll().
-  uint64_t stepCycles = 64;
+  uint64_t stepCycles = 16;
   /// Frames moved per direction and port per poll().
-  unsigned burst = 32;
+  unsigned burst = 64;
   /// Parameter files the device's parameter hash is looked up in, besides
   /// the compiled-in default and hdl/params/*.json of the source tree.
   std::vector<std::string> paramFiles;
@@ -86,7 +86,10 @@ struct LoadReport {
   uint64_t cycles = 0;     ///< device cycles from the first write to the switch
   uint64_t switchCycles = 0;  ///< of which: BANK_SWAP until ACTIVE_BANK turned
   double checkUs = 0, writeUs = 0, switchUs = 0, totalUs = 0;  ///< wall clock
-  uint64_t switchedAtRx = 0;  ///< frames the driver had fed when the switch was seen
+  uint64_t fedAtSwapWrite = 0;  ///< frames the driver had fed when it wrote BANK_SWAP
+  /// Frames the device had received (RX_PKTS) when ACTIVE_BANK showed the
+  /// new bank: about where the split is (the exact split is in the verdicts).
+  uint64_t rxAtSwitch = 0;
   std::chrono::system_clock::time_point loadedAt;
 };
 

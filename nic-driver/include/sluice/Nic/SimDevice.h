@@ -28,7 +28,7 @@ class Device;
 namespace sluice::nic {
 
 struct SimDeviceOptions {
-  unsigned inputDepth = 16;   ///< frames queued per network port / host TX
+  unsigned inputDepth = 64;   ///< frames queued per network port / host TX
   unsigned outputDepth = 64;  ///< frames waiting per output before tready drops
   std::string traceFst;       ///< write a waveform here (GTKWave)
 };
