@@ -101,6 +101,10 @@ struct FuncInfo {
   std::array<Cls, 6> argCls{};  // r1..r5 at entry (index 1..5)
   Cls retCls = Cls::Scalar;
   DISubprogram *sp = nullptr;
+  /// Scopes for lines from other files than the subprogram's (inlined
+  /// header functions): a DILexicalBlockFile per file, so `!dbg` names the
+  /// header, not the .c file.
+  std::map<std::string, DIScope *> fileScopes;
 };
 
 class Lifter {
@@ -700,8 +704,15 @@ Error Lifter::liftFunction(FuncInfo &f) {
     }
     // Line info and the instruction index on everything lifted from `i`.
     const SourceLoc *loc = i < prog_.lines.size() && prog_.lines[i].known() ? &prog_.lines[i] : nullptr;
+    DIScope *scope = f.sp;
+    if (loc && fileFor(loc->file) != f.sp->getFile()) {
+      DIScope *&s = f.fileScopes[loc->file];
+      if (!s)
+        s = DIB_->createLexicalBlockFile(f.sp, fileFor(loc->file));
+      scope = s;
+    }
     B_.SetCurrentDebugLocation(
-        DILocation::get(C_, loc ? loc->line : 0, loc ? loc->col : 0, f.sp));
+        DILocation::get(C_, loc ? loc->line : 0, loc ? loc->col : 0, scope));
     insnMD_ = MDNode::get(C_, {ConstantAsMetadata::get(B_.getInt32(i))});
     curInsn_ = i;
     if (auto e = liftInsn(f, i, terminated))
