@@ -19,41 +19,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "GenFiles.h"
+
 #include "sluice/Target/TargetParams.h"
 
 using nlohmann::json;
+using namespace sluice;
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string readFile(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    fmt::print(stderr, "sluice-gen: error: {}: cannot open\n", path);
-    std::exit(2);
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Writes only when the content changed, so that dependants do not rebuild.
-void writeFile(const fs::path &path, const std::string &text) {
-  if (fs::exists(path)) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (ss.str() == text)
-      return;
-  }
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) {
-    fmt::print(stderr, "sluice-gen: error: {}: cannot write\n", path.string());
-    std::exit(2);
-  }
-}
+using gen::readFile;
+using gen::writeFile;
 
 std::string upper(std::string s) {
   for (auto &c : s)

@@ -16,39 +16,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "GenFiles.h"
+
 using nlohmann::json;
+using namespace sluice;
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string readFile(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    fmt::print(stderr, "sluice-regs: error: {}: cannot open\n", path);
-    std::exit(2);
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void writeFile(const fs::path &path, const std::string &text) {
-  if (fs::exists(path)) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (ss.str() == text)
-      return;
-  }
-  if (path.has_parent_path())
-    fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) {
-    fmt::print(stderr, "sluice-regs: error: {}: cannot write\n", path.string());
-    std::exit(2);
-  }
-}
+using gen::readFile;
+using gen::writeFile;
 
 unsigned num(const json &v) {
   if (v.is_number())
@@ -189,6 +166,7 @@ std::string doc(const Map &m) {
 } // namespace
 
 int main(int argc, char **argv) {
+  gen::toolName = "sluice-regs";
   std::string mapPath, vh, header, docPath, checkDoc;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
