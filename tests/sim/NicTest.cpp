@@ -141,8 +141,10 @@ TEST(NicSamples, StatelessSamplesRtlEqualsModelAndKernel) {
     RtlEngine rtl;
     if (llvm::Error e = rtl.load(*obj, *prog)) {
       std::string msg = llvm::toString(std::move(e));
-      // The compiler's refusals (does not fit, unsupported) are reported, not passed.
+      // The compiler's refusals are reported, not passed, and only the
+      // samples known not to fit yet (docs/schedule.md) may be refused.
       ASSERT_NE(msg.find("rtl: "), std::string::npos) << msg;
+      EXPECT_TRUE(s.name == "parse_decide") << "a stateless sample no longer compiles: " << msg;
       std::printf("  %s: REPORTED, not compared: %s\n", s.name.c_str(), msg.c_str());
       notFit.push_back(s.name + ": " + msg);
       continue;
