@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   clang-19 llvm-19-dev libclang-rt-19-dev lld-19
   libbpf-dev libelf-dev zlib1g-dev libzstd-dev linux-libc-dev
-  libpcap-dev verilator libdpdk-dev yosys
+  libpcap-dev verilator libdpdk-dev yosys python3
   googletest libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
 )
