@@ -1,0 +1,144 @@
+//===- sluice/Maps/NicMaps.h - Maps as the NIC stores them -----------------===//
+//
+// The map store shared by the model, the rtl harness and the DPDK driver
+// (docs/maps-design.md, step 1): the NIC's memory layout of each map, computed
+// from the datapath parameters, and the maps themselves with the layout's
+// placement rules and the kernel's host-side return codes (bpf(2): negative
+// errno, 0 on success).
+//
+// Types stored today: ARRAY, PERCPU_ARRAY, HASH, PERCPU_HASH. Per-CPU maps
+// have one instance on the NIC; the host sees it as CPU 0's value.
+//
+// Arrays: row i holds the value of index i (little-endian u32 key).
+//
+// Hash maps: d-left hashing. Two sub-tables (0 = left, 1 = right) of
+// `buckets` buckets each, every bucket 4 ways, so 8 * buckets >= 2 *
+// max_entries ways in all, plus a stash of kStashEntries entries (a CAM).
+// The hash functions, which the RTL implements bit for bit:
+//
+//   h0 = CRC-32  (reflected polynomial 0xEDB88320, init 0xFFFFFFFF, final
+//                 xor 0xFFFFFFFF: zlib's crc32) of the key bytes in order
+//   h1 = CRC-32C (reflected polynomial 0x82F63B78, same init and final xor)
+//   bucket_t = (uint64(h_t) * buckets) >> 32        (t = 0, 1)
+//
+// A key lives in at most one place: bucket_0, bucket_1 or the stash. An
+// insert of a new key goes to the bucket with fewer occupied ways (ties: the
+// left sub-table), into its lowest free way; if both buckets are full, into
+// the lowest free stash entry; if the stash is full too, the insert fails
+// with -E2BIG and collisions() counts it (map_insert_collision: a NIC limit,
+// never silent). A delete frees the way; nothing moves. -E2BIG for
+// max_entries elements is checked first, as the kernel does, and is not a
+// collision.
+//
+// getNextKey walks sub-table 0 bucket by bucket (ways in order), then
+// sub-table 1, then the stash: the NIC's order, like the kernel's walk in
+// bucket order. A key that is absent (or none) gives the first key.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "llvm/Support/Error.h"
+#include "sluice/Engine/Engine.h"
+#include "sluice/Object/Object.h"
+#include "sluice/Target/TargetParams.h"
+
+namespace sluice {
+
+/// Where and how a map sits in the NIC's map memory.
+struct NicMapLayout {
+  std::string name;
+  uint32_t type = 0;
+  uint32_t keySize = 0, valueSize = 0, maxEntries = 0;
+  /// Bytes of one entry: arrays round_up(value, 8); hash maps a header word
+  /// (valid bit) + round_up(key, 8) + round_up(value, 8).
+  uint32_t entryBytes = 0;
+  /// Arrays: max_entries rows of one entry. Hash maps: 2 * buckets rows
+  /// (sub-table 0's buckets, then sub-table 1's) of 4 entries.
+  uint64_t rows = 0;
+  /// Entries in the rows: arrays max_entries, hash maps 8 * buckets.
+  uint64_t ways = 0;
+  uint32_t buckets = 0;       ///< hash maps: buckets per sub-table
+  uint32_t stashEntries = 0;  ///< hash maps: kStashEntries
+  uint64_t bytes = 0;         ///< rows and stash
+  uint64_t offset = 0;        ///< byte offset in the map memory (planMaps)
+};
+
+constexpr uint32_t kNicBucketWays = 4;
+constexpr uint32_t kNicStashEntries = 8;
+
+/// True for the map types the NIC stores (today: array, percpu-array, hash,
+/// percpu-hash).
+bool nicStoresMapType(uint32_t type);
+
+/// The layout of one map; an Error if its type is not stored or its key or
+/// value is over the parameters' limits.
+llvm::Expected<NicMapLayout> nicMapLayout(const MapDef &def, const TargetParams &p);
+
+/// Layouts for a program's maps, placed one after another in the map memory.
+/// An Error names the first map that does not fit ("map 'm' does not fit in
+/// the NIC's map memory: it needs N bytes, M of T are left"), is over a
+/// size limit, or is one map too many.
+llvm::Expected<std::vector<NicMapLayout>> planMaps(const std::vector<MapDef> &maps,
+                                                   const TargetParams &p);
+
+/// The hash functions of the header comment.
+uint32_t nicHash0(const uint8_t *key, size_t n);  ///< CRC-32
+uint32_t nicHash1(const uint8_t *key, size_t n);  ///< CRC-32C
+
+/// One map with the NIC's layout and the kernel's host semantics.
+class NicMap {
+public:
+  /// `layout` from nicMapLayout/planMaps for `def`. Global data (`initial`)
+  /// is copied into index 0.
+  NicMap(const MapDef &def, NicMapLayout layout);
+  static llvm::Expected<NicMap> create(const MapDef &def, const TargetParams &p);
+
+  const NicMapLayout &layout() const { return layout_; }
+  bool isHash() const { return hash_; }
+
+  // Host operations: 0 or a negative errno, as bpf(2).
+  /// -ENOENT when absent (arrays: index >= max_entries).
+  int lookup(const Bytes &key, Bytes &value) const;
+  /// flags: BPF_ANY, BPF_NOEXIST, BPF_EXIST; anything else -EINVAL. Arrays:
+  /// -E2BIG past the end, -EEXIST for BPF_NOEXIST. Hash maps: -EEXIST,
+  /// -ENOENT, -E2BIG (full, or a collision: see collisions()).
+  int update(const Bytes &key, const Bytes &value, uint64_t flags = BPF_ANY);
+  /// Arrays: -EINVAL. Hash maps: -ENOENT when absent.
+  int deleteKey(const Bytes &key);
+  /// `key` null or absent: the first key. -ENOENT after the last key (or
+  /// when empty).
+  int getNextKey(const Bytes *key, Bytes &next) const;
+
+  /// Elements present (arrays: max_entries).
+  uint32_t size() const;
+  /// Inserts refused because both buckets and the stash were full.
+  uint64_t collisions() const { return collisions_; }
+  /// Elements in the stash now (hash maps).
+  uint32_t stashUsed() const;
+  /// Every entry, sorted by key bytes.
+  std::vector<MapEntry> entries() const;
+
+private:
+  struct Slot {
+    bool valid = false;
+    Bytes key, value;
+  };
+  /// Index into slots_ of `key` (hash maps), or -1.
+  int64_t find(const Bytes &key) const;
+  uint64_t bucketBase(unsigned table, const Bytes &key) const;
+  uint32_t occupied(uint64_t base) const;
+
+  NicMapLayout layout_;
+  bool hash_ = false;
+  /// Arrays: max_entries values. Hash maps: 8 * buckets ways (sub-table 0,
+  /// then 1, bucket by bucket), then the stash.
+  std::vector<Slot> slots_;
+  uint32_t count_ = 0;
+  uint64_t collisions_ = 0;
+};
+
+} // namespace sluice

@@ -1,0 +1,303 @@
+//===- NicMaps.cpp - Maps as the NIC stores them ---------------------------===//
+//
+// See sluice/Maps/NicMaps.h for the layouts, the hash functions and the
+// placement rules; the return codes follow the kernel's array_map_* and
+// htab_map_* host paths (as compiler/lib/Interp/InterpMaps.cpp does).
+//
+//===----------------------------------------------------------------------===//
+
+#include "sluice/Maps/NicMaps.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "llvm/Support/FormatVariadic.h"
+#include "sluice/Engine/Run.h"
+
+namespace sluice {
+
+namespace {
+
+llvm::Error fail(const std::string &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+uint32_t roundUp8(uint32_t n) { return (n + 7u) & ~7u; }
+
+uint32_t crc32Reflected(uint32_t poly, const uint8_t *p, size_t n) {
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < n; ++i) {
+    c ^= p[i];
+    for (int b = 0; b < 8; ++b)
+      c = (c >> 1) ^ (poly & (0u - (c & 1u)));
+  }
+  return c ^ 0xFFFFFFFFu;
+}
+
+uint32_t arrayIndex(const Bytes &key) {
+  uint32_t i;
+  std::memcpy(&i, key.data(), 4);  // little-endian host, as the kernel's u32 key
+  return i;
+}
+
+} // namespace
+
+uint32_t nicHash0(const uint8_t *key, size_t n) { return crc32Reflected(0xEDB88320u, key, n); }
+uint32_t nicHash1(const uint8_t *key, size_t n) { return crc32Reflected(0x82F63B78u, key, n); }
+
+bool nicStoresMapType(uint32_t type) {
+  return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+         type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_PERCPU_HASH;
+}
+
+llvm::Expected<NicMapLayout> nicMapLayout(const MapDef &def, const TargetParams &p) {
+  if (!nicStoresMapType(def.type))
+    return fail(llvm::formatv("map '{0}': type {1} is not stored on the NIC yet (stored: "
+                              "array, percpu_array, hash, percpu_hash)",
+                              def.name, mapTypeName(def.type)));
+  if (def.key_size == 0 || def.value_size == 0 || def.max_entries == 0)
+    return fail(llvm::formatv("map '{0}': key_size, value_size and max_entries must be "
+                              "non-zero (key {1}, value {2}, max_entries {3})",
+                              def.name, def.key_size, def.value_size, def.max_entries));
+  if (def.key_size > p.maxKeyBytes)
+    return fail(llvm::formatv("map '{0}': key of {1} bytes is over the NIC's limit of "
+                              "{2} bytes (max_key_bytes)",
+                              def.name, def.key_size, p.maxKeyBytes));
+  if (def.value_size > p.maxValueBytes)
+    return fail(llvm::formatv("map '{0}': value of {1} bytes is over the NIC's limit of "
+                              "{2} bytes (max_value_bytes)",
+                              def.name, def.value_size, p.maxValueBytes));
+  NicMapLayout l;
+  l.name = def.name;
+  l.type = def.type;
+  l.keySize = def.key_size;
+  l.valueSize = def.value_size;
+  l.maxEntries = def.max_entries;
+  bool hash = def.type == BPF_MAP_TYPE_HASH || def.type == BPF_MAP_TYPE_PERCPU_HASH;
+  if (!hash) {
+    if (def.key_size != 4)
+      return fail(llvm::formatv("map '{0}': an array's key is 4 bytes, not {1}", def.name,
+                                def.key_size));
+    l.entryBytes = roundUp8(def.value_size);
+    l.rows = def.max_entries;
+    l.ways = def.max_entries;
+    l.bytes = l.rows * l.entryBytes;
+  } else {
+    l.entryBytes = 8 + roundUp8(def.key_size) + roundUp8(def.value_size);
+    // 2 sub-tables x buckets x 4 ways >= 2 x max_entries.
+    l.buckets = uint32_t((uint64_t(def.max_entries) + kNicBucketWays - 1) / kNicBucketWays);
+    l.rows = 2ull * l.buckets;
+    l.ways = l.rows * kNicBucketWays;
+    l.stashEntries = kNicStashEntries;
+    l.bytes = (l.ways + l.stashEntries) * l.entryBytes;
+  }
+  return l;
+}
+
+llvm::Expected<std::vector<NicMapLayout>> planMaps(const std::vector<MapDef> &maps,
+                                                   const TargetParams &p) {
+  if (maps.size() > p.maxMaps)
+    return fail(llvm::formatv("{0} maps, the NIC holds at most {1} (max_maps)", maps.size(),
+                              p.maxMaps));
+  std::vector<NicMapLayout> out;
+  uint64_t used = 0;
+  for (const MapDef &def : maps) {
+    auto l = nicMapLayout(def, p);
+    if (!l)
+      return l.takeError();
+    uint64_t left = p.mapMemoryBytes - used;
+    if (l->bytes > left)
+      return fail(llvm::formatv("map '{0}' does not fit in the NIC's map memory: it needs "
+                                "{1} bytes, {2} of {3} are left",
+                                def.name, l->bytes, left, p.mapMemoryBytes));
+    l->offset = used;
+    used += l->bytes;
+    out.push_back(std::move(*l));
+  }
+  return out;
+}
+
+//===-- NicMap -------------------------------------------------------------===//
+
+NicMap::NicMap(const MapDef &def, NicMapLayout layout)
+    : layout_(std::move(layout)),
+      hash_(def.type == BPF_MAP_TYPE_HASH || def.type == BPF_MAP_TYPE_PERCPU_HASH) {
+  if (hash_) {
+    slots_.resize(layout_.ways + layout_.stashEntries);
+  } else {
+    slots_.resize(layout_.maxEntries);
+    for (uint32_t i = 0; i < layout_.maxEntries; ++i) {
+      Slot &s = slots_[i];
+      s.valid = true;
+      s.key.resize(4);
+      std::memcpy(s.key.data(), &i, 4);
+      s.value.assign(layout_.valueSize, 0);
+    }
+    if (!def.initial.empty() && layout_.maxEntries > 0)
+      std::memcpy(slots_[0].value.data(), def.initial.data(),
+                  std::min<size_t>(def.initial.size(), layout_.valueSize));
+    count_ = layout_.maxEntries;
+  }
+}
+
+llvm::Expected<NicMap> NicMap::create(const MapDef &def, const TargetParams &p) {
+  auto l = nicMapLayout(def, p);
+  if (!l)
+    return l.takeError();
+  return NicMap(def, std::move(*l));
+}
+
+uint64_t NicMap::bucketBase(unsigned table, const Bytes &key) const {
+  uint32_t h = table == 0 ? nicHash0(key.data(), key.size()) : nicHash1(key.data(), key.size());
+  uint64_t b = (uint64_t(h) * layout_.buckets) >> 32;
+  return (uint64_t(table) * layout_.buckets + b) * kNicBucketWays;
+}
+
+uint32_t NicMap::occupied(uint64_t base) const {
+  uint32_t n = 0;
+  for (uint32_t w = 0; w < kNicBucketWays; ++w)
+    n += slots_[base + w].valid;
+  return n;
+}
+
+int64_t NicMap::find(const Bytes &key) const {
+  for (unsigned t = 0; t < 2; ++t) {
+    uint64_t base = bucketBase(t, key);
+    for (uint32_t w = 0; w < kNicBucketWays; ++w)
+      if (slots_[base + w].valid && slots_[base + w].key == key)
+        return int64_t(base + w);
+  }
+  for (uint64_t i = layout_.ways; i < slots_.size(); ++i)
+    if (slots_[i].valid && slots_[i].key == key)
+      return int64_t(i);
+  return -1;
+}
+
+int NicMap::lookup(const Bytes &key, Bytes &value) const {
+  if (key.size() != layout_.keySize)
+    return -EINVAL;
+  if (!hash_) {
+    uint32_t i = arrayIndex(key);
+    if (i >= layout_.maxEntries)
+      return -ENOENT;
+    value = slots_[i].value;
+    return 0;
+  }
+  int64_t i = find(key);
+  if (i < 0)
+    return -ENOENT;
+  value = slots_[size_t(i)].value;
+  return 0;
+}
+
+int NicMap::update(const Bytes &key, const Bytes &value, uint64_t flags) {
+  if (key.size() != layout_.keySize || value.size() != layout_.valueSize)
+    return -EINVAL;
+  // BPF_F_LOCK needs a bpf_spin_lock in the value, which NIC maps never have.
+  if (flags > BPF_EXIST)
+    return -EINVAL;
+  if (!hash_) {  // array_map_update_elem
+    uint32_t i = arrayIndex(key);
+    if (i >= layout_.maxEntries)
+      return -E2BIG;
+    if (flags == BPF_NOEXIST)
+      return -EEXIST;
+    slots_[i].value = value;
+    return 0;
+  }
+  // htab_map_update_elem: check_flags on the old element, then allocation.
+  int64_t at = find(key);
+  if (at >= 0) {
+    if (flags == BPF_NOEXIST)
+      return -EEXIST;
+    slots_[size_t(at)].value = value;
+    return 0;
+  }
+  if (flags == BPF_EXIST)
+    return -ENOENT;
+  if (count_ >= layout_.maxEntries)
+    return -E2BIG;
+  uint64_t b0 = bucketBase(0, key), b1 = bucketBase(1, key);
+  uint32_t n0 = occupied(b0), n1 = occupied(b1);
+  int64_t dst = -1;
+  if (n0 < kNicBucketWays || n1 < kNicBucketWays) {
+    uint64_t base = n1 < n0 ? b1 : b0;
+    for (uint32_t w = 0; w < kNicBucketWays && dst < 0; ++w)
+      if (!slots_[base + w].valid)
+        dst = int64_t(base + w);
+  } else {
+    for (uint64_t i = layout_.ways; i < slots_.size() && dst < 0; ++i)
+      if (!slots_[i].valid)
+        dst = int64_t(i);
+  }
+  if (dst < 0) {
+    ++collisions_;
+    return -E2BIG;
+  }
+  Slot &s = slots_[size_t(dst)];
+  s.valid = true;
+  s.key = key;
+  s.value = value;
+  ++count_;
+  return 0;
+}
+
+int NicMap::deleteKey(const Bytes &key) {
+  if (key.size() != layout_.keySize)
+    return -EINVAL;
+  if (!hash_)
+    return -EINVAL;
+  int64_t i = find(key);
+  if (i < 0)
+    return -ENOENT;
+  slots_[size_t(i)] = Slot{};
+  --count_;
+  return 0;
+}
+
+int NicMap::getNextKey(const Bytes *key, Bytes &next) const {
+  if (key && key->size() != layout_.keySize)
+    return -EINVAL;
+  if (!hash_) {  // array_map_get_next_key
+    uint32_t n = layout_.maxEntries;
+    uint32_t i = key ? arrayIndex(*key) : n;
+    if (i >= n) {
+      next = slots_[0].key;
+      return 0;
+    }
+    if (i == n - 1)
+      return -ENOENT;
+    next = slots_[i + 1].key;
+    return 0;
+  }
+  int64_t at = key ? find(*key) : -1;
+  for (size_t i = size_t(at + 1); i < slots_.size(); ++i)
+    if (slots_[i].valid) {
+      next = slots_[i].key;
+      return 0;
+    }
+  return -ENOENT;
+}
+
+uint32_t NicMap::size() const { return count_; }
+
+uint32_t NicMap::stashUsed() const {
+  uint32_t n = 0;
+  for (uint64_t i = layout_.ways; i < slots_.size(); ++i)
+    n += slots_[i].valid;
+  return n;
+}
+
+std::vector<MapEntry> NicMap::entries() const {
+  std::vector<MapEntry> out;
+  out.reserve(count_);
+  for (const Slot &s : slots_)
+    if (s.valid)
+      out.push_back({s.key, s.value});
+  std::sort(out.begin(), out.end(),
+            [](const MapEntry &a, const MapEntry &b) { return a.key < b.key; });
+  return out;
+}
+
+} // namespace sluice
