@@ -11,14 +11,6 @@
 
 namespace sluice::sim {
 
-namespace {
-uint64_t nowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
-} // namespace
-
 RtlEngine::RtlEngine() : dev_(std::make_unique<Device>()) {
   // Port 1 gets an ifindex no PacketIn uses, so XDP_REDIRECT to any other
   // target than port 0's is "unknown" and comes back through the host queue.
@@ -29,13 +21,6 @@ RtlEngine::RtlEngine() : dev_(std::make_unique<Device>()) {
 }
 
 RtlEngine::~RtlEngine() = default;
-
-llvm::Error RtlEngine::load(const Object &obj, const Program &prog) {
-  auto img = compileProgram(obj, prog, TargetParams::defaults());
-  if (!img)
-    return makeError("rtl: {}", llvm::toString(img.takeError()));
-  return loadImage(*img);
-}
 
 llvm::Error RtlEngine::loadImage(const StageImage &img) {
   const TargetParams &t = TargetParams::defaults();
@@ -49,20 +34,6 @@ llvm::Error RtlEngine::loadImage(const StageImage &img) {
     return makeError("rtl: {}", llvm::toString(n.takeError()));
   loaded_ = true;
   return llvm::Error::success();
-}
-
-llvm::Error RtlEngine::loadImageBytes(const uint8_t *data, size_t size, std::string_view what) {
-  auto img = readStageImage(data, size, TargetParams::defaults(), what);
-  if (!img)
-    return img.takeError();
-  return loadImage(*img);
-}
-
-llvm::Error RtlEngine::loadImageFile(const std::string &path) {
-  auto img = readStageImageFile(path, TargetParams::defaults());
-  if (!img)
-    return img.takeError();
-  return loadImage(*img);
 }
 
 llvm::Expected<PacketOut> RtlEngine::run(const PacketIn &pkt) {
@@ -79,7 +50,7 @@ llvm::Expected<PacketOut> RtlEngine::run(const PacketIn &pkt) {
     d.write(regs::PORT0_IFINDEX, ifindex0_ = pkt.ingress_ifindex);
   if (pkt.rx_queue_index != rxq0_)
     d.write(regs::PORT0_RXQ, rxq0_ = pkt.rx_queue_index);
-  uint64_t ts = clock_ ? *clock_ : nowNs();
+  uint64_t ts = arrivalNs();
   d.write(regs::TS_LO, uint32_t(ts));
   d.write(regs::TS_HI, uint32_t(ts >> 32));
   size_t before[kNumOutputs];
@@ -124,17 +95,6 @@ llvm::Expected<PacketOut> RtlEngine::run(const PacketIn &pkt) {
   }
   return res;
 }
-
-llvm::Error RtlEngine::mapUpdate(const std::string &map, const Bytes &, const Bytes &, uint64_t) {
-  return makeErrnoError(ENOENT, "rtl: no map '{}' (the datapath runs maps from issue 6 on)", map);
-}
-llvm::Expected<std::optional<Bytes>> RtlEngine::mapLookup(const std::string &map, const Bytes &) {
-  return makeErrnoError(ENOENT, "rtl: no map '{}' (the datapath runs maps from issue 6 on)", map);
-}
-llvm::Error RtlEngine::mapDelete(const std::string &map, const Bytes &) {
-  return makeErrnoError(ENOENT, "rtl: no map '{}' (the datapath runs maps from issue 6 on)", map);
-}
-llvm::Expected<std::vector<MapDump>> RtlEngine::dumpMaps() { return std::vector<MapDump>{}; }
 
 std::unique_ptr<Engine> createRtlEngine() { return std::make_unique<RtlEngine>(); }
 

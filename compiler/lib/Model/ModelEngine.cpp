@@ -135,23 +135,10 @@ bool compare(Op op, U a, U b) {
   }
 }
 
-uint64_t nowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
-
 } // namespace
 
 ModelEngine::ModelEngine(const TargetParams &target) : target_(target) {}
 ModelEngine::~ModelEngine() = default;
-
-llvm::Error ModelEngine::load(const Object &obj, const Program &prog) {
-  auto img = compileProgram(obj, prog, target_);
-  if (!img)
-    return makeError("model: {}", llvm::toString(img.takeError()));
-  return loadImage(*img);
-}
 
 llvm::Error ModelEngine::loadImage(const StageImage &img) {
   if (img.paramHash != target_.hash)
@@ -175,20 +162,6 @@ llvm::Error ModelEngine::loadImage(const StageImage &img) {
   return llvm::Error::success();
 }
 
-llvm::Error ModelEngine::loadImageBytes(const uint8_t *data, size_t size, std::string_view what) {
-  auto img = readStageImage(data, size, target_, what);
-  if (!img)
-    return img.takeError();
-  return loadImage(*img);
-}
-
-llvm::Error ModelEngine::loadImageFile(const std::string &path) {
-  auto img = readStageImageFile(path, target_);
-  if (!img)
-    return img.takeError();
-  return loadImage(*img);
-}
-
 llvm::Expected<PacketOut> ModelEngine::run(const PacketIn &pkt) {
   if (!image_)
     return makeError("model: no stage image loaded");
@@ -208,7 +181,7 @@ llvm::Expected<PacketOut> ModelEngine::run(const PacketIn &pkt) {
       v |= uint64_t(window[off + i]) << (8 * i);
     return v;
   };
-  uint64_t ts = clock_ ? *clock_ : nowNs();
+  uint64_t ts = arrivalNs();
   Context ctx;
   for (unsigned s = 0; s < t.slots; ++s)
     ctx.slot[s] = img.consts[s];
@@ -374,17 +347,6 @@ llvm::Expected<PacketOut> ModelEngine::run(const PacketIn &pkt) {
   facts_.redirectIfindex = ctx.redirect;
   return res;
 }
-
-llvm::Error ModelEngine::mapUpdate(const std::string &map, const Bytes &, const Bytes &, uint64_t) {
-  return makeErrnoError(ENOENT, "model: no map '{}' (the model runs maps from issue 6 on)", map);
-}
-llvm::Expected<std::optional<Bytes>> ModelEngine::mapLookup(const std::string &map, const Bytes &) {
-  return makeErrnoError(ENOENT, "model: no map '{}' (the model runs maps from issue 6 on)", map);
-}
-llvm::Error ModelEngine::mapDelete(const std::string &map, const Bytes &) {
-  return makeErrnoError(ENOENT, "model: no map '{}' (the model runs maps from issue 6 on)", map);
-}
-llvm::Expected<std::vector<MapDump>> ModelEngine::dumpMaps() { return std::vector<MapDump>{}; }
 
 std::unique_ptr<Engine> createModelEngine() { return std::make_unique<ModelEngine>(); }
 

@@ -6,9 +6,9 @@
 // adjustment and the verdict. Besides the Engine interface it reports what
 // the hardware would show for each packet (ModelFacts).
 //
-// There is no compiler yet: load(obj, prog) refuses, saying so; load an image
-// with loadImage / loadImageFile. Maps arrive with issue 6: the map API
-// answers that the image has no such map.
+// load(obj, prog) compiles the program for the model's datapath; images load
+// with loadImage / loadImageFile / loadImageBytes (ImageEngine, shared with
+// `rtl`). Maps arrive with issue 6: the map API refuses.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -18,7 +18,7 @@
 #include <optional>
 #include <string>
 
-#include "sluice/Engine/Engine.h"
+#include "sluice/Engine/ImageEngine.h"
 #include "sluice/Target/StageImage.h"
 #include "sluice/Target/TargetParams.h"
 
@@ -35,41 +35,28 @@ struct ModelFacts {
   uint32_t redirectIfindex = 0;
 };
 
-class ModelEngine final : public Engine {
+class ModelEngine final : public ImageEngine {
 public:
   /// A model of the datapath `target` (default: hdl/params/default.json).
   explicit ModelEngine(const TargetParams &target = TargetParams::defaults());
   ~ModelEngine() override;
 
   std::string_view name() const override { return "model"; }
-  /// No compiler yet: always an Error saying to load a stage image.
-  llvm::Error load(const Object &obj, const Program &prog) override;
   /// Checks the image against the target (verifyStageImage) and loads it.
-  llvm::Error loadImage(const StageImage &img);
-  /// Reads (with every refusal of readStageImage) and loads.
-  llvm::Error loadImageFile(const std::string &path);
-  llvm::Error loadImageBytes(const uint8_t *data, size_t size, std::string_view what);
+  llvm::Error loadImage(const StageImage &img) override;
 
   /// Frames under 14 bytes are an Error with errno EINVAL (as every engine).
   llvm::Expected<PacketOut> run(const PacketIn &pkt) override;
-  llvm::Error mapUpdate(const std::string &map, const Bytes &key, const Bytes &value,
-                        uint64_t flags = BPF_ANY) override;
-  llvm::Expected<std::optional<Bytes>> mapLookup(const std::string &map, const Bytes &key) override;
-  llvm::Error mapDelete(const std::string &map, const Bytes &key) override;
-  llvm::Expected<std::vector<MapDump>> dumpMaps() override;
 
   const ModelFacts &lastFacts() const { return facts_; }
   const TargetParams &target() const { return target_; }
-  /// Fixes the timestamp metadata (ns) packets arrive with; nullopt (the
-  /// default) reads CLOCK_MONOTONIC as the other engines do.
-  void setClock(std::optional<uint64_t> ns) { clock_ = ns; }
 
 private:
   TargetParams target_;
   std::optional<StageImage> image_;
   unsigned stagesUsed_ = 0;
   ModelFacts facts_;
-  std::optional<uint64_t> clock_;
+  const TargetParams &imageTarget() const override { return target_; }
 };
 
 std::unique_ptr<Engine> createModelEngine();

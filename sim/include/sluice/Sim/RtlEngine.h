@@ -15,7 +15,7 @@
 #include <memory>
 #include <optional>
 
-#include "sluice/Engine/Engine.h"
+#include "sluice/Engine/ImageEngine.h"
 #include "sluice/Sim/Device.h"
 #include "sluice/Target/StageImage.h"
 
@@ -30,35 +30,27 @@ struct RtlFacts {
   uint64_t cycles = 0;             ///< clock cycles the packet's run() took
 };
 
-class RtlEngine final : public Engine {
+class RtlEngine final : public ImageEngine {
 public:
   RtlEngine();
   ~RtlEngine() override;
 
   std::string_view name() const override { return "rtl"; }
-  llvm::Error load(const Object &obj, const Program &prog) override;
-  llvm::Error loadImage(const StageImage &img);
-  llvm::Error loadImageFile(const std::string &path);
-  llvm::Error loadImageBytes(const uint8_t *data, size_t size, std::string_view what);
+  /// Checks the device and the image, then loads it through the registers.
+  llvm::Error loadImage(const StageImage &img) override;
 
   llvm::Expected<PacketOut> run(const PacketIn &pkt) override;
-  llvm::Error mapUpdate(const std::string &map, const Bytes &key, const Bytes &value,
-                        uint64_t flags = BPF_ANY) override;
-  llvm::Expected<std::optional<Bytes>> mapLookup(const std::string &map, const Bytes &key) override;
-  llvm::Error mapDelete(const std::string &map, const Bytes &key) override;
-  llvm::Expected<std::vector<MapDump>> dumpMaps() override;
 
-  /// Fixes the arrival timestamp (ns); nullopt reads CLOCK_MONOTONIC.
-  void setClock(std::optional<uint64_t> ns) { clock_ = ns; }
   const RtlFacts &lastFacts() const { return facts_; }
   Device &device() { return *dev_; }
 
 private:
   std::unique_ptr<Device> dev_;
   bool loaded_ = false;
-  std::optional<uint64_t> clock_;
   uint32_t ifindex0_ = 0, rxq0_ = 0;
   RtlFacts facts_;
+
+  const TargetParams &imageTarget() const override { return TargetParams::defaults(); }
 };
 
 std::unique_ptr<Engine> createRtlEngine();
