@@ -10,7 +10,11 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <string_view>
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -358,9 +362,37 @@ int cmdBuild(const std::string &path, const std::string &progName, std::string o
   return 0;
 }
 
+// `sluice nic ARGS...` is the driver's command line (bpftool style:
+// prog load|show, stats, run): it runs the `sluice-nic` binary that stands
+// beside this one, which links DPDK and the simulated NIC (this binary
+// links neither).
+int execNic(int argc, char **argv) {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::filesystem::path nic = self.parent_path() / "sluice-nic";
+  if (ec || !std::filesystem::exists(nic)) {
+    fmt::print(stderr,
+               "sluice: error: `sluice nic` runs {}, which is not there (it is built with the "
+               "simulated NIC: ninja sluice-nic-cli)\n",
+               ec ? std::string("sluice-nic beside this binary") : nic.string());
+    return 2;
+  }
+  std::vector<char *> args;
+  std::string arg0 = nic.string();
+  args.push_back(arg0.data());
+  for (int i = 2; i < argc; ++i)
+    args.push_back(argv[i]);
+  args.push_back(nullptr);
+  execv(arg0.c_str(), args.data());
+  fmt::print(stderr, "sluice: error: cannot run {}: {}\n", arg0, std::strerror(errno));
+  return 2;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "nic")
+    return execNic(argc, argv);
 #ifdef SLUICE_WITH_RTL
   sluice::sim::registerRtlEngine();
 #endif
@@ -413,6 +445,8 @@ int main(int argc, char **argv) {
 
   std::string outImage, targetFile, reportPath, imageFile;
   std::vector<std::string> sourceDirs;
+  app.add_subcommand("nic", "the NIC driver on the simulated NIC, bpftool style: prog "
+                            "load|show, stats, run (see `sluice nic --help`)");
   auto *build = app.add_subcommand("build", "compile a program into a stage image "
                                             "(docs/build-and-report.md)");
   build->add_option("object", object, "BPF object (clang -target bpf)")->required();
