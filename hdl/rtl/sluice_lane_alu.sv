@@ -76,16 +76,18 @@ module sluice_lane_alu #(
   logic left;
   logic [5:0] sh;
   logic [N-1:0] shin, shout;
-  /* verilator lint_off UNUSEDSIGNAL */
-  logic signed [N:0] shx;                   // the fill bit stays on top
-  /* verilator lint_on UNUSEDSIGNAL */
+  logic fill;                               // ARSH: the sign fills from the top
   assign left = (op == SLUICE_OP_LSH);
   assign sh = wide ? b[5:0] : {1'b0, b[4:0]};
   always_comb begin
     for (int i = 0; i < N; i++) shin[i] = left ? an[N-1-i] : an[i];
   end
-  assign shx = $signed({(op == SLUICE_OP_ARSH) & an[N-1], shin}) >>> sh;
-  assign shout = shx[N-1:0];
+  // A logical shift, then the vacated top bits set to the fill bit (a
+  // thermometer mask of sh). The same as an (N+1)-bit arithmetic shift with
+  // the fill bit on top, without the (N+1)-bit vector, which Verilator
+  // evaluates with its slow wide-word shift for N = 64.
+  assign fill = (op == SLUICE_OP_ARSH) & an[N-1];
+  assign shout = (shin >> sh) | ({N{fill}} & ~({N{1'b1}} >> sh));
   always_comb begin
     for (int i = 0; i < N; i++) shres[i] = left ? shout[N-1-i] : shout[i];
   end
