@@ -146,6 +146,12 @@ llvm::Error ModelEngine::loadImage(const StageImage &img) {
                      img.paramHash, target_.hash);
   if (auto e = verifyStageImage(img, target_))
     return makeError("model: {}", llvm::toString(std::move(e)));
+  for (unsigned s = 0; s < target_.stages; ++s)
+    for (unsigned l = 0; l < target_.lanes; ++l)
+      if (const isa::OpInfo *info = isa::opInfo(img.uop(s, l).op);
+          info && std::string_view(info->unit) == "map")
+        return makeError("model: stage {} lane {}: {} runs on the model from issue 6 step 2 on",
+                         s, l, info->name);
   image_ = img;
   stagesUsed_ = 0;
   for (unsigned s = 0; s < target_.stages; ++s)
