@@ -10,7 +10,9 @@
 #include <chrono>
 #include <functional>
 #include <fmt/format.h>
+#include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -207,8 +209,41 @@ struct Compiler {
       return x;
     return alu(Op::AND, x, constant(uint32_t((1ull << bits) - 1)));
   }
+  // An unguarded micro-op node of opcode op with an immediate B.
+  bool isImmOp(int n, Op op) const {
+    const Node &x = nodes[n];
+    return x.kind == Kind::Op && x.op == op && x.bi && x.guard < 0 && !x.gn;
+  }
   // pred = guard && (a CMP b)
   PVal cmp(Op op, int a, int b, PVal guard = {}) {
+    // Compares that are a bit test (JSET) of an earlier value: one micro-op
+    // and one or two stages fewer on the path (docs/schedule.md).
+    uint32_t c;
+    if (isConst(b, &c) && (op == Op::JEQ || op == Op::JNE || op == Op::JGE || op == Op::JLT)) {
+      int x = -1;
+      uint32_t m = 0;
+      bool set = false;  // true: the condition is (x & m) != 0
+      if ((op == Op::JEQ || op == Op::JNE) && c == 0 && isImmOp(a, Op::AND)) {
+        // (y & m) != 0 / == 0
+        x = nodes[a].a, m = nodes[a].imm, set = op == Op::JNE;
+      } else if ((op == Op::JGE || op == Op::JLT) && c > 1 && c <= 0x8000 && !(c & (c - 1)) &&
+                 isImmOp(a, Op::BSWAP16)) {
+        // ntohs(v) >= 2^k iff one of the (swapped) bits k..15 of v is set
+        uint32_t m16 = 0xffffu & ~(c - 1);
+        x = nodes[a].a, m = ((m16 & 0xff) << 8) | (m16 >> 8), set = op == Op::JGE;
+        if (isImmOp(x, Op::RSH) && nodes[x].imm == 16)
+          x = nodes[x].a, m <<= 16;
+      }
+      // (y & M) & m = y & m when m lies inside M
+      while (x >= 0 && isImmOp(x, Op::AND) && (nodes[x].imm & m) == m)
+        x = nodes[x].a;
+      if (x >= 0 && (set || (guard.node < 0 && !guard.neg))) {
+        Node n;
+        n.op = Op::JSET, n.res = Res::Pred, n.a = x, n.bi = true, n.imm = m;
+        n.guard = guard.node, n.gn = guard.neg;
+        return {add(n), !set};
+      }
+    }
     Node n;
     n.op = op, n.res = Res::Pred, n.a = a, n.guard = guard.node, n.gn = guard.neg;
     if (isConst(b))
@@ -619,6 +654,8 @@ struct Compiler {
     return pand(guard, p);
   }
   std::set<const ICmpInst *> fusable;
+  // blocks whose predicate is the OR of these incoming edge predicates
+  std::map<const BasicBlock *, std::vector<PVal>> orEdges;
 
   Expected<PVal> icmpNode(ICmpInst *ic, CmpInst::Predicate pr, PVal guard) {
     Value *l = ic->getOperand(0), *r = ic->getOperand(1);
@@ -1805,7 +1842,17 @@ struct Compiler {
         if (!blockPred.count(p))
           continue;
         PVal e = edge(p, bb);
-        groups[*constOf(phi->getIncomingValue(k))].push_back(e);
+        uint32_t v = *constOf(phi->getIncomingValue(k));
+        // an edge from a block that only branches here, whose predicate is
+        // the OR of its own incoming edges: one SETV per such edge instead
+        // (no OR tree before the SETV)
+        auto *br = dyn_cast<BranchInst>(p->getTerminator());
+        if (br && br->isUnconditional() && orEdges.count(p) && orEdges[p].size() > 1) {
+          for (PVal pe : orEdges[p])
+            groups[v].push_back(pe);
+          continue;
+        }
+        groups[v].push_back(e);
       }
       cur = ret;
       uint32_t best = 0;
@@ -1883,6 +1930,7 @@ struct Compiler {
               es.push_back(edge(p, bb));
           cur = bb->getFirstNonPHI();
           blockPred[bb] = porTree(es);
+          orEdges[bb] = es;
         }
       }
       for (Instruction &i : *bb)
@@ -2178,6 +2226,110 @@ struct Compiler {
       r = root(r);
   }
 
+  // A bit test of a shifted or masked value tests the value itself (the
+  // extractions that mergeVlds made, or that the program wrote): JSET
+  // (y >> k), m is JSET y, m << k when no bit of m is shifted out; JSET
+  // (y & M), m is JSET y, m & M.
+  void foldBitTests() {
+    for (auto &x : nodes) {
+      if (x.kind != Kind::Op || x.op != Op::JSET || !x.bi)
+        continue;
+      for (int k = 0; k < 8; ++k) {
+        const Node &y = nodes[x.a];
+        if (y.kind != Kind::Op || !y.bi || y.guard >= 0 || y.gn)
+          break;
+        if (y.op == Op::RSH && y.imm < 32 && ((uint64_t(x.imm) << y.imm) >> 32) == 0)
+          x.imm <<= y.imm, x.a = y.a;
+        else if (y.op == Op::AND)
+          x.imm &= y.imm, x.a = y.a;
+        else
+          break;
+      }
+    }
+  }
+
+  // A compare guarded by an AND of two predicates, the later of which is
+  // ready after the compare's operands: guard the compare by the earlier one
+  // and AND the later one in after it (same micro-op count, one stage less
+  // on the path of the late predicate): [x & !y] cmp = ([x] cmp) & !y.
+  void hoistGuards() {
+    std::vector<int> early(nodes.size(), -1);
+    std::function<int(int)> at = [&](int n) -> int {
+      if (n < 0 || nodes[n].kind != Kind::Op)
+        return 0;
+      if (early[n] >= 0)
+        return early[n];
+      int e = 0;
+      for (int d : nodes[n].deps())
+        if (nodes[d].kind == Kind::Op)
+          e = std::max(e, at(d) + latency(d));
+      if (nodes[n].op == Op::VLD)
+        while (e < 4096 && !vreadAt(e))
+          ++e;
+      return early[n] = e;
+    };
+    // uses by the nodes that reach a side effect
+    std::vector<char> reach(nodes.size(), 0);
+    std::vector<int> stack = roots;
+    for (auto &st : stores)
+      stack.push_back(st.node);
+    while (!stack.empty()) {
+      int n = stack.back();
+      stack.pop_back();
+      if (reach[n])
+        continue;
+      reach[n] = 1;
+      for (int d : nodes[n].deps())
+        stack.push_back(d);
+      if (nodes[n].isHigh)
+        stack.push_back(nodes[n].hi);
+    }
+    std::vector<int> uses(nodes.size(), 0);
+    for (size_t n = 0; n < nodes.size(); ++n)
+      if (reach[n])
+        for (int d : nodes[n].deps())
+          uses[d]++;
+    size_t count = nodes.size();
+    for (size_t n = 0; n < count; ++n) {
+      Node x = nodes[n];
+      if (!reach[n] || x.kind != Kind::Op || x.res != Res::Pred || x.op == Op::PLUT ||
+          x.guard < 0 || x.gn)
+        continue;
+      const Node g = nodes[x.guard];
+      if (g.kind != Kind::Op || g.op != Op::PLUT || g.guard >= 0 || g.pa < 0 || g.pb < 0 ||
+          uses[x.guard] != 1)
+        continue;
+      // g = (pa == va) && (pb == vb): a truth table with one bit set
+      uint32_t t = g.imm & 15;
+      if (!t || (t & (t - 1)))
+        continue;
+      unsigned bit = __builtin_ctz(t);
+      bool va = bit & 1, vb = bit & 2;
+      int ops = 0;
+      for (int o : {x.a, x.bi ? -1 : x.b})
+        if (o >= 0)
+          ops = std::max(ops, at(o) + (nodes[o].kind == Kind::Op ? latency(o) : 0));
+      int ea = at(g.pa) + 1, eb = at(g.pb) + 1;
+      // keep the earlier input as the guard, the later one ANDed after
+      int keep = ea <= eb ? g.pa : g.pb, late = ea <= eb ? g.pb : g.pa;
+      bool vk = ea <= eb ? va : vb, vl = ea <= eb ? vb : va;
+      int elate = std::max(ea, eb);
+      if (elate <= std::max(ops, std::min(ea, eb)))
+        continue;
+      Node c = x;
+      c.guard = keep, c.gn = !vk;
+      c.origin = x.origin;
+      nodes.push_back(c);
+      int ci = int(nodes.size()) - 1;
+      Node &y = nodes[n];
+      y.op = Op::PLUT, y.a = -1, y.b = -1, y.bi = false, y.guard = -1, y.gn = false;
+      y.pa = ci, y.pb = late;
+      // y = c && (late == vl)
+      y.imm = vl ? 8 : 2;
+      early.assign(nodes.size(), -1);
+    }
+  }
+
   // Before scheduling: merged VLDs, liveness, users, heights.
   std::vector<std::vector<int>> userList;
   bool prepared = false;
@@ -2188,6 +2340,8 @@ struct Compiler {
     mergeStores();
     mergeVlds();
     propagateCopies();
+    foldBitTests();
+    hoistGuards();
     // liveness: nodes reachable from the side effects
     std::vector<int> stack = roots;
     while (!stack.empty()) {
@@ -2235,18 +2389,29 @@ struct Compiler {
   Error schedule() {
     prepare();
     feedsVld.assign(nodes.size(), false);
-    for (auto &n : nodes)
-      if (n.live && n.kind == Kind::Op && n.op == Op::VLD) {
-        feedsVld[n.a] = true;
-        // and the operands of the address computation, one level up
-        const Node &a = nodes[n.a];
-        if (a.kind == Kind::Op && a.op != Op::VLD) {
-          if (a.a >= 0)
-            feedsVld[a.a] = true;
-          if (!a.bi && a.b >= 0)
-            feedsVld[a.b] = true;
-        }
+    // the address of a VLD and the values that compute it, up the chain
+    // (lane 0 reads banks 0 and 1: keeping the chain there needs no MOVs);
+    // the even attempts only one level up
+    {
+      int depthLimit = variant & 2 ? 4 : 1;
+      std::vector<std::pair<int, int>> work;
+      for (auto &n : nodes)
+        if (n.live && n.kind == Kind::Op && n.op == Op::VLD)
+          work.push_back({n.a, 0});
+      while (!work.empty()) {
+        auto [m, d] = work.back();
+        work.pop_back();
+        if (m < 0 || feedsVld[m])
+          continue;
+        feedsVld[m] = true;
+        const Node &a = nodes[m];
+        if (a.kind != Kind::Op || a.op == Op::VLD || d >= depthLimit)
+          continue;
+        work.push_back({a.a, d + 1});
+        if (!a.bi)
+          work.push_back({a.b, d + 1});
       }
+    }
     slotOwner.assign(T.slots, -1);
     slotEverUsed.assign(T.slots, false);
     predOwner.assign(T.predicates, -1);
@@ -2314,20 +2479,215 @@ struct Compiler {
       slotEverUsed[slot] = true;
       nodes[fields[k]].copies.push_back({slot, 0});
     }
-    // critical path (the dependence lower bound: every micro-op one stage)
+    // Spare extractor entries copy much-used fields into the bank two away
+    // as well (lanes b-1 and b read bank b: the two copies reach every lane,
+    // so their users need no MOVs); odd attempts only, since the copies take
+    // slots that would otherwise be temporaries.
+    if (variant & 1) {
+      std::vector<int> byUse = fields;
+      std::stable_sort(byUse.begin(), byUse.end(),
+                       [&](int a, int b) { return nodes[a].users > nodes[b].users; });
+      for (int f : byUse) {
+        if (nodes[f].users < 3 || nodes[f].copies.empty())
+          continue;
+        unsigned want = (T.bankOf(unsigned(nodes[f].copies[0].slot)) + 2) % T.lanes;
+        for (size_t j = 0; j < T.extractorSlots.size(); ++j)
+          if (!entryUsed[j] && T.bankOf(T.extractorSlots[j]) == want) {
+            entryUsed[j] = true;
+            int slot = int(T.extractorSlots[j]);
+            extraEntries.push_back({int(j), f});
+            slotOwner[slot] = f;
+            slotEverUsed[slot] = true;
+            nodes[f].copies.push_back({slot, 0});
+            break;
+          }
+      }
+    }
+    // The lower bound (criticalPath; docs/schedule.md, "The lower bound"):
+    // the earliest stage of every micro-op along its dependences (one stage
+    // per micro-op, a unit's latency), where a VLD issues only at a stage
+    // with a variable read port, one VLD per port (the best assignment of
+    // the VLDs to ports), and a div op only at a stage with the div unit;
+    // then one SETV per stage, and the lane count of the stages. Every
+    // step only relaxes the ISA's rules, so no schedule is shorter. Then
+    // the latest stage of every micro-op for that length: the priority.
     {
-      std::vector<int> depth(nodes.size(), -1);
-      std::function<int(int)> dep = [&](int n) -> int {
-        if (depth[n] >= 0)
-          return depth[n];
-        int lat = nodes[n].kind == Kind::Op && !nodes[n].isHigh ? latency(n) : 0, h = lat;
-        for (int u : userList[n])
-          h = std::max(h, dep(u) + lat);
-        return depth[n] = h;
+      std::vector<int> order;  // topological (deps first)
+      std::vector<char> mark(nodes.size(), 0);
+      std::function<void(int)> visit = [&](int n) {
+        if (mark[n])
+          return;
+        mark[n] = 1;
+        for (int d : nodes[n].deps())
+          visit(d);
+        if (nodes[n].isHigh)
+          visit(nodes[n].hi);
+        order.push_back(n);
       };
       for (int n = 0; n < int(nodes.size()); ++n)
         if (nodes[n].live)
-          criticalPath = std::max<unsigned>(criticalPath, unsigned(dep(n)));
+          visit(n);
+      auto isOp = [&](int n) { return nodes[n].kind == Kind::Op && !nodes[n].isHigh; };
+      auto upTo = [&](int n, int s) {  // the first stage >= s where n can issue
+        if (nodes[n].op == Op::VLD) {
+          for (int k = s; k < s + 64; ++k)
+            if (vreadAt(k))
+              return k;
+        } else if (isDiv(nodes[n].op) && T.unit("div") && !T.unit("div")->stages.empty()) {
+          for (unsigned k : T.unit("div")->stages)
+            if (int(k) >= s)
+              return int(k);
+        }
+        return s;
+      };
+      auto downTo = [&](int n, int s) {  // the last stage <= s where n can issue
+        if (nodes[n].op == Op::VLD) {
+          for (int k = s; k >= 0; --k)
+            if (vreadAt(k))
+              return k;
+        } else if (isDiv(nodes[n].op) && T.unit("div") && !T.unit("div")->stages.empty()) {
+          int best = s;
+          for (unsigned k : T.unit("div")->stages)
+            if (int(k) <= s)
+              best = int(k);
+          return best;
+        }
+        return s;
+      };
+      // the stages a micro-op needs from its issue to the end of the program
+      // (its latency and its users'): the "tail" of the lane-count bound
+      std::vector<int> tail(nodes.size(), 0);
+      for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        int n = *it;
+        if (nodes[n].kind != Kind::Op)
+          continue;
+        int lat = nodes[n].isHigh ? 1 : latency(n), h = lat;
+        for (int u : userList[n])
+          if (nodes[u].kind == Kind::Op)
+            h = std::max(h, nodes[u].isHigh ? tail[u] : lat + tail[u]);
+        tail[n] = h;
+      }
+      std::vector<int> vldList;
+      for (int n : order)
+        if (isOp(n) && nodes[n].op == Op::VLD)
+          vldList.push_back(n);
+      // the bound for VLD stages fixed in `fixed` (the others rounded up to a
+      // port on their own); -1 if a fixed stage is before the VLD is ready
+      std::vector<int> fixedAt(nodes.size(), -1), setvs;
+      auto evalBound = [&](std::vector<int> &e) -> int {
+        e.assign(nodes.size(), 0);
+        int b = 0;
+        for (int n : order) {
+          if (nodes[n].kind != Kind::Op)
+            continue;
+          if (nodes[n].isHigh)
+            continue;
+          int r = 0;
+          for (int d : nodes[n].deps())
+            if (isOp(d))
+              r = std::max(r, e[d] + latency(d));
+          if (fixedAt[n] >= 0) {
+            if (fixedAt[n] < r)
+              return -1;
+            r = fixedAt[n];
+          }
+          e[n] = upTo(n, r);
+          if (nodes[n].hi >= 0)
+            e[nodes[n].hi] = e[n];
+          b = std::max(b, e[n] + latency(n));
+        }
+        // One verdict writer per stage: the SETVs (one stage each, no
+        // users but later SETVs) in the order of their earliest stages.
+        setvs.clear();
+        for (int n : order)
+          if (isOp(n) && nodes[n].res == Res::Verdict)
+            setvs.push_back(n);
+        std::stable_sort(setvs.begin(), setvs.end(), [&](int x, int y) { return e[x] < e[y]; });
+        for (int k = 0, at = 0; k < int(setvs.size()); ++k) {
+          at = std::max(at, e[setvs[k]]);
+          b = std::max(b, at + 1);
+          ++at;
+        }
+        // Lane counts: the micro-ops that cannot issue before stage t and
+        // need at least q stages to the end share the lanes of stages
+        // t .. b-q: b >= t + q - 1 + ceil(count / lanes).
+        int maxT = 0, maxQ = 0;
+        for (int n : order)
+          if (nodes[n].kind == Kind::Op)
+            maxT = std::max(maxT, e[n]), maxQ = std::max(maxQ, tail[n]);
+        std::vector<std::vector<int>> cnt(size_t(maxT + 2), std::vector<int>(size_t(maxQ + 2), 0));
+        for (int n : order)
+          if (nodes[n].kind == Kind::Op)
+            cnt[size_t(e[n])][size_t(tail[n])]++;
+        for (int t = maxT; t >= 0; --t)
+          for (int q = maxQ; q >= 0; --q)
+            cnt[t][q] += cnt[t + 1][q] + cnt[t][q + 1] - cnt[t + 1][q + 1];
+        for (int t = 0; t <= maxT; ++t)
+          for (int q = 1; q <= maxQ; ++q)
+            if (cnt[t][q] > 0)
+              b = std::max(b, t + q - 1 + (cnt[t][q] + int(T.lanes) - 1) / int(T.lanes));
+        return b;
+      };
+      // One VLD per port: the best assignment of the VLDs to distinct port
+      // stages (in dependence order, each to one of the first #VLDs ports
+      // from where it is ready: a later port never helps, one of those is
+      // free), when there are few VLDs; else each rounded up alone.
+      int bound = evalBound(asap);
+      if (!vldList.empty() && vldList.size() <= 6) {
+        int best = std::numeric_limits<int>::max(), evals = 0;
+        std::vector<int> e, used;
+        std::function<void(size_t)> assign = [&](size_t k) {
+          if (++evals > 50000)
+            return;
+          int b = evalBound(e);
+          if (b < 0 || b >= best)
+            return;  // infeasible, or no better whatever comes (b only grows)
+          if (k == vldList.size()) {
+            best = b;
+            return;
+          }
+          int v = vldList[k];
+          int r = e[v];
+          std::vector<int> ports;
+          for (int st = r; int(ports.size()) < int(vldList.size()) && st < r + 4096; ++st)
+            if (vreadAt(st) && std::find(used.begin(), used.end(), st) == used.end())
+              ports.push_back(st);
+          for (int st : ports) {
+            fixedAt[v] = st;
+            used.push_back(st);
+            assign(k + 1);
+            used.pop_back();
+            fixedAt[v] = -1;
+          }
+        };
+        assign(0);
+        if (evals <= 50000 && best != std::numeric_limits<int>::max())
+          bound = std::max(bound, best);
+        evalBound(asap);
+      }
+      criticalPath = unsigned(bound);
+      // and, for the priorities, each SETV gets its own latest stage (the
+      // latest earliest-stage one the last)
+      std::map<int, int> setvCap;
+      for (int k = int(setvs.size()) - 1, cap = bound - 1; k >= 0; --k, --cap)
+        setvCap[setvs[k]] = cap;
+      alap.assign(nodes.size(), bound);
+      for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        int n = *it;
+        if (!isOp(n))
+          continue;
+        int l = bound - latency(n);
+        for (int u : userList[n])
+          if (isOp(u))
+            l = std::min(l, alap[u] - latency(n));
+          else if (nodes[u].isHigh)
+            for (int uu : userList[u])
+              if (isOp(uu))
+                l = std::min(l, alap[uu] - latency(n));
+        if (auto c = setvCap.find(n); c != setvCap.end())
+          l = std::min(l, c->second);
+        alap[n] = downTo(n, l);
+      }
     }
 
     std::vector<int> pending;
@@ -2381,11 +2741,37 @@ struct Compiler {
       }
       // VLDs first where a port exists (the port's lane would otherwise go
       // to any op of greater height), then by height
-      auto rank = [&](int x) {
-        return (nodes[x].op == Op::VLD ? 1000000 : 0) + nodes[x].height;
-      };
+      std::map<int, int> rank;
+      for (int x : ready)
+        rank[x] = (nodes[x].op == Op::VLD ? 1000000 : 0) - 1000 * alap[x] + nodes[x].height +
+                  (variant ? int(noise() % 1500) : 0);
       std::stable_sort(ready.begin(), ready.end(),
-                       [&](int x, int y) { return rank(x) > rank(y); });
+                       [&](int x, int y) { return rank[x] > rank[y]; });
+      auto laneOkFor = [&](int n, int l) {
+        const Node &x = nodes[n];
+        if (laneBusy[l])
+          return false;
+        if (x.op == Op::VLD && (unsigned(l) != T.vreadLane || !vreadAt(s)))
+          return false;
+        if (isDiv(x.op) && !T.hasUnit("div", unsigned(s), unsigned(l)))
+          return false;
+        for (int o : {x.a, x.bi ? -1 : x.b})
+          if (o >= 0 && !canReadFor(x, o, l, s))
+            return false;
+        if (x.res == Res::Slot && !isW(x) && freeSlot(l) < 0)
+          return false;
+        if (isW(x) && (unsigned(l) + 1 >= T.lanes || laneBusy[l + 1] || freePairSlot(l) < 0))
+          return false;
+        return true;
+      };
+      // the lanes each ready micro-op could take at the start of the stage:
+      // a lane that few can take is kept for them (a PLUT can take any)
+      std::map<int, std::vector<int>> canTake;
+      for (int n : ready)
+        for (int l = 0; l < int(T.lanes); ++l)
+          if (laneOkFor(n, l))
+            canTake[n].push_back(l);
+      std::set<int> placedNow;
       std::vector<int> done;
       for (int n : ready) {
         Node &x = nodes[n];
@@ -2399,26 +2785,11 @@ struct Compiler {
           ops.push_back(x.a);
         if (!x.bi && x.b >= 0)
           ops.push_back(x.b);
-        auto laneOk = [&](int l) {
-          if (laneBusy[l])
-            return false;
-          if (x.op == Op::VLD && (unsigned(l) != T.vreadLane || !vreadAt(s)))
-            return false;
-          if (isDiv(x.op) && !T.hasUnit("div", unsigned(s), unsigned(l)))
-            return false;
-          for (int o : ops)
-            if (!canReadFor(x, o, l, s))
-              return false;
-          if (x.res == Res::Slot && !isW(x) && freeSlot(l) < 0)
-            return false;
-          if (isW(x) && (unsigned(l) + 1 >= T.lanes || laneBusy[l + 1] || freePairSlot(l) < 0))
-            return false;
-          return true;
-        };
+        auto laneOk = [&](int l) { return laneOkFor(n, l); };
         if (x.res == Res::Pred && freePred() < 0)
           continue;
         int lane = -1;
-        int bestFree = -1;
+        int bestFree = std::numeric_limits<int>::min();
         for (int l = 0; l < int(T.lanes); ++l)
           if (laneOk(l)) {
             int nf = 0;
@@ -2445,6 +2816,17 @@ struct Compiler {
                   nf += together ? 20 : 0;
                 }
               }
+            if (variant)
+              nf += int(noise() % 40);
+            // keep the lane for the later ready micro-ops that have few
+            for (int m : ready) {
+              if (m == n || placedNow.count(m))
+                continue;
+              auto &ls = canTake[m];
+              if (!(variant & 4) && ls.size() <= 2 &&
+                  std::find(ls.begin(), ls.end(), l) != ls.end())
+                nf -= 60 / int(ls.size());
+            }
             if (nf > bestFree)
               bestFree = nf, lane = l;
           }
@@ -2502,6 +2884,7 @@ struct Compiler {
         }
         placed.push_back(pl);
         done.push_back(n);
+        placedNow.insert(n);
         progress = true;
       }
       for (int n : done)
@@ -2550,7 +2933,7 @@ struct Compiler {
           list += (list.empty() ? "" : ", ") + lines[k];
           notes += fmt::format("\nnote: {}: on the critical path", cols[k]);
         }
-      return makeError("{}: error: needs {} stages, target has {} (critical path: {}; dependence "
+      return makeError("{}: error: needs {} stages, target has {} (critical path: {}; lower "
                        "bound {} stages){}",
                        at.empty() ? "<unknown>" : cols.front(), usedStages, T.stages, list,
                        criticalPath, notes);
@@ -2558,6 +2941,17 @@ struct Compiler {
     return Error::success();
   }
   std::vector<int> extractEntry;
+  std::vector<std::pair<int, int>> extraEntries;  // (entry, field node): copies of a field
+  std::vector<int> asap, alap;  // earliest / latest stage (the lower bound's)
+  // Attempt k > 0 of the list scheduler perturbs the priorities and the lane
+  // preferences with a deterministic pseudo-random sequence (compileFunction
+  // keeps the shortest schedule of a few attempts).
+  unsigned variant = 0;
+  uint64_t rng = 0;
+  uint32_t noise() {
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return uint32_t(rng >> 33);
+  }
   std::vector<bool> feedsVld;
   std::map<int, int> storeBank;
 
@@ -2876,6 +3270,9 @@ struct Compiler {
         isa::Extract e;
         e.en = 1, e.src = x.exSrc, e.size = x.exSize, e.off = x.exOff;
         img.extract[extractEntry[n]] = isa::encode(e);
+        for (auto [entry, f] : extraEntries)
+          if (f == n)
+            img.extract[entry] = isa::encode(e);
       }
     }
     auto predOf = [&](int n) { return n < 0 ? 0u : unsigned(nodes[n].pred); };
@@ -2971,11 +3368,44 @@ void printSchedule(const StageImage &img, raw_ostream &os) {
 
 Expected<StageImage> compileFunction(Function &f, const TargetParams &target, CompileStats *stats) {
   auto t0 = std::chrono::steady_clock::now();
-  Compiler c(f, target);
-  if (auto e = c.lower())
-    return std::move(e);
-  if (auto e = c.schedule())
-    return std::move(e);
+  // The list scheduler is greedy: attempt 0 uses the plain priorities
+  // (latest stage, then height), the others perturb them; the shortest
+  // schedule (then the fewest moves) wins, the first on a tie, so the result
+  // is deterministic. A refusal from lowering is the same in every attempt.
+  std::unique_ptr<Compiler> best;
+  std::optional<Error> firstErr;
+  const unsigned kAttempts = getenv("SLUICE_ATTEMPTS") ? unsigned(atoi(getenv("SLUICE_ATTEMPTS"))) : 32;
+  for (unsigned k = 0; k < kAttempts; ++k) {
+    auto c = std::make_unique<Compiler>(f, target);
+    if (auto e = c->lower()) {
+      if (best || firstErr)
+        consumeError(std::move(e));
+      else
+        return std::move(e);
+      break;
+    }
+    c->variant = k, c->rng = 0x9e3779b97f4a7c15ull * (k + 1);
+    if (getenv("SLUICE_SCHED_DEBUG"))
+      fprintf(stderr, "attempt %u\n", k);
+    if (auto e = c->schedule()) {
+      if (!firstErr)
+        firstErr.emplace(std::move(e));
+      else
+        consumeError(std::move(e));
+      continue;
+    }
+    if (!best || c->usedStages < best->usedStages ||
+        (c->usedStages == best->usedStages && c->moves < best->moves))
+      best = std::move(c);
+    // at the lower bound: nothing to gain
+    if (best->usedStages <= best->criticalPath && best->moves == 0)
+      break;
+  }
+  if (!best)
+    return std::move(*firstErr);
+  if (firstErr)
+    consumeError(std::move(*firstErr));
+  Compiler &c = *best;
   StageImage img = c.emit(f.getName().str());
   if (auto e = verifyStageImage(img, target))
     return makeError("internal error: the compiled image is illegal: {}", toString(std::move(e)));
@@ -2987,6 +3417,7 @@ Expected<StageImage> compileFunction(Function &f, const TargetParams &target, Co
     stats->extractorEntries = 0;
     for (int e : c.extractEntry)
       stats->extractorEntries += e >= 0;
+    stats->extractorEntries += unsigned(c.extraEntries.size());
     stats->deparserEntries = 0;
     for (auto &st : c.stores)
       stats->deparserEntries += st.entry >= 0;

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <iostream>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -70,11 +71,9 @@ std::string bigTarget() {
   return text;
 }
 
-// parse_decide does not fit the default datapath yet (docs/schedule.md: its
-// five variable reads start at stage 6 and its dependence bound is 23; the
-// hand schedule merges reads into 8-byte VLDs): compiled for a 64-stage
-// datapath with VLD ports every four stages, model must still equal interp
-// packet by packet.
+// parse_decide on a 64-stage datapath with VLD ports every four stages:
+// model must still equal interp packet by packet (a longer target changes
+// the port stages the schedule can use).
 TEST(Compile, ParseDecideOnALongerDatapath) {
   auto t = TargetParams::fromJson(bigTarget(), "big");
   ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
@@ -103,17 +102,17 @@ TEST(Compile, ParseDecideOnALongerDatapath) {
   EXPECT_GT(drops, 0u);
 }
 
-TEST(Compile, ParseDecideOnTheDefaultDatapathSaysWhatItNeeds) {
+// parse_decide fits the default datapath (issue 4): at most 24 stages, and
+// model equals interp on its pcap.
+TEST(Compile, ParseDecideOnTheDefaultDatapath) {
   auto obj = Object::open(samplesDir() + "/parse_decide.bpf.o");
   ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
-  auto img = compileProgram(*obj, obj->programs[0], TargetParams::defaults());
-  if (img) {
-    expectModelEqualsInterp("parse_decide");
-    return;
-  }
-  std::string msg = llvm::toString(img.takeError());
-  std::cout << msg << "\n";
-  EXPECT_TRUE(std::regex_search(msg, std::regex("needs [0-9]+ stages, target has 24"))) << msg;
+  CompileStats st;
+  auto img = compileProgram(*obj, obj->programs[0], TargetParams::defaults(), &st);
+  ASSERT_TRUE(bool(img)) << llvm::toString(img.takeError());
+  EXPECT_LE(st.stagesUsed, 24u);
+  EXPECT_LE(st.criticalPath, st.stagesUsed);
+  expectModelEqualsInterp("parse_decide");
 }
 
 std::string smallTarget(unsigned stages) {
@@ -216,17 +215,25 @@ TEST(Compile, PrintsThePredicatedGraph) {
   EXPECT_NE(sched.find("stage"), std::string::npos) << sched;
 }
 
-// Samples that do not fit the default datapath yet (docs/schedule.md):
-// compiled for the 64-stage datapath instead, still model == interp.
-const std::set<std::string> kNotYetOnTheDefault = {"parse_decide"};
+// The stages each stateless sample takes on the default datapath, and the
+// lower bound the compiler computes for it (docs/schedule.md, "The lower
+// bound"); issue 4's target is stages == bound. A schedule that gets longer,
+// or a bound that moves, fails here: update docs/schedule.md and
+// docs/benchmarks.md with the new numbers when it is an improvement.
+struct StagesAndBound {
+  unsigned stages, bound;
+};
+const std::map<std::string, StagesAndBound> kStagesOnTheDefault = {
+    {"pass_all", {1, 1}},      {"drop_all", {1, 1}},  {"udp_reflect", {10, 10}},
+    {"ttl_forward", {11, 11}}, {"vlan_strip", {7, 7}}, {"gre_encap", {18, 18}},
+    {"parse_decide", {24, 23}},
+};
 
 // Every sample on the default datapath: a stateless one compiles and model
 // equals interp (and the kernel, where it can run) packet by packet; one
 // with maps is refused with the map diagnostic naming its C line.
 TEST(Compile, EverySampleOnTheDefaultDatapath) {
   ASSERT_FALSE(sluice::testing::samples().empty());
-  auto big = TargetParams::fromJson(bigTarget(), "big");
-  ASSERT_TRUE(bool(big)) << llvm::toString(big.takeError());
   std::string noKernel = kernelUnavailableReason();
   if (!noKernel.empty() && sluice::testing::kernelRequired())
     FAIL() << "kernel engine required (SLUICE_REQUIRE_KERNEL) but unavailable: " << noKernel;
@@ -235,8 +242,7 @@ TEST(Compile, EverySampleOnTheDefaultDatapath) {
     ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
     const Program *prog = obj->findProgram(s.program);
     ASSERT_NE(prog, nullptr) << s.name;
-    const TargetParams &t =
-        kNotYetOnTheDefault.count(s.name) ? *big : TargetParams::defaults();
+    const TargetParams &t = TargetParams::defaults();
     CompileStats st;
     auto img = compileProgram(*obj, *prog, t, &st);
     if (!obj->maps.empty()) {
@@ -248,10 +254,21 @@ TEST(Compile, EverySampleOnTheDefaultDatapath) {
       continue;
     }
     ASSERT_TRUE(bool(img)) << s.name << ": " << llvm::toString(img.takeError());
-    std::cout << s.name << ": " << st.stagesUsed << " stages (dependence bound "
+    std::cout << s.name << ": " << st.stagesUsed << " stages (lower bound "
               << st.criticalPath << ", target " << t.stages << "), " << st.uops << " micro-ops, "
               << st.moves << " moves, " << st.extractorEntries << " extractor / "
               << st.deparserEntries << " deparser entries, " << st.compileMs << " ms\n";
+    auto want = kStagesOnTheDefault.find(s.name);
+    if (want == kStagesOnTheDefault.end()) {
+      ADD_FAILURE() << s.name << ": a stateless sample without expected stages: add it to "
+                    << "kStagesOnTheDefault (" << st.stagesUsed << " stages, bound "
+                    << st.criticalPath << ")";
+    } else {
+      EXPECT_EQ(st.stagesUsed, want->second.stages) << s.name;
+      EXPECT_EQ(st.criticalPath, want->second.bound) << s.name;
+    }
+    EXPECT_LE(st.criticalPath, st.stagesUsed) << s.name;
+    EXPECT_LE(st.stagesUsed, t.stages) << s.name;
     auto pkts = readPcap(s.pcap);
     ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
     auto interp = createEngine("interp");
@@ -473,7 +490,7 @@ TEST(CompileRefusal, NeedsMoreStagesWithNotes) {
   EXPECT_TRUE(std::regex_search(
       msg, std::regex("^[a-z_]+\\.(bpf\\.c|h):[0-9]+:[0-9]+: error: needs [0-9]+ stages, target "
                       "has 8 \\(critical path: [a-z_]+\\.(bpf\\.c|h):[0-9]+(, [a-z_.]+:[0-9]+)*; "
-                      "dependence bound [0-9]+ stages\\)\nnote: [a-z_]+\\.(bpf\\.c|h):[0-9]+:[0-9]+: "
+                      "lower bound [0-9]+ stages\\)\nnote: [a-z_]+\\.(bpf\\.c|h):[0-9]+:[0-9]+: "
                       "on the critical path")))
       << msg;
 }

@@ -32,7 +32,7 @@ struct CompileStats {
   unsigned uops = 0;        ///< micro-ops placed (moves included)
   unsigned moves = 0;       ///< MOVs inserted to bring a value into a read window
   unsigned extractorEntries = 0;
-  unsigned criticalPath = 0;  ///< longest dependence chain in stages (lower bound)
+  unsigned criticalPath = 0;  ///< lower bound in stages: dependences, VLD ports, SETVs, lanes
   unsigned deparserEntries = 0;
   unsigned slotsUsed = 0;     ///< distinct context slots ever written or read (consts included)
   unsigned predicatesUsed = 0;///< distinct predicate bits written
