@@ -3374,7 +3374,9 @@ Expected<StageImage> compileFunction(Function &f, const TargetParams &target, Co
   // is deterministic. A refusal from lowering is the same in every attempt.
   std::unique_ptr<Compiler> best;
   std::optional<Error> firstErr;
-  const unsigned kAttempts = getenv("SLUICE_ATTEMPTS") ? unsigned(atoi(getenv("SLUICE_ATTEMPTS"))) : 32;
+  // SLUICE_ATTEMPTS=N overrides the count (for experiments; docs/schedule.md)
+  const unsigned kAttempts =
+      getenv("SLUICE_ATTEMPTS") ? std::max(1, atoi(getenv("SLUICE_ATTEMPTS"))) : 16u;
   for (unsigned k = 0; k < kAttempts; ++k) {
     auto c = std::make_unique<Compiler>(f, target);
     if (auto e = c->lower()) {
