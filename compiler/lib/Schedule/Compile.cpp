@@ -2633,6 +2633,13 @@ struct Compiler {
       // from where it is ready: a later port never helps, one of those is
       // free), when there are few VLDs; else each rounded up alone.
       int bound = evalBound(asap);
+      if (getenv("SLUICE_BOUND_DEBUG")) {
+        int dep = 0;
+        for (int n : order)
+          if (isOp(n))
+            dep = std::max(dep, asap[n] + latency(n));
+        fprintf(stderr, "bound: ports each alone %d, +setv+lanes %d\n", dep, bound);
+      }
       if (!vldList.empty() && vldList.size() <= 6) {
         int best = std::numeric_limits<int>::max(), evals = 0;
         std::vector<int> e, used;
@@ -2663,6 +2670,8 @@ struct Compiler {
         assign(0);
         if (evals <= 50000 && best != std::numeric_limits<int>::max())
           bound = std::max(bound, best);
+        if (getenv("SLUICE_BOUND_DEBUG"))
+          fprintf(stderr, "bound: with one VLD per port %d (%d evaluations)\n", bound, evals);
         evalBound(asap);
       }
       criticalPath = unsigned(bound);
@@ -3374,7 +3383,9 @@ Expected<StageImage> compileFunction(Function &f, const TargetParams &target, Co
   // is deterministic. A refusal from lowering is the same in every attempt.
   std::unique_ptr<Compiler> best;
   std::optional<Error> firstErr;
-  const unsigned kAttempts = getenv("SLUICE_ATTEMPTS") ? unsigned(atoi(getenv("SLUICE_ATTEMPTS"))) : 32;
+  // SLUICE_ATTEMPTS=N overrides the count (for experiments; docs/schedule.md)
+  const unsigned kAttempts =
+      getenv("SLUICE_ATTEMPTS") ? std::max(1, atoi(getenv("SLUICE_ATTEMPTS"))) : 16u;
   for (unsigned k = 0; k < kAttempts; ++k) {
     auto c = std::make_unique<Compiler>(f, target);
     if (auto e = c->lower()) {
