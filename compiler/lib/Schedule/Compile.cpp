@@ -2571,6 +2571,30 @@ struct Compiler {
       for (int n : order)
         if (isOp(n) && nodes[n].op == Op::VLD)
           vldList.push_back(n);
+      // for the lane count: 1 a SETV, 2 a micro-op whose users are all
+      // SETVs, 0 any other; perSetv: the most such inputs of one SETV
+      std::vector<int> laneClass(nodes.size(), 0);
+      int perSetv = 0;
+      for (int n : order) {
+        if (!isOp(n))
+          continue;
+        if (nodes[n].res == Res::Verdict) {
+          laneClass[n] = 1;
+          continue;
+        }
+        bool onlySetv = !userList[n].empty();
+        for (int u : userList[n])
+          onlySetv = onlySetv && isOp(u) && nodes[u].res == Res::Verdict;
+        laneClass[n] = onlySetv ? 2 : 0;
+      }
+      for (int n : order)
+        if (isOp(n) && nodes[n].res == Res::Verdict) {
+          std::set<int> in;
+          for (int d : nodes[n].deps())
+            if (isOp(d) && laneClass[d] == 2)
+              in.insert(d);
+          perSetv = std::max(perSetv, int(in.size()));
+        }
       // the bound for VLD stages fixed in `fixed` (the others rounded up to a
       // port on their own); -1 if a fixed stage is before the VLD is ready
       std::vector<int> fixedAt(nodes.size(), -1), setvs;
@@ -2610,22 +2634,32 @@ struct Compiler {
         }
         // Lane counts: the micro-ops that cannot issue before stage t and
         // need at least q stages to the end share the lanes of stages
-        // t .. b-q: b >= t + q - 1 + ceil(count / lanes).
+        // t .. b-q: b >= t + q - 1 + ceil(count / lanes). Of the SETVs (one
+        // per stage) at most q-1 are in the last q-1 stages, so all but q-1
+        // count; of the micro-ops used only by SETVs (their guards, their
+        // B operands: at most `perSetv` per SETV) at most (q-2) * perSetv.
         int maxT = 0, maxQ = 0;
         for (int n : order)
           if (nodes[n].kind == Kind::Op)
             maxT = std::max(maxT, e[n]), maxQ = std::max(maxQ, tail[n]);
-        std::vector<std::vector<int>> cnt(size_t(maxT + 2), std::vector<int>(size_t(maxQ + 2), 0));
+        using Grid = std::vector<std::vector<int>>;
+        Grid cnt[3];
+        for (auto &g : cnt)
+          g.assign(size_t(maxT + 2), std::vector<int>(size_t(maxQ + 3), 0));
         for (int n : order)
           if (nodes[n].kind == Kind::Op)
-            cnt[size_t(e[n])][size_t(tail[n])]++;
-        for (int t = maxT; t >= 0; --t)
-          for (int q = maxQ; q >= 0; --q)
-            cnt[t][q] += cnt[t + 1][q] + cnt[t][q + 1] - cnt[t + 1][q + 1];
+            cnt[laneClass[n]][size_t(e[n])][size_t(tail[n])]++;
+        for (auto &g : cnt)
+          for (int t = maxT; t >= 0; --t)
+            for (int q = maxQ + 1; q >= 0; --q)
+              g[t][q] += g[t + 1][q] + g[t][q + 1] - g[t + 1][q + 1];
         for (int t = 0; t <= maxT; ++t)
-          for (int q = 1; q <= maxQ; ++q)
-            if (cnt[t][q] > 0)
-              b = std::max(b, t + q - 1 + (cnt[t][q] + int(T.lanes) - 1) / int(T.lanes));
+          for (int q = 1; q <= maxQ + 1; ++q) {
+            int c = cnt[0][t][q] + std::max(cnt[1][t][q], cnt[1][t][0] - (q - 1));
+            c += q < 2 ? cnt[2][t][q] : std::max(cnt[2][t][q], cnt[2][t][0] - (q - 2) * perSetv);
+            if (c > 0)
+              b = std::max(b, t + q - 1 + (c + int(T.lanes) - 1) / int(T.lanes));
+          }
         return b;
       };
       // One VLD per port: the best assignment of the VLDs to distinct port
@@ -2675,6 +2709,11 @@ struct Compiler {
         evalBound(asap);
       }
       criticalPath = unsigned(bound);
+      // The priorities: the latest stages for a schedule 1 (attempts 8-15:
+      // 3) stages shorter than the bound: a tighter anchor makes the
+      // off-path micro-ops more urgent, so they fill the early stages'
+      // lanes instead of competing with the critical path's at the end.
+      bound -= (variant & 8) ? 3 : 1;
       // and, for the priorities, each SETV gets its own latest stage (the
       // latest earliest-stage one the last)
       std::map<int, int> setvCap;
@@ -3380,7 +3419,8 @@ Expected<StageImage> compileFunction(Function &f, const TargetParams &target, Co
   // The list scheduler is greedy: attempt 0 uses the plain priorities
   // (latest stage, then height), the others perturb them; the shortest
   // schedule (then the fewest moves) wins, the first on a tie, so the result
-  // is deterministic. A refusal from lowering is the same in every attempt.
+  // is deterministic; a schedule at the lower bound ends the search. A
+  // refusal from lowering is the same in every attempt.
   std::unique_ptr<Compiler> best;
   std::optional<Error> firstErr;
   // SLUICE_ATTEMPTS=N overrides the count (for experiments; docs/schedule.md)
@@ -3408,8 +3448,8 @@ Expected<StageImage> compileFunction(Function &f, const TargetParams &target, Co
     if (!best || c->usedStages < best->usedStages ||
         (c->usedStages == best->usedStages && c->moves < best->moves))
       best = std::move(c);
-    // at the lower bound: nothing to gain
-    if (best->usedStages <= best->criticalPath && best->moves == 0)
+    // at the lower bound: no shorter schedule exists
+    if (best->usedStages <= best->criticalPath)
       break;
   }
   if (!best)

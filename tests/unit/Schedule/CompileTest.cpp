@@ -226,7 +226,7 @@ struct StagesAndBound {
 const std::map<std::string, StagesAndBound> kStagesOnTheDefault = {
     {"pass_all", {1, 1}},      {"drop_all", {1, 1}},  {"udp_reflect", {10, 10}},
     {"ttl_forward", {11, 11}}, {"vlan_strip", {7, 7}}, {"gre_encap", {18, 18}},
-    {"parse_decide", {24, 23}},
+    {"parse_decide", {24, 24}},
 };
 
 // Every sample on the default datapath: a stateless one compiles and model
