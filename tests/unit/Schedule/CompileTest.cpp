@@ -331,7 +331,8 @@ TEST(CompileRefusal, MapOperations) {
   %k = alloca i32
   %v = call ptr addrspace(2) @sluice.map.lookup.p0(i32 0, ptr %k), !dbg !L9.13
   ret i32 2)"),
-            "fix.bpf.c:9:13: error: bpf_map_lookup_elem on an unknown map");
+            "fix.bpf.c:9:13: error: map operations need the object's maps (map.lookup.p0): compile "
+            "the object (sluice build), not its IR alone");
 }
 
 TEST(CompileRefusal, StackMemory) {

@@ -17,6 +17,13 @@
 #include <optional>
 #include <set>
 
+#include <regex>
+
+#include "llvm/AsmParser/Parser.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
 #include "sluice/Engine/Run.h"
 #include "sluice/Kernel/KernelEngine.h"
 #include "sluice/Model/ModelEngine.h"
@@ -66,6 +73,8 @@ const std::map<std::string, std::string> kRefused = {
     {"mac_learn", "mac_learn.bpf.c:49:8: error: map 'mac_stats' has a 6-byte key: keys over 4 "
                   "bytes (several slots) are not supported yet"},
 };
+
+Bytes u32(uint32_t v) { return {uint8_t(v), uint8_t(v >> 8), uint8_t(v >> 16), uint8_t(v >> 24)}; }
 
 // The kernel, or a loud skip (a failure when SLUICE_REQUIRE_KERNEL is set).
 bool haveKernel() {
@@ -149,8 +158,6 @@ std::optional<Object> fixture() {
   return std::move(*obj);
 }
 
-Bytes u32(uint32_t v) { return {uint8_t(v), uint8_t(v >> 8), uint8_t(v >> 16), uint8_t(v >> 24)}; }
-
 // A UDP/IPv4 frame (protocol byte 23 = `proto`) of `len` bytes.
 PcapPacket frame(uint8_t proto, size_t len = 60, uint16_t ethertype = 0x0800) {
   PcapPacket p;
@@ -190,6 +197,19 @@ TEST(MapSamples, CountersFixtureCompilesIntoTransactions) {
   EXPECT_NE(text.find("MAPATOM add.64 w0, s"), std::string::npos) << text;
   EXPECT_NE(text.find("or.64 w2, s"), std::string::npos) << text;   // the second RMW
   EXPECT_NE(text.find("add.32 w0, s"), std::string::npos) << text;  // `*c += 3`
+  // The host sees .rodata frozen, as libbpf leaves it in the kernel.
+  ModelEngine model;
+  ASSERT_FALSE(bool(model.load(obj, obj.programs[0])));
+  for (const MapDef &d : obj.maps)
+    if (d.internal && d.readonly) {
+      auto e = model.mapUpdate(d.name, u32(0), Bytes(d.value_size, 0));
+      ASSERT_TRUE(bool(e));
+      EXPECT_EQ(llvm::toString(std::move(e)),
+                "model: update on map '" + d.name + "': Operation not permitted");
+      auto v = model.mapLookup(d.name, u32(0));
+      ASSERT_TRUE(bool(v) && v->has_value());
+      EXPECT_EQ(**v, d.initial);
+    }
 }
 
 TEST(MapSamples, CountersFixtureModelEqualsKernel) {
@@ -243,3 +263,128 @@ TEST(MapSamples, TenThousandBackToBackPacketsOnOneKey) {
 }
 
 } // namespace
+
+// ---- refusals on LLVM IR fixtures, with the object's maps ----
+//
+// The body of `i32 @f(ptr %ctx)` in the lifter's dialect, with map 0 an
+// array 'cnt' of 4 x 16 bytes, map 1 an LRU hash 'lru', map 2 a hash 'h'
+// with an 8-byte key; `!L<line>.<col>` is a !dbg location in fix.bpf.c.
+namespace {
+
+std::string mapFixture(const std::string &body) {
+  std::string out = std::regex_replace(body, std::regex("!L([0-9]+)\\.([0-9]+)"),
+                                       "!DILocation(line: $1, column: $2, scope: !2)");
+  std::vector<MapDef> maps(3);
+  maps[0].name = "cnt", maps[0].type = BPF_MAP_TYPE_ARRAY, maps[0].key_size = 4;
+  maps[0].value_size = 16, maps[0].max_entries = 4;
+  maps[1].name = "lru", maps[1].type = BPF_MAP_TYPE_LRU_HASH, maps[1].key_size = 4;
+  maps[1].value_size = 8, maps[1].max_entries = 4;
+  maps[2].name = "h", maps[2].type = BPF_MAP_TYPE_HASH, maps[2].key_size = 8;
+  maps[2].value_size = 8, maps[2].max_entries = 4;
+  std::string text = R"(target datalayout = "e-m:e-p:64:64-i64:64-i128:128-n32:64-S128"
+declare ptr addrspace(1) @sluice.xdp.data(ptr)
+declare ptr addrspace(1) @sluice.xdp.data_end(ptr)
+declare ptr addrspace(2) @sluice.map.lookup.p0(i32, ptr)
+declare i64 @sluice.map.update.p0.p0(i32, ptr, ptr, i64)
+declare i64 @sluice.map.delete.p0(i32, ptr)
+define i32 @f(ptr %ctx) !dbg !2 {
+entry:
+  %frame = alloca [16 x i8], align 8
+  %k = getelementptr inbounds i8, ptr %frame, i64 8
+  store i32 1, ptr %k
+)" + out + R"(
+}
+!llvm.dbg.cu = !{!0}
+!llvm.module.flags = !{!10, !11}
+!0 = distinct !DICompileUnit(language: DW_LANG_C11, file: !1, producer: "fixture", isOptimized: true, runtimeVersion: 0, emissionKind: FullDebug)
+!1 = !DIFile(filename: "fix.bpf.c", directory: "/tmp")
+!2 = distinct !DISubprogram(name: "f", scope: !1, file: !1, line: 1, type: !3, spFlags: DISPFlagDefinition, unit: !0)
+!3 = !DISubroutineType(types: !{})
+!10 = !{i32 2, !"Debug Info Version", i32 3}
+!11 = !{i32 7, !"Dwarf Version", i32 5}
+)";
+  llvm::LLVMContext ctx;
+  llvm::SMDiagnostic err;
+  auto m = llvm::parseAssemblyString(text, err, ctx);
+  if (!m) {
+    std::string msg;
+    llvm::raw_string_ostream os(msg);
+    err.print("fixture", os);
+    ADD_FAILURE() << os.str() << "\n" << text;
+    return "";
+  }
+  auto img = compileFunction(*m->getFunction("f"), TargetParams::defaults(), nullptr, &maps);
+  if (img)
+    return "compiled";
+  return llvm::toString(img.takeError());
+}
+
+// lookup of map 0 with the key at %k, then `rest` in block "found"
+std::string withLookup(const std::string &rest) {
+  return R"(  %v = call ptr addrspace(2) @sluice.map.lookup.p0(i32 0, ptr %k), !dbg !L3.9
+  %z = icmp eq ptr addrspace(2) %v, null
+  br i1 %z, label %out, label %found
+found:
+)" + rest + R"(
+  br label %out
+out:
+  ret i32 2)";
+}
+
+} // namespace
+
+TEST(MapRefusal, ExactDiagnostics) {
+  EXPECT_EQ(mapFixture(withLookup("  %o = atomicrmw add ptr addrspace(2) %v, i64 1 seq_cst, !dbg !L4.2")),
+            "compiled");
+  EXPECT_EQ(mapFixture(withLookup(
+                "  %o = atomicrmw add ptr addrspace(2) %v, i64 1 seq_cst, !dbg !L4.2\n"
+                "  %t = trunc i64 %o to i32\n  store i32 %t, ptr %k")),
+            "fix.bpf.c:4:2: error: the value fetched by an atomic update of a map value is not "
+            "supported yet (read words)");
+  EXPECT_EQ(mapFixture(withLookup(
+                "  %o = cmpxchg ptr addrspace(2) %v, i64 0, i64 1 seq_cst seq_cst, !dbg !L5.3")),
+            "fix.bpf.c:5:3: error: cmpxchg on a map value is not in ISA v2");
+  EXPECT_EQ(mapFixture(withLookup("  %o = atomicrmw sub ptr addrspace(2) %v, i64 1 seq_cst, !dbg !L6.4")),
+            "fix.bpf.c:6:4: error: atomic sub on a map value is not in ISA v2 (add, or, and, xor, "
+            "xchg)");
+  EXPECT_EQ(mapFixture(withLookup("  %x = load i32, ptr addrspace(2) %v, !dbg !L7.5\n"
+                                  "  store i32 %x, ptr %k")),
+            "fix.bpf.c:7:5: error: reading a map value is not supported yet (MAPLK read words: "
+            "the compiler does not form them yet)");
+  EXPECT_EQ(mapFixture(withLookup(
+                "  %a = atomicrmw add ptr addrspace(2) %v, i64 1 seq_cst\n"
+                "  %p = getelementptr i8, ptr addrspace(2) %v, i64 8\n"
+                "  %b = atomicrmw add ptr addrspace(2) %p, i64 1 seq_cst\n"
+                "  %c = atomicrmw or ptr addrspace(2) %v, i64 1 seq_cst, !dbg !L8.6")),
+            "fix.bpf.c:8:6: error: more than two updates of map 'cnt' values in one packet (a "
+            "transaction has two RMWs)");
+  EXPECT_EQ(mapFixture(withLookup(
+                "  %d = call ptr addrspace(1) @sluice.xdp.data(ptr %ctx)\n"
+                "  %b = load i8, ptr addrspace(1) %d\n"
+                "  %n = zext i8 %b to i64\n"
+                "  %o = atomicrmw add ptr addrspace(2) %v, i64 %n seq_cst, !dbg !L9.7")),
+            "fix.bpf.c:9:7: error: a 64-bit update of map 'cnt' by a variable amount is not "
+            "supported yet (the operand's high half needs a paired slot)");
+  EXPECT_EQ(mapFixture(R"(  %v = call ptr addrspace(2) @sluice.map.lookup.p0(i32 1, ptr %k), !dbg !L10.8
+  ret i32 2)"),
+            "fix.bpf.c:10:8: error: map 'lru' is a lru_hash map: ISA v2 runs array, percpu_array, "
+            "hash and percpu_hash maps (LRU, LPM, devmap and map-in-map come later)");
+  EXPECT_EQ(mapFixture(R"(  %r = call i64 @sluice.map.update.p0.p0(i32 0, ptr %k, ptr %k, i64 0), !dbg !L11.9
+  ret i32 2)"),
+            "fix.bpf.c:11:9: error: bpf_map_update_elem from the datapath is not supported yet "
+            "(MAPUPD is in ISA v2; the compiler does not form it yet)");
+  EXPECT_EQ(mapFixture(R"(  %r = call i64 @sluice.map.delete.p0(i32 0, ptr %k), !dbg !L12.1
+  ret i32 2)"),
+            "fix.bpf.c:12:1: error: bpf_map_delete_elem from the datapath is not supported yet "
+            "(MAPDEL is in ISA v2; the compiler does not form it yet)");
+  // two lookups of one map on one path
+  EXPECT_EQ(mapFixture(R"(  %a = call ptr addrspace(2) @sluice.map.lookup.p0(i32 0, ptr %k), !dbg !L13.2
+  %b = call ptr addrspace(2) @sluice.map.lookup.p0(i32 0, ptr %k), !dbg !L14.3
+  %x = icmp eq ptr addrspace(2) %a, null
+  %y = icmp eq ptr addrspace(2) %b, null
+  %s = select i1 %x, i32 1, i32 2
+  %t = select i1 %y, i32 %s, i32 3
+  ret i32 %t)"),
+            "fix.bpf.c:14:3: error: two lookups of map 'cnt' in one packet (the other at "
+            "fix.bpf.c:13:2): a map has one transaction per packet");
+}
