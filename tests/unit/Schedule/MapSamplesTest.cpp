@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -147,6 +148,64 @@ TEST(MapSamples, EveryStatefulSampleRunsOnModelAsOnKernelOrIsRefusedAsListed) {
   }
   for (auto &[name, msg] : kRefused)
     EXPECT_TRUE(seen.count(name)) << name << " is listed but is not a stateful sample";
+}
+
+// The default parameters with 40 stages, VLD ports every four stages from
+// 2 and map stages every four from 1 (nine map stages).
+std::string longTarget() {
+  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/hdl/params/default.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text = std::regex_replace(text, std::regex("\"stages\": 24"), "\"stages\": 40");
+  text = std::regex_replace(text, std::regex("\"stages\": \\[2, 6, 10, 14, 18\\]"),
+                            "\"stages\": [2, 6, 10, 14, 18, 22, 26, 30, 34]");
+  text = std::regex_replace(text, std::regex("\"stages\": \\[1, 5, 9, 13, 17\\]"),
+                            "\"stages\": [1, 5, 9, 13, 17, 21, 25, 29, 33]");
+  return text;
+}
+
+// firewall's two transactions chain (the verdict counter's key depends on
+// the blocklist's found predicate): with map stages up to 33 it compiles,
+// and equals the kernel over its pcap and map-init, hit counters included.
+TEST(MapSamples, FirewallOnALongerDatapathEqualsKernel) {
+  auto t = TargetParams::fromJson(longTarget(), "long");
+  ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
+  ASSERT_EQ(t->unit("map")->stages.size(), 9u);
+  const SampleSpec *fw = nullptr;
+  for (const SampleSpec &s : sluice::testing::samples())
+    if (s.name == "firewall")
+      fw = &s;
+  ASSERT_NE(fw, nullptr);
+  auto obj = Object::open(fw->object);
+  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  const Program *prog = obj->findProgram(fw->program);
+  ASSERT_NE(prog, nullptr);
+  CompileStats st;
+  auto img = compileProgram(*obj, *prog, *t, &st);
+  ASSERT_TRUE(bool(img)) << llvm::toString(img.takeError());
+  std::cout << "firewall on 40 stages: " << st.stagesUsed << " stages (lower bound "
+            << st.criticalPath << ")\n";
+  unsigned bound = 0;
+  for (const ImageMap &m : img->maps)
+    bound += m.stage >= 0;
+  EXPECT_EQ(bound, 2u);
+  auto init = parseMapInit(fw->mapInit, *obj);
+  ASSERT_TRUE(bool(init)) << llvm::toString(init.takeError());
+  auto pkts = readPcap(fw->pcap);
+  ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
+  ModelEngine model(*t);
+  auto m = runPackets(model, *obj, *prog, *init, *pkts);
+  ASSERT_TRUE(bool(m)) << llvm::toString(m.takeError());
+  unsigned drops = 0;
+  for (auto &p : m->packets)
+    drops += !p.runt && p.out.action == 1;
+  EXPECT_GT(drops, 0u);  // the blocklist hits
+  if (haveKernel()) {
+    auto kernel = createEngine("kernel");
+    ASSERT_TRUE(bool(kernel));
+    auto k = runPackets(**kernel, *obj, *prog, *init, *pkts);
+    ASSERT_TRUE(bool(k)) << llvm::toString(k.takeError());
+    EXPECT_EQ(firstDifference(*k, *m), "") << formatStageImage(*img, *t);
+  }
 }
 
 std::optional<Object> fixture() {
