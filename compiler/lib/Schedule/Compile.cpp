@@ -17,6 +17,7 @@
 #include <set>
 
 #include "llvm/ADT/PostOrderIterator.h"
+#include "llvm/Analysis/CFG.h"
 #include "llvm/Analysis/PostDominators.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/CFG.h"
@@ -27,7 +28,9 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/KnownBits.h"
 #include "llvm/Support/raw_ostream.h"
+#include "sluice/Engine/Run.h"
 #include "sluice/Lift/Lift.h"
+#include "sluice/Maps/NicMaps.h"
 #include "sluice/Support/Error.h"
 
 namespace sluice {
@@ -710,8 +713,13 @@ struct Compiler {
   }
 
   // ---- lowering ----
+  // map transactions (issue 6): lowering, scheduling and emission hooks
+#include "MapOps.inc"
+
   Error lowerInst(Instruction &i, BasicBlock *bb) {
     cur = &i;
+    if (auto r = lowerMapInst(i, bb))
+      return std::move(*r);
     if (!llvm::isa<CallInst>(&i))
       if (auto e = check64(i))
         return e;
@@ -1885,34 +1893,9 @@ struct Compiler {
 
   Error lower() {
     ReversePostOrderTraversal<Function *> rpo(&F);
-    // map operations first: they are the reason a stateful program is refused
-    for (BasicBlock *bb : rpo)
-      for (Instruction &i : *bb) {
-        std::string what;
-        if (auto *call = dyn_cast<CallInst>(&i); call && call->getCalledFunction()) {
-          StringRef n = call->getCalledFunction()->getName();
-          if (n.starts_with("sluice.map.lookup"))
-            what = "bpf_map_lookup_elem";
-          else if (n.starts_with("sluice.map.update"))
-            what = "bpf_map_update_elem";
-          else if (n.starts_with("sluice.map.delete"))
-            what = "bpf_map_delete_elem";
-          else if (n.starts_with("sluice.map.value"))
-            what = "global data, a map value";
-          else if (n.starts_with("sluice.map."))
-            what = n.substr(7).str();
-          else if (n.starts_with("sluice.helper.redirect_map"))
-            what = "bpf_redirect_map";
-        } else if (auto *ld = dyn_cast<LoadInst>(&i); ld && ld->getPointerAddressSpace() == kMapValueAS) {
-          what = "load from a map value";
-        } else if (auto *st = dyn_cast<StoreInst>(&i); st && st->getPointerAddressSpace() == kMapValueAS) {
-          what = "store to a map value";
-        } else if (llvm::isa<AtomicRMWInst>(&i) || llvm::isa<AtomicCmpXchgInst>(&i)) {
-          what = "atomic update of a map value";
-        }
-        if (!what.empty())
-          return fail(&i, fmt::format("map operations arrive with issue 6 ({})", what));
-      }
+    // map operations first: what the datapath cannot do is refused before the rest
+    if (auto e = mapPrepass())
+      return e;
     for (BasicBlock *bb : rpo) {
       // block predicate
       cur = bb->getFirstNonPHI();
@@ -1937,6 +1920,7 @@ struct Compiler {
         if (auto e = lowerInst(i, bb))
           return e;
     }
+    finishMaps();
     return Error::success();
   }
 
@@ -1959,6 +1943,8 @@ struct Compiler {
   static bool isDiv(Op op) { return op == Op::DIV || op == Op::MOD || op == Op::SDIV || op == Op::SMOD; }
   int latency(int n) const {
     const Node &x = nodes[n];
+    if (x.kind == Kind::Op && isMapOp(x.op))
+      return int(mapLatency());
     return x.kind == Kind::Op && isDiv(x.op) ? int(T.unitLatencyStages("div")) : 1;
   }
   bool reads(int lane, int slot) const { return T.laneReads(unsigned(lane), unsigned(slot)); }
@@ -2416,6 +2402,8 @@ struct Compiler {
     slotEverUsed.assign(T.slots, false);
     predOwner.assign(T.predicates, -1);
     predOwner[0] = -2;
+    if (auto e = reserveMapSlots())
+      return e;
     // extractor entries, spread over the banks
     std::vector<int> fields;
     for (int n = 0; n < int(nodes.size()); ++n)
@@ -2771,6 +2759,13 @@ struct Compiler {
                                             isa::opInfo(unsigned(n.op))->name, T.unit("div")->lane,
                                             st));
         }
+        if (isMapOp(n.op))
+          return fail(n.origin, mapStuck(pending.front()));
+        if (getenv("SLUICE_SCHED_DEBUG"))
+          for (auto &p : placed)
+            fprintf(stderr, "st %d lane %d %s n%d h%d\n", p.stage, p.lane,
+                    p.isMove ? "MOV" : isa::opInfo(unsigned(nodes[p.node].op))->name, p.node,
+                    nodes[p.node].height);
         return fail(n.origin, fmt::format("cannot place {} (out of slots or predicates?)",
                                           isa::opInfo(unsigned(n.op))->name));
       }
@@ -2802,6 +2797,8 @@ struct Compiler {
         if (x.op == Op::VLD && (unsigned(l) != T.vreadLane || !vreadAt(s)))
           return false;
         if (isDiv(x.op) && !T.hasUnit("div", unsigned(s), unsigned(l)))
+          return false;
+        if (isMapOp(x.op) && !mapLaneOk(x, l, s, laneBusy))
           return false;
         for (int o : {x.a, x.bi ? -1 : x.b})
           if (o >= 0 && !canReadFor(x, o, l, s))
@@ -2884,7 +2881,8 @@ struct Compiler {
           bool reachable = false;
           for (int l = 0; l < int(T.lanes) && !reachable; ++l) {
             if ((x.op == Op::VLD && unsigned(l) != T.vreadLane) ||
-                (isDiv(x.op) && unsigned(l) != T.unit("div")->lane))
+                (isDiv(x.op) && unsigned(l) != T.unit("div")->lane) ||
+                (isMapOp(x.op) && unsigned(l) != T.unit("map")->lane))
               continue;
             bool all = true;
             for (int o : ops)
@@ -2902,6 +2900,8 @@ struct Compiler {
         if (!x.bi && x.b >= 0)
           pl.bSlot = readable(x.b, lane, s, true);
         laneBusy[lane] = true;
+        if (isMapOp(x.op))
+          mapPlaced(n, lane, s, laneBusy);
         if (x.res == Res::Verdict)
           verdictBusy = true;
         if (x.res == Res::Redirect)
@@ -3190,7 +3190,8 @@ struct Compiler {
         bool helps = false;
         for (int l = 0; l < int(T.lanes) && !helps; ++l) {
           if ((x.op == Op::VLD && unsigned(l) != T.vreadLane) ||
-                (isDiv(x.op) && unsigned(l) != T.unit("div")->lane))
+                (isDiv(x.op) && unsigned(l) != T.unit("div")->lane) ||
+                (isMapOp(x.op) && unsigned(l) != T.unit("map")->lane))
             continue;
           bool all = true;
           for (int q : ops)
@@ -3210,10 +3211,11 @@ struct Compiler {
       bool reach = false;
       for (int l = 0; l < int(T.lanes); ++l)
         if ((x.op != Op::VLD || unsigned(l) == T.vreadLane) &&
-            (!isDiv(x.op) || unsigned(l) == T.unit("div")->lane) && canReadFor(x, o, l, s))
+            (!isDiv(x.op) || unsigned(l) == T.unit("div")->lane) &&
+            (!isMapOp(x.op) || unsigned(l) == T.unit("map")->lane) && canReadFor(x, o, l, s))
           reach = true;
-      // a lane-restricted op (VLD, div unit): step only what its lane cannot read
-      if (reach && (ops.size() == 1 || x.op == Op::VLD || isDiv(x.op)))
+      // a lane-restricted op (VLD, div, map unit): step only what its lane cannot read
+      if (reach && (ops.size() == 1 || x.op == Op::VLD || isDiv(x.op) || isMapOp(x.op)))
         continue;
       for (const Copy &c : nodes[o].copies) {
         if (c.avail > s)
@@ -3337,7 +3339,10 @@ struct Compiler {
       d.pos = uint32_t(st.off + int64_t(T.headroomBytes));
       img.deparse[unsigned(st.entry)] = isa::encode(d);
     }
+    img.maps.resize(mapDefs ? mapDefs->size() : 0);
     for (auto &p : placed) {
+      if (emitMapOp(img, p))
+        continue;
       isa::Uop u;
       const Instruction *origin = nullptr;
       if (p.isMove) {
@@ -3414,7 +3419,8 @@ void printSchedule(const StageImage &img, raw_ostream &os) {
   os << formatStageImage(img, *t);
 }
 
-Expected<StageImage> compileFunction(Function &f, const TargetParams &target, CompileStats *stats) {
+Expected<StageImage> compileFunction(Function &f, const TargetParams &target, CompileStats *stats,
+                                     const std::vector<MapDef> *maps) {
   auto t0 = std::chrono::steady_clock::now();
   // The list scheduler is greedy: attempt 0 uses the plain priorities
   // (latest stage, then height), the others perturb them; the shortest
@@ -3428,6 +3434,7 @@ Expected<StageImage> compileFunction(Function &f, const TargetParams &target, Co
       getenv("SLUICE_ATTEMPTS") ? std::max(1, atoi(getenv("SLUICE_ATTEMPTS"))) : 16u;
   for (unsigned k = 0; k < kAttempts; ++k) {
     auto c = std::make_unique<Compiler>(f, target);
+    c->mapDefs = maps;
     if (auto e = c->lower()) {
       if (best || firstErr)
         consumeError(std::move(e));
@@ -3458,6 +3465,8 @@ Expected<StageImage> compileFunction(Function &f, const TargetParams &target, Co
     consumeError(std::move(*firstErr));
   Compiler &c = *best;
   StageImage img = c.emit(f.getName().str());
+  if (auto e = c.emitMaps(img))
+    return std::move(e);
   if (auto e = verifyStageImage(img, target))
     return makeError("internal error: the compiled image is illegal: {}", toString(std::move(e)));
   if (stats) {
@@ -3496,13 +3505,10 @@ Expected<StageImage> compileProgram(const Object &obj, const Program &prog,
   Function *f = l->module->getFunction(l->entry);
   if (!f)
     return makeError("{}: the lifted module has no function '{}'", prog.name, l->entry);
-  auto img = compileFunction(*f, target, stats);
+  auto img = compileFunction(*f, target, stats, &obj.maps);
   if (!img)
     return img.takeError();
   img->name = prog.name;
-  for (const auto &m : obj.maps) {
-    (void)m;
-  }
   return img;
 }
 
