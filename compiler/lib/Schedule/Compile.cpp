@@ -418,10 +418,277 @@ struct Compiler {
   Error check64(Instruction &i) {
     if (!i.getType()->isIntegerTy() || i.getType()->getIntegerBitWidth() <= 32)
       return Error::success();
-    if (!fits32(&i))
-      return fail(&i, fmt::format("64-bit value ({}) is not supported yet: paired lanes arrive in "
-                                  "a later step", i.getOpcodeName()));
+    if (i.getType()->getIntegerBitWidth() > 64)
+      return fail(&i, fmt::format("i{} value ({}) is not supported", i.getType()->getIntegerBitWidth(),
+                                  i.getOpcodeName()));
     return Error::success();
+  }
+
+  // ---- 64-bit values (docs/schedule.md, "64-bit values") ----
+  // An i64 value whose high half may be non-zero is a pair of 32-bit nodes:
+  // vals[v] the low half, hiVals[v] the high half. Values whose high half is
+  // known zero (fits32) stay one slot, as before.
+  std::map<const Value *, int> hiVals;
+  bool isWide(Value *v) {
+    if (auto *c = dyn_cast<ConstantInt>(v))
+      return c->getBitWidth() > 32 && !c->getValue().isIntN(32);
+    return hiVals.count(v) > 0;
+  }
+  // a zero high half (an AND with a 32-bit mask, a shift right by 32) makes
+  // the value a 32-bit one again: the cheap path for its users
+  void setWide(const Value *v, int lo, int hi) {
+    vals[v] = lo;
+    if (uint32_t c; isConst(hi, &c) && c == 0)
+      fitSet.insert(v);
+    else
+      hiVals[v] = hi;
+  }
+  bool hasWideOperand(Instruction &i) {
+    for (Value *o : i.operands())
+      if (o->getType()->isIntegerTy(64) && isWide(o))
+        return true;
+    return false;
+  }
+  Expected<std::pair<int, int>> val64(Value *v) {
+    if (auto *c = dyn_cast<ConstantInt>(v)) {
+      uint64_t x = c->getValue().zextOrTrunc(64).getZExtValue();
+      return std::make_pair(constant(uint32_t(x)), constant(uint32_t(x >> 32)));
+    }
+    auto lo = val(v);
+    if (!lo)
+      return lo.takeError();
+    if (auto it = hiVals.find(v); it != hiVals.end())
+      return std::make_pair(*lo, it->second);
+    if (sext32.count(v))  // a helper's sign-extended 32-bit result
+      return std::make_pair(*lo, alu(Op::ARSH, *lo, constant(31)));
+    return std::make_pair(*lo, constant(0));
+  }
+  // alu with the constant folds the halves need (x + 0, x & 0, both constant, ...)
+  int aluF(Op op, int a, int b, bool commutative = false) {
+    uint32_t ca = 0, cb = 0;
+    bool ka = isConst(a, &ca), kb = b >= 0 && isConst(b, &cb);
+    if (ka && kb) {
+      switch (op) {
+      case Op::ADD: return constant(ca + cb);
+      case Op::SUB: return constant(ca - cb);
+      case Op::MUL: return constant(ca * cb);
+      case Op::MULHU: return constant(uint32_t((uint64_t(ca) * cb) >> 32));
+      case Op::AND: return constant(ca & cb);
+      case Op::OR: return constant(ca | cb);
+      case Op::XOR: return constant(ca ^ cb);
+      case Op::LSH: return constant(ca << (cb & 31));
+      case Op::RSH: return constant(ca >> (cb & 31));
+      case Op::ARSH: return constant(uint32_t(int32_t(ca) >> (cb & 31)));
+      default: break;
+      }
+    }
+    if (commutative && ka && !kb)
+      std::swap(a, b), std::swap(ka, kb), std::swap(ca, cb);
+    if (kb) {
+      if (cb == 0 && (op == Op::ADD || op == Op::SUB || op == Op::OR || op == Op::XOR ||
+                      op == Op::LSH || op == Op::RSH || op == Op::ARSH))
+        return a;
+      if (cb == 0 && (op == Op::AND || op == Op::MUL || op == Op::MULHU))
+        return constant(0);
+      if (cb == 0xffffffffu && op == Op::AND)
+        return a;
+      if (cb == 1 && op == Op::MUL)
+        return a;
+    }
+    if (ka && ca == 0 && (op == Op::LSH || op == Op::RSH || op == Op::ARSH))
+      return a;
+    return alu(op, a, b, commutative);
+  }
+  static Op swappedCmp(Op op) {
+    switch (op) {
+    case Op::JGT: return Op::JLT;
+    case Op::JLT: return Op::JGT;
+    case Op::JGE: return Op::JLE;
+    case Op::JLE: return Op::JGE;
+    case Op::JSGT: return Op::JSLT;
+    case Op::JSLT: return Op::JSGT;
+    case Op::JSGE: return Op::JSLE;
+    case Op::JSLE: return Op::JSGE;
+    default: return op;
+    }
+  }
+  PVal cmpAny(Op op, int a, int b) {
+    if (isConst(a) && !isConst(b))
+      return cmp(swappedCmp(op), b, a);
+    return cmp(op, a, b);
+  }
+  // A 64-bit compare on the halves: the high halves decide unless equal.
+  PVal cmp64(CmpInst::Predicate pr, std::pair<int, int> x, std::pair<int, int> y) {
+    auto [al, ah] = x;
+    auto [bl, bh] = y;
+    if (pr == CmpInst::ICMP_EQ || pr == CmpInst::ICMP_NE) {
+      PVal eq = pand(cmpAny(Op::JEQ, al, bl), cmpAny(Op::JEQ, ah, bh));
+      if (pr == CmpInst::ICMP_NE)
+        eq.neg = !eq.neg;
+      return eq;
+    }
+    Op hiOp, loOp;
+    switch (pr) {
+    case CmpInst::ICMP_ULT: hiOp = Op::JLT, loOp = Op::JLT; break;
+    case CmpInst::ICMP_ULE: hiOp = Op::JLT, loOp = Op::JLE; break;
+    case CmpInst::ICMP_UGT: hiOp = Op::JGT, loOp = Op::JGT; break;
+    case CmpInst::ICMP_UGE: hiOp = Op::JGT, loOp = Op::JGE; break;
+    case CmpInst::ICMP_SLT: hiOp = Op::JSLT, loOp = Op::JLT; break;
+    case CmpInst::ICMP_SLE: hiOp = Op::JSLT, loOp = Op::JLE; break;
+    case CmpInst::ICMP_SGT: hiOp = Op::JSGT, loOp = Op::JGT; break;
+    default: hiOp = Op::JSGT, loOp = Op::JGE; break;  // SGE
+    }
+    return por(cmpAny(hiOp, ah, bh), pand(cmpAny(Op::JEQ, ah, bh), cmpAny(loOp, al, bl)));
+  }
+  // Instructions that read only the low half of an i64 operand (or whose
+  // result is exact from it): trunc, GEP (32-bit packet offsets), and with a
+  // 32-bit result, AND with a narrow operand and shift amounts.
+  Error checkWideUses(Instruction &i) {
+    if (llvm::isa<TruncInst>(&i) || llvm::isa<GetElementPtrInst>(&i) || llvm::isa<ICmpInst>(&i) ||
+        hiVals.count(&i))
+      return Error::success();
+    for (unsigned k = 0; k < i.getNumOperands(); ++k) {
+      Value *o = i.getOperand(k);
+      if (!o->getType()->isIntegerTy(64) || !hiVals.count(o))
+        continue;  // 64-bit constants: their consumers read them whole
+      if (auto *bo = dyn_cast<BinaryOperator>(&i)) {
+        if (bo->getOpcode() == Instruction::And)
+          continue;  // the other operand fits 32 bits (fits32)
+        if (k == 1 && (bo->getOpcode() == Instruction::Shl || bo->getOpcode() == Instruction::LShr ||
+                       bo->getOpcode() == Instruction::AShr))
+          continue;  // shift amounts >= 64 are poison: the low half decides
+      }
+      return fail(&i, fmt::format("64-bit value used by {} is not supported yet (its high half "
+                                  "would be lost)", i.getOpcodeName()));
+    }
+    return Error::success();
+  }
+  // An i64 value whose high half matters: both halves in 32-bit micro-ops.
+  Error lowerWide(Instruction &i, BasicBlock *bb) {
+    auto done = [&](int lo, int hi) {
+      setWide(&i, lo, hi);
+      return Error::success();
+    };
+    if (auto *bo = dyn_cast<BinaryOperator>(&i)) {
+      auto x = val64(bo->getOperand(0));
+      if (!x)
+        return x.takeError();
+      auto y = val64(bo->getOperand(1));
+      if (!y)
+        return y.takeError();
+      auto [al, ah] = *x;
+      auto [bl, bh] = *y;
+      switch (bo->getOpcode()) {
+      case Instruction::Add: {
+        int lo = aluF(Op::ADD, al, bl, true), hs = aluF(Op::ADD, ah, bh, true);
+        // carry out of the low half: x > ~k for a constant addend k (beside
+        // the add), else lo < an addend
+        uint32_t k;
+        PVal c = isConst(bl, &k)   ? cmpAny(Op::JGT, al, constant(~k))
+                 : isConst(al, &k) ? cmpAny(Op::JGT, bl, constant(~k))
+                                   : cmpAny(Op::JLT, lo, bl);
+        return done(lo, select(c, aluF(Op::ADD, hs, constant(1), true), hs));
+      }
+      case Instruction::Sub: {
+        int lo = aluF(Op::SUB, al, bl), hs = aluF(Op::SUB, ah, bh);
+        PVal borrow = cmpAny(Op::JLT, al, bl);
+        return done(lo, select(borrow, aluF(Op::ADD, hs, constant(0xffffffffu), true), hs));
+      }
+      case Instruction::Mul: {
+        int lo = aluF(Op::MUL, al, bl, true);
+        int hi = aluF(Op::ADD, aluF(Op::MULHU, al, bl, true),
+                      aluF(Op::ADD, aluF(Op::MUL, al, bh, true), aluF(Op::MUL, ah, bl, true), true),
+                      true);
+        return done(lo, hi);
+      }
+      case Instruction::And: return done(aluF(Op::AND, al, bl, true), aluF(Op::AND, ah, bh, true));
+      case Instruction::Or: return done(aluF(Op::OR, al, bl, true), aluF(Op::OR, ah, bh, true));
+      case Instruction::Xor: return done(aluF(Op::XOR, al, bl, true), aluF(Op::XOR, ah, bh, true));
+      case Instruction::Shl: case Instruction::LShr: case Instruction::AShr: {
+        uint32_t k;
+        if (!isConst(bl, &k)) {
+          // a variable amount s (< 64): LSH/RSH mask it by 31; bit 5 (JSET s, 32)
+          // selects the halves; the bits crossing the halves are shifted by
+          // 1 and then by 31 - (s & 31) = s ^ 31 (no shift by 32)
+          PVal big = cmp(Op::JSET, bl, constant(32));
+          int inv = aluF(Op::XOR, bl, constant(31));
+          if (bo->getOpcode() == Instruction::Shl) {
+            int l = aluF(Op::LSH, al, bl);
+            int cross = aluF(Op::RSH, aluF(Op::RSH, al, constant(1)), inv);
+            return done(select(big, constant(0), l),
+                        select(big, l, aluF(Op::OR, aluF(Op::LSH, ah, bl), cross, true)));
+          }
+          bool arith = bo->getOpcode() == Instruction::AShr;
+          int h = aluF(arith ? Op::ARSH : Op::RSH, ah, bl);
+          int cross = aluF(Op::LSH, aluF(Op::LSH, ah, constant(1)), inv);
+          int lo = aluF(Op::OR, aluF(Op::RSH, al, bl), cross, true);
+          return done(select(big, h, lo),
+                      select(big, arith ? aluF(Op::ARSH, ah, constant(31)) : constant(0), h));
+        }
+        k &= 63;
+        int c = constant(k & 31), rc = constant(32 - (k & 31));
+        if (bo->getOpcode() == Instruction::Shl) {
+          if (k >= 32)
+            return done(constant(0), aluF(Op::LSH, al, c));
+          if (k == 0)
+            return done(al, ah);
+          return done(aluF(Op::LSH, al, c),
+                      aluF(Op::OR, aluF(Op::LSH, ah, c), aluF(Op::RSH, al, rc), true));
+        }
+        bool arith = bo->getOpcode() == Instruction::AShr;
+        Op shr = arith ? Op::ARSH : Op::RSH;
+        if (k >= 32)
+          return done(aluF(shr, ah, c), arith ? aluF(Op::ARSH, ah, constant(31)) : constant(0));
+        if (k == 0)
+          return done(al, ah);
+        return done(aluF(Op::OR, aluF(Op::RSH, al, c), aluF(Op::LSH, ah, rc), true),
+                    aluF(shr, ah, c));
+      }
+      default:
+        return fail(&i, fmt::format("64-bit value ({}) is not supported yet", bo->getOpcodeName()));
+      }
+    }
+    if (auto *s = dyn_cast<SelectInst>(&i)) {
+      auto c = pval(s->getCondition());
+      if (!c)
+        return c.takeError();
+      auto x = val64(s->getTrueValue());
+      if (!x)
+        return x.takeError();
+      auto y = val64(s->getFalseValue());
+      if (!y)
+        return y.takeError();
+      return done(select(*c, x->first, y->first), select(*c, x->second, y->second));
+    }
+    if (auto *phi = dyn_cast<PHINode>(&i))
+      return lowerPhi(phi, bb);
+    if (auto *fr = dyn_cast<FreezeInst>(&i)) {
+      auto x = val64(fr->getOperand(0));
+      if (!x)
+        return x.takeError();
+      return done(x->first, x->second);
+    }
+    if (auto *se = dyn_cast<SExtInst>(&i)) {
+      Value *src = se->getOperand(0);
+      unsigned from = src->getType()->getIntegerBitWidth();
+      if (from == 1) {
+        auto p = pval(src);
+        if (!p)
+          return p.takeError();
+        int m = select(*p, constant(0xffffffffu), constant(0));
+        return done(m, m);
+      }
+      auto x = val(src);
+      if (!x)
+        return x.takeError();
+      int lo = *x;
+      if (from == 8 || from == 16)
+        lo = alu(from == 8 ? Op::SEXT8 : Op::SEXT16, *x, -1);
+      else if (from != 32)
+        return fail(&i, fmt::format("sext from i{} is not supported", from));
+      return done(lo, aluF(Op::ARSH, lo, constant(31)));
+    }
+    return fail(&i, fmt::format("64-bit value ({}) is not supported yet", i.getOpcodeName()));
   }
 
   // Whether an i64 value's upper half is zero (so it lives in one 32-bit slot).
@@ -438,6 +705,11 @@ struct Compiler {
       switch (i->getOpcode()) {
       case Instruction::ZExt:
         ok = i->getOperand(0)->getType()->getIntegerBitWidth() <= 32;
+        break;
+      case Instruction::PtrToInt:
+        // a packet pointer is a byte offset from data (the verifier allows
+        // only offsets, differences and compares of packet pointers)
+        ok = i->getOperand(0)->getType()->getPointerAddressSpace() == kPacketAS;
         break;
       case Instruction::And:
         ok = fits32(i->getOperand(0)) || fits32(i->getOperand(1));
@@ -679,6 +951,15 @@ struct Compiler {
       return pand(guard, e);
     }
     unsigned w = widthOf(l->getType());
+    if (w == 64 && (isWide(l) || isWide(r))) {
+      auto x = val64(l);
+      if (!x)
+        return x.takeError();
+      auto y = val64(r);
+      if (!y)
+        return y.takeError();
+      return pand(guard, cmp64(pr, *x, *y));
+    }
     auto a = val(l);
     if (!a)
       return a.takeError();
@@ -720,9 +1001,15 @@ struct Compiler {
     cur = &i;
     if (auto r = lowerMapInst(i, bb))
       return std::move(*r);
-    if (!llvm::isa<CallInst>(&i))
+    if (!llvm::isa<CallInst>(&i)) {
       if (auto e = check64(i))
         return e;
+      if (i.getType()->isIntegerTy(64) && !llvm::isa<LoadInst>(&i) &&
+          (!fits32(&i) || hasWideOperand(i)))
+        return lowerWide(i, bb);
+    }
+    if (auto e = checkWideUses(i))
+      return e;
     PVal bp = blockPred[bb];
     if (auto *phi = dyn_cast<PHINode>(&i))
       return lowerPhi(phi, bb);
@@ -768,9 +1055,17 @@ struct Compiler {
         break;
       case Instruction::Xor: r = alu(Op::XOR, *x, *y, true); break;
       case Instruction::Shl: r = mask(alu(Op::LSH, *x, *y), w); break;
-      case Instruction::LShr: r = alu(Op::RSH, *x, *y); break;
+      case Instruction::LShr:
+        // a 32-bit value shifted right by 32..63 is 0 (RSH masks the amount by 31)
+        if (uint32_t k; w == 64 && isConst(*y, &k) && (k & 63) >= 32)
+          r = constant(0);
+        else
+          r = alu(Op::RSH, *x, *y);
+        break;
       case Instruction::AShr:
-        if (w == 64)
+        if (uint32_t k; w == 64 && isConst(*y, &k) && (k & 63) >= 32)
+          r = constant(0);  // nonnegative (fits 32 bits)
+        else if (w == 64)
           r = alu(Op::RSH, *x, *y);
         else if (w == 32)
           r = alu(Op::ARSH, *x, *y);
@@ -900,6 +1195,7 @@ struct Compiler {
           vals[&i] = mask(*x, to);
         return Error::success();
       }
+      case Instruction::PtrToInt:
       case Instruction::BitCast: {
         auto x = val(src);
         if (!x)
@@ -1787,11 +2083,23 @@ struct Compiler {
       return Error::success();
     }
     std::vector<std::pair<int, PVal>> g;
+    std::vector<int> ghi;  // a 64-bit phi: the high halves
+    bool wide = phi->getType()->isIntegerTy(64) && (!fits32(phi) || hasWideOperand(*phi));
     for (auto &[v, es] : groups) {
-      auto x = val(v);
-      if (!x)
-        return x.takeError();
-      g.push_back({*x, PVal{-1, true}});
+      int lo;
+      if (wide) {
+        auto x = val64(v);
+        if (!x)
+          return x.takeError();
+        lo = x->first;
+        ghi.push_back(x->second);
+      } else {
+        auto x = val(v);
+        if (!x)
+          return x.takeError();
+        lo = *x;
+      }
+      g.push_back({lo, PVal{-1, true}});
       g.back().second = porTree(es);
     }
     if (g.empty())
@@ -1808,6 +2116,11 @@ struct Compiler {
       return select(pl, tree(lo, mid), tree(mid, hi));
     };
     vals[phi] = tree(0, g.size());
+    if (wide) {
+      for (size_t k = 0; k < g.size(); ++k)
+        g[k].first = ghi[k];
+      setWide(phi, vals[phi], tree(0, g.size()));
+    }
     return Error::success();
   }
 
