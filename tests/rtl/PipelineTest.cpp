@@ -5,7 +5,7 @@
 // will write: EXTRACT at 0x1000+e, STAGES at s*lanes+l, DEPARSE at 0x2000+e,
 // CONSTS at 0x3000+s), packets through in_*, and the output is cut from
 // out_buf as the shell will (docs/rtl.md). Checked: every ISA golden vector
-// (tests/golden/isa-v1.json, written by the model) with checkGoldenVector,
+// (tests/golden/isa-v2.json, written by the model) with checkGoldenVector,
 // head/tail deltas against the model's facts, and back-to-back packets with
 // random stalls (en) and per-packet program banks.
 //
@@ -229,7 +229,7 @@ private:
 
 std::vector<GoldenVector> &vectors() {
   static std::vector<GoldenVector> v = [] {
-    auto r = readGoldenVectors(std::string(SLUICE_SOURCE_DIR) + "/tests/golden/isa-v1.json", T());
+    auto r = readGoldenVectors(std::string(SLUICE_SOURCE_DIR) + "/tests/golden/isa-v2.json", T());
     if (!r) {
       ADD_FAILURE() << llvm::toString(r.takeError());
       return std::vector<GoldenVector>{};

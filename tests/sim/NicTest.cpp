@@ -106,7 +106,7 @@ TEST(NicRegisters, IdentityAndParameters) {
 }
 
 TEST(NicGolden, EveryVectorRtlEqualsModel) {
-  auto vs = readGoldenVectors(std::string(SLUICE_SOURCE_DIR) + "/tests/golden/isa-v1.json", T());
+  auto vs = readGoldenVectors(std::string(SLUICE_SOURCE_DIR) + "/tests/golden/isa-v2.json", T());
   ASSERT_TRUE(bool(vs)) << llvm::toString(vs.takeError());
   ASSERT_GT(vs->size(), 20u);
   RtlEngine rtl;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 
 #include "llvm/Support/FormatVariadic.h"
 #include "sluice/Engine/Run.h"
@@ -42,6 +43,66 @@ uint32_t arrayIndex(const Bytes &key) {
 }
 
 } // namespace
+
+uint64_t mapStageMemoryBytes(const TargetParams &p) {
+  const UnitParams *u = p.unit("map");
+  if (!u || u->stages.empty())
+    return 0;
+  return p.mapMemoryBytes / u->stages.size() / 64 * 64;
+}
+
+llvm::Expected<std::vector<NicMapLayout>> planStageMaps(const std::vector<MapDef> &maps,
+                                                        const std::vector<int> &stageOf,
+                                                        const TargetParams &p) {
+  if (maps.size() > p.maxMaps)
+    return fail(llvm::formatv("{0} maps, the NIC holds at most {1} (max_maps)", maps.size(),
+                              p.maxMaps));
+  const UnitParams *unit = p.unit("map");
+  const uint64_t stageBytes = mapStageMemoryBytes(p);
+  std::map<int, uint64_t> used;
+  std::vector<NicMapLayout> out;
+  for (size_t i = 0; i < maps.size(); ++i) {
+    const MapDef &def = maps[i];
+    int stage = i < stageOf.size() ? stageOf[i] : -1;
+    if (stage < 0) {
+      auto l = nicMapLayout(def, p);
+      if (l) {
+        out.push_back(std::move(*l));
+      } else {
+        llvm::consumeError(l.takeError());
+        NicMapLayout none;
+        none.name = def.name;
+        none.type = def.type;
+        none.keySize = def.key_size;
+        none.valueSize = def.value_size;
+        none.maxEntries = def.max_entries;
+        out.push_back(std::move(none));
+      }
+      continue;
+    }
+    if (!unit || std::find(unit->stages.begin(), unit->stages.end(), unsigned(stage)) ==
+                     unit->stages.end()) {
+      std::string list;
+      for (unsigned s : unit ? unit->stages : std::vector<unsigned>{})
+        list += (list.empty() ? "" : ", ") + std::to_string(s);
+      return fail(llvm::formatv("map '{0}' is bound to stage {1}, which has no map unit (map "
+                                "stages: {2})",
+                                def.name, stage, list.empty() ? "none" : list));
+    }
+    auto l = nicMapLayout(def, p);
+    if (!l)
+      return l.takeError();
+    uint64_t left = stageBytes - used[stage];
+    if (l->bytes > left)
+      return fail(llvm::formatv("map '{0}' does not fit in the map memory of stage {1}: it "
+                                "needs {2} bytes, {3} of {4} are left",
+                                def.name, stage, l->bytes, left, stageBytes));
+    l->offset = used[stage];
+    used[stage] += l->bytes;
+    out.push_back(std::move(*l));
+  }
+  return out;
+}
 
 uint32_t nicHash0(const uint8_t *key, size_t n) { return crc32Reflected(0xEDB88320u, key, n); }
 uint32_t nicHash1(const uint8_t *key, size_t n) { return crc32Reflected(0x82F63B78u, key, n); }

@@ -17,7 +17,7 @@ using nlohmann::json;
 namespace {
 // The ISA version of the golden format; kept equal to isa::kIsaVersion by
 // ModelEngineTest (this file compiles without the generated headers).
-constexpr unsigned kGoldenIsaVersion = 1;
+constexpr unsigned kGoldenIsaVersion = 2;
 
 bool unhex(const std::string &s, Bytes &out) {
   if (s.size() % 2)

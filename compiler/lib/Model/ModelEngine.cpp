@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <ctime>
 
+#include "ModelMaps.h"
 #include "sluice/Support/Error.h"
 
 namespace sluice {
@@ -45,6 +46,7 @@ struct Pending {
   unsigned dst;
   uint64_t value;
   bool wide;
+  bool pred = false;  // a map transaction's found predicate: pred[dst] = value
 };
 
 uint32_t alu32(Op op, uint32_t a, uint32_t b, bool selP) {
@@ -137,7 +139,8 @@ bool compare(Op op, U a, U b) {
 
 } // namespace
 
-ModelEngine::ModelEngine(const TargetParams &target) : target_(target) {}
+ModelEngine::ModelEngine(const TargetParams &target)
+    : target_(target), maps_(std::make_unique<model::ModelMaps>()) {}
 ModelEngine::~ModelEngine() = default;
 
 llvm::Error ModelEngine::loadImage(const StageImage &img) {
@@ -146,6 +149,10 @@ llvm::Error ModelEngine::loadImage(const StageImage &img) {
                      img.paramHash, target_.hash);
   if (auto e = verifyStageImage(img, target_))
     return makeError("model: {}", llvm::toString(std::move(e)));
+  auto maps = std::make_unique<model::ModelMaps>();
+  if (auto e = maps->load(img, target_))
+    return e;
+  maps_ = std::move(maps);
   image_ = img;
   stagesUsed_ = 0;
   for (unsigned s = 0; s < target_.stages; ++s)
@@ -215,14 +222,29 @@ llvm::Expected<PacketOut> ModelEngine::run(const PacketIn &pkt) {
     }
   };
 
+  const UnitParams *mapUnit = t.unit("map");
+  const unsigned mapLatency = mapUnit ? t.unitLatencyStages("map") : 0;
+  std::vector<model::MapWrite> mapWrites;
   for (unsigned s = 0; s < t.stages; ++s) {
     const Context in = ctx;  // every lane reads the context as it entered
     Context &out = ctx;
     for (unsigned l = 0; l < t.lanes; ++l) {
       isa::Uop u = img.uop(s, l);
       Op op = Op(u.op);
-      if (op == Op::NOP || op == Op::PAIR)
+      if (op == Op::NOP || op == Op::PAIR || op == Op::MAPATOM)
+        continue;  // MAPATOM runs inside the MAPLK's transaction
+      if (op == Op::MAPLK || op == Op::MAPUPD || op == Op::MAPDEL) {
+        if (in.p(u.g) == bool(u.gn))
+          continue;  // a guard-false head op does nothing and writes nothing
+        ++facts_.uopsExecuted;
+        ++facts_.mapTransactions;
+        isa::Uop atom = l + 1 < t.lanes ? img.uop(s, l + 1) : isa::Uop{};
+        mapWrites.clear();
+        maps_->transaction(u, atom, in.slot.data(), in.pred, bank, mapWrites);
+        for (const model::MapWrite &w : mapWrites)
+          pending.push_back({s + mapLatency - 1, w.index, w.value, false, w.pred});
         continue;
+      }
       const isa::OpInfo *info = isa::opInfo(u.op);
       bool guard = in.p(u.g) != bool(u.gn);
       if (info->cls == isa::OpClass::Cmp || op == Op::PLUT) {
@@ -304,7 +326,9 @@ llvm::Expected<PacketOut> ModelEngine::run(const PacketIn &pkt) {
       }
     }
     for (auto &p : pending)
-      if (p.stage == s) {
+      if (p.stage == s && p.pred) {
+        out.setP(p.dst, p.value != 0);
+      } else if (p.stage == s) {
         out.slot[p.dst] = uint32_t(p.value);
         if (p.wide)
           out.slot[p.dst + bank] = uint32_t(p.value >> 32);
@@ -347,6 +371,21 @@ llvm::Expected<PacketOut> ModelEngine::run(const PacketIn &pkt) {
   facts_.redirectIfindex = ctx.redirect;
   return res;
 }
+
+llvm::Error ModelEngine::mapUpdate(const std::string &map, const Bytes &key, const Bytes &value,
+                                   uint64_t flags) {
+  return maps_->update(map, key, value, flags);
+}
+llvm::Expected<std::optional<Bytes>> ModelEngine::mapLookup(const std::string &map,
+                                                            const Bytes &key) {
+  return maps_->lookup(map, key);
+}
+llvm::Error ModelEngine::mapDelete(const std::string &map, const Bytes &key) {
+  return maps_->remove(map, key);
+}
+llvm::Expected<std::vector<MapDump>> ModelEngine::dumpMaps() { return maps_->dump(); }
+uint64_t ModelEngine::mapInsertFails() const { return maps_->insertFails(); }
+uint64_t ModelEngine::mapCollisions() const { return maps_->collisions(); }
 
 std::unique_ptr<Engine> createModelEngine() { return std::make_unique<ModelEngine>(); }
 

@@ -1,7 +1,14 @@
 //===- StageAsm.cpp - Stage images as text ----------------------------------===//
 //
 // The assembly form of micro-ops and images, for reports, test failures and
-// debugging the RTL against the model. Output only: nothing parses it.
+// debugging the RTL against the model. Output only: nothing parses it (images
+// are hand-written in C++ with isa::Uop and the encodeMap* builders of
+// StageImage.h). The map ops print as (docs/image-format.md):
+//
+//   MAPLK m0, key s16, p3, read w0 mask 0x3 -> s18[, insert s20]
+//   MAPATOM add.32 w0, s17; [p2] xchg.64 w2, s20     (R0; R1 if enabled)
+//   MAPUPD s18, m1, key s16, value s20, noexist      (any / noexist / exist)
+//   MAPDEL s18, m1, key s16
 //
 //===----------------------------------------------------------------------===//
 #include <fmt/format.h>
@@ -37,7 +44,29 @@ std::string formatUop(const isa::Uop &u, uint32_t pairImm) {
   default:
     break;
   }
+  static const char *kRmw[] = {"add", "or", "and", "xor", "xchg", "rmw5", "rmw6", "rmw7"};
+  static const char *kFlags[] = {"any", "noexist", "exist", "flags3"};
+  auto rmw = [&](const MapRmw &r) {
+    std::string rg = r.g || r.gn ? fmt::format("[{}p{}] ", r.gn ? "!" : "", r.g) : "";
+    return fmt::format("{}{}.{} w{}, {}", rg, kRmw[unsigned(r.op) & 7], r.wide ? 64 : 32, r.word,
+                       slot(r.operand));
+  };
   switch (op) {
+  case Op::MAPLK: {
+    MapLookupOp m = decodeMapLookup(u);
+    return fmt::format("{}MAPLK m{}, key {}, p{}, read w{} mask 0x{:x} -> {}{}", g, m.map,
+                       slot(m.key), m.found, m.w0, m.readMask, slot(m.dst),
+                       m.insertOnMiss ? ", insert " + slot(m.insertValue) : "");
+  }
+  case Op::MAPATOM: {
+    MapRmw r1 = decodeMapAtomR1(u);
+    return fmt::format("MAPATOM {}{}", rmw(decodeMapAtomR0(u)), r1.en ? "; " + rmw(r1) : "");
+  }
+  case Op::MAPUPD:
+    return fmt::format("{}MAPUPD {}, m{}, key {}, value {}, {}", g, slot(u.dst), u.imm & 7,
+                       slot(u.a), slot(u.b), kFlags[(u.imm >> 4) & 3]);
+  case Op::MAPDEL:
+    return fmt::format("{}MAPDEL {}, m{}, key {}", g, slot(u.dst), u.imm & 7, slot(u.a));
   case Op::SETV:
   case Op::REDIR:
     return fmt::format("{}{} {}", g, name, b);
@@ -60,9 +89,14 @@ std::string formatStageImage(const StageImage &img, const TargetParams &t) {
                                 "timestamp_hi"};
   std::string o = fmt::format("; stage image '{}': ISA v{}, parameters 0x{:016x}\n", img.name,
                               img.isaVersion, img.paramHash);
-  for (auto &m : img.maps)
-    o += fmt::format("; map {} type {} key {} value {} max {}\n", m.name, m.type, m.keySize,
+  for (size_t i = 0; i < img.maps.size(); ++i) {
+    const ImageMap &m = img.maps[i];
+    o += fmt::format("; map m{} {} type {} key {} value {} max {}", i, m.name, m.type, m.keySize,
                      m.valueSize, m.maxEntries);
+    if (m.stage >= 0)
+      o += fmt::format(" in stage {} at byte {}", m.stage, m.offset);
+    o += m.initial.empty() ? "\n" : fmt::format(" ({} initial bytes)\n", m.initial.size());
+  }
   for (unsigned s = 0; s < img.consts.size(); ++s)
     if (img.consts[s])
       o += fmt::format("const s{} = 0x{:x}\n", s, img.consts[s]);

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <fstream>
@@ -21,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sluice/Maps/NicMaps.h"
 #include "sluice/Support/Error.h"
 
 namespace sluice {
@@ -33,7 +35,10 @@ constexpr char kMagic[8] = {'S', 'L', 'U', 'I', 'C', 'E', 'I', 'M'};
 constexpr size_t kHeaderBytes = 32;
 enum SectionId : uint32_t {
   SecParams = 1, SecExtract = 2, SecStages = 3, SecDeparse = 4, SecConsts = 5, SecMeta = 6,
+  SecMaps = 7,
 };
+constexpr uint32_t kSections = 7;
+constexpr size_t kMapRecordBytes = 40;  // before the initial bytes
 
 void put16(std::vector<uint8_t> &b, uint16_t v) {
   b.push_back(uint8_t(v));
@@ -68,6 +73,26 @@ std::vector<uint8_t> words32(const std::vector<uint32_t> &w) {
   return b;
 }
 
+// MAPS: u32 count, then per map: id, type, key_size, value_size,
+// max_entries, flags (u32), stage (i32, -1 unbound), u64 offset, u32 number
+// of initial bytes (0 or value_size), then those bytes padded to 4.
+std::vector<uint8_t> mapsPayload(const StageImage &img) {
+  std::vector<uint8_t> b;
+  put32(b, uint32_t(img.maps.size()));
+  for (size_t i = 0; i < img.maps.size(); ++i) {
+    const ImageMap &m = img.maps[i];
+    for (uint32_t v : {uint32_t(i), m.type, m.keySize, m.valueSize, m.maxEntries, m.flags,
+                       uint32_t(m.stage)})
+      put32(b, v);
+    put64(b, m.offset);
+    put32(b, uint32_t(m.initial.size()));
+    b.insert(b.end(), m.initial.begin(), m.initial.end());
+    while (b.size() % 4)
+      b.push_back(0);
+  }
+  return b;
+}
+
 std::string metaJson(const StageImage &img) {
   json j;
   j["name"] = img.name;
@@ -99,6 +124,64 @@ uint32_t crc32(const uint8_t *data, size_t size, uint32_t crc) {
   return ~crc;
 }
 
+isa::Uop encodeMapLookup(const MapLookupOp &m) {
+  isa::Uop u;
+  u.op = unsigned(Op::MAPLK);
+  u.a = m.key, u.b = m.insertValue, u.dst = m.dst, u.p = m.found, u.g = m.g, u.gn = m.gn;
+  u.imm = (m.map & 7) | uint32_t(m.insertOnMiss) << 3 | (m.readMask & 15) << 4 | (m.w0 & 255) << 8;
+  return u;
+}
+
+MapLookupOp decodeMapLookup(const isa::Uop &u) {
+  MapLookupOp m;
+  m.map = u.imm & 7, m.insertOnMiss = (u.imm >> 3) & 1, m.readMask = (u.imm >> 4) & 15;
+  m.w0 = (u.imm >> 8) & 255, m.key = u.a, m.insertValue = u.b, m.dst = u.dst, m.found = u.p;
+  m.g = u.g, m.gn = u.gn;
+  return m;
+}
+
+isa::Uop encodeMapAtom(const MapRmw &r0, const MapRmw &r1) {
+  isa::Uop u;
+  u.op = unsigned(Op::MAPATOM);
+  u.p = uint32_t(r0.op) & 7, u.w = r0.wide, u.a = r0.word, u.b = r0.operand, u.g = r0.g, u.gn = r0.gn;
+  if (r1.en)
+    u.imm = 1 | uint32_t(r1.wide) << 1 | (uint32_t(r1.op) & 7) << 2 | (r1.word & 31) << 5 |
+            (r1.operand & 31) << 10 | (r1.g & 15) << 15 | (r1.gn & 1) << 19;
+  return u;
+}
+
+MapRmw decodeMapAtomR0(const isa::Uop &u) {
+  MapRmw r;
+  r.en = true, r.wide = u.w, r.op = MapRmwOp(u.p & 7), r.word = u.a, r.operand = u.b;
+  r.g = u.g, r.gn = u.gn;
+  return r;
+}
+
+MapRmw decodeMapAtomR1(const isa::Uop &u) {
+  MapRmw r;
+  r.en = u.imm & 1, r.wide = (u.imm >> 1) & 1, r.op = MapRmwOp((u.imm >> 2) & 7);
+  r.word = (u.imm >> 5) & 31, r.operand = (u.imm >> 10) & 31, r.g = (u.imm >> 15) & 15;
+  r.gn = (u.imm >> 19) & 1;
+  return r;
+}
+
+isa::Uop encodeMapUpdate(unsigned map, unsigned key, unsigned value, unsigned flags, unsigned dst,
+                         unsigned g, unsigned gn) {
+  isa::Uop u;
+  u.op = unsigned(Op::MAPUPD);
+  u.a = key, u.b = value, u.dst = dst, u.g = g, u.gn = gn;
+  u.imm = (map & 7) | (flags & 3) << 4;
+  return u;
+}
+
+isa::Uop encodeMapDelete(unsigned map, unsigned key, unsigned dst, unsigned g, unsigned gn) {
+  isa::Uop u;
+  u.op = unsigned(Op::MAPDEL);
+  u.a = key, u.dst = dst, u.g = g, u.gn = gn;
+  u.imm = map & 7;
+  return u;
+}
+
 StageImage StageImage::empty(const TargetParams &p) {
   StageImage img;
   img.paramHash = p.hash;
@@ -117,7 +200,7 @@ std::vector<uint8_t> writeStageImage(const StageImage &img) {
   put32(out, 0);  // total length, below
   put64(out, img.paramHash);
   put32(out, 0);  // CRC, below
-  put32(out, 6);  // sections
+  put32(out, kSections);
   section(out, SecParams, std::vector<uint8_t>(img.paramsCanonical.begin(), img.paramsCanonical.end()));
   section(out, SecExtract, words32(img.extract));
   std::vector<uint8_t> st;
@@ -131,6 +214,7 @@ std::vector<uint8_t> writeStageImage(const StageImage &img) {
   section(out, SecConsts, words32(img.consts));
   std::string meta = metaJson(img);
   section(out, SecMeta, std::vector<uint8_t>(meta.begin(), meta.end()));
+  section(out, SecMaps, mapsPayload(img));
   uint32_t len = uint32_t(out.size());
   std::memcpy(&out[12], &len, 4);  // little-endian host (x86-64, as the whole project)
   uint32_t c = crc32(out.data(), out.size());
@@ -193,7 +277,9 @@ llvm::Expected<StageImage> readStageImage(const uint8_t *data, size_t size,
   StageImage img;
   img.isaVersion = isaVersion;
   img.paramHash = hash;
-  bool seen[7] = {};
+  bool seen[kSections + 1] = {};
+  const uint8_t *mapsData = nullptr;
+  uint32_t mapsLen = 0;
   size_t off = kHeaderBytes;
   for (uint32_t i = 0; i < nsec; ++i) {
     if (off + 8 > size)
@@ -203,7 +289,7 @@ llvm::Expected<StageImage> readStageImage(const uint8_t *data, size_t size,
     if (slen > size - off - 8)
       return makeError("{}: malformed stage image (section {} runs past the end)", what, i);
     off += 8 + ((size_t(slen) + 3) & ~size_t(3));
-    if (id >= 1 && id <= 6) {
+    if (id >= 1 && id <= kSections) {
       if (seen[id])
         return makeError("{}: malformed stage image (section {} twice)", what, id);
       seen[id] = true;
@@ -243,9 +329,13 @@ llvm::Expected<StageImage> readStageImage(const uint8_t *data, size_t size,
         if (j.is_discarded())
           throw std::runtime_error("not JSON");
         img.name = j.at("name").get<std::string>();
-        for (auto &m : j.at("maps"))
-          img.maps.push_back({m.at("name"), m.at("type"), m.at("key_size"), m.at("value_size"),
-                              m.at("max_entries")});
+        for (auto &m : j.at("maps")) {
+          ImageMap im;
+          im.name = m.at("name").get<std::string>();
+          im.type = m.at("type"), im.keySize = m.at("key_size"), im.valueSize = m.at("value_size");
+          im.maxEntries = m.at("max_entries");
+          img.maps.push_back(std::move(im));
+        }
         for (auto &l : j.at("lines"))
           img.lines.push_back({l.at(0), l.at(1), l.at(2), l.at(3), l.at(4)});
       } catch (const std::exception &) {
@@ -253,13 +343,53 @@ llvm::Expected<StageImage> readStageImage(const uint8_t *data, size_t size,
       }
       break;
     }
+    case SecMaps:
+      mapsData = p, mapsLen = slen;
+      break;
     default:
       break;  // unknown sections are skipped: later formats may add some
     }
   }
-  for (int id = 1; id <= 6; ++id)
+  for (uint32_t id = 1; id <= kSections; ++id)
     if (!seen[id])
       return makeError("{}: malformed stage image (section {} missing)", what, id);
+  // MAPS after META: the names come from META, the rest must agree.
+  {
+    auto bad = [&](const std::string &why) {
+      return makeError("{}: malformed MAPS section ({})", what, why);
+    };
+    if (mapsLen < 4)
+      return bad("shorter than its count");
+    uint32_t n = get32(mapsData);
+    if (n != img.maps.size())
+      return bad(fmt::format("{} maps, the metadata lists {}", n, img.maps.size()));
+    size_t at = 4;
+    for (uint32_t i = 0; i < n; ++i) {
+      if (mapsLen - at < kMapRecordBytes)
+        return bad(fmt::format("map {} runs past the end", i));
+      const uint8_t *r = mapsData + at;
+      ImageMap &m = img.maps[i];
+      if (get32(r) != i)
+        return bad(fmt::format("map {} has id {}", i, get32(r)));
+      if (get32(r + 4) != m.type || get32(r + 8) != m.keySize || get32(r + 12) != m.valueSize ||
+          get32(r + 16) != m.maxEntries)
+        return bad(fmt::format("map {} ('{}') differs from the metadata", i, m.name));
+      m.flags = get32(r + 20);
+      m.stage = int32_t(get32(r + 24));
+      m.offset = get64(r + 28);
+      uint32_t ni = get32(r + 36);
+      at += kMapRecordBytes;
+      if (ni != 0 && ni != m.valueSize)
+        return bad(fmt::format("map {} ('{}') has {} initial bytes, its value is {}", i, m.name,
+                               ni, m.valueSize));
+      if (mapsLen - at < ((size_t(ni) + 3) & ~size_t(3)))
+        return bad(fmt::format("map {} runs past the end", i));
+      m.initial.assign(mapsData + at, mapsData + at + ni);
+      at += (size_t(ni) + 3) & ~size_t(3);
+    }
+    if (at != mapsLen)
+      return bad(fmt::format("{} bytes after the last map", mapsLen - at));
+  }
   if (hash != target.hash) {
     std::string diff = firstParamDifference(img.paramsCanonical, target.canonical);
     return makeError("{}: built for datapath parameters 0x{:016x}, this datapath has 0x{:016x}{}",
@@ -320,6 +450,193 @@ struct Writers {
   }
 };
 
+bool isMapOp(Op op) {
+  return op == Op::MAPLK || op == Op::MAPUPD || op == Op::MAPDEL || op == Op::MAPATOM;
+}
+
+std::string stageList(const std::vector<unsigned> &v) {
+  std::string o;
+  for (unsigned s : v)
+    o += (o.empty() ? "" : ", ") + std::to_string(s);
+  return o.empty() ? "none" : o;
+}
+
+unsigned words(uint32_t bytes) { return (bytes + 3) / 4; }
+
+/// The map rules of one map op in stage s, lane l (docs/maps-design.md).
+llvm::Error checkMapOp(const StageImage &img, const TargetParams &t, unsigned s, unsigned l,
+                       const isa::Uop &u, std::vector<Writers> &writers) {
+  Op op = Op(u.op);
+  const isa::OpInfo *info = isa::opInfo(u.op);
+  auto where = [&] { return fmt::format("stage {} lane {}", s, l); };
+  const UnitParams *unit = t.unit("map");
+  if (!unit || std::find(unit->stages.begin(), unit->stages.end(), s) == unit->stages.end())
+    return makeError("{}: {} needs a map stage, which this stage is not (map stages: {})", where(),
+                     info->name, stageList(unit ? unit->stages : std::vector<unsigned>{}));
+  const unsigned mapLane = unit->lane, bank = t.bankSlots();
+  if (op == Op::MAPATOM ? l != mapLane + 1 : l != mapLane)
+    return makeError("{}: {} stands in lane {} (the map lane is {}{})", where(), info->name,
+                     op == Op::MAPATOM ? mapLane + 1 : mapLane, mapLane,
+                     op == Op::MAPATOM ? ", MAPATOM its pair lane" : "");
+  if (u.g >= t.predicates)
+    return makeError("{}: guard p{} does not exist (the datapath has {} predicates)", where(), u.g,
+                     t.predicates);
+  if (u.bi)
+    return makeError("{}: {} has no immediate operand B", where(), info->name);
+  if (u.w && op != Op::MAPATOM)
+    return makeError("{}: {} has no 64-bit form", where(), info->name);
+  unsigned lat = t.unitLatencyStages("map");
+  if (s + lat > t.stages)
+    return makeError("{}: {} result would arrive after the last stage ({} stages of latency)",
+                     where(), info->name, lat);
+  const unsigned land = s + lat - 1;
+  std::string who = fmt::format("the map unit issued in stage {}", s);
+  auto window = [&](const char *what, unsigned first, unsigned n) -> llvm::Error {
+    for (unsigned i = 0; i < n; ++i)
+      if (first + i >= t.slots || !t.laneReads(mapLane, first + i))
+        return makeError("{}: {} {} slots {}..{} are outside the map lane's read window", where(),
+                         info->name, what, first, first + n - 1);
+    return llvm::Error::success();
+  };
+  auto dstSlot = [&](const char *what, unsigned slot) -> llvm::Error {
+    if (slot >= t.slots || !t.laneWrites(mapLane, slot))
+      return makeError("{}: {} {} slot {} is outside the map lane's bank (slots {}..{})", where(),
+                       info->name, what, slot, mapLane * bank, mapLane * bank + bank - 1);
+    return llvm::Error::success();
+  };
+
+  // The head op (or, for MAPATOM, the MAPLK beside it) names the map.
+  isa::Uop head = op == Op::MAPATOM ? img.uop(s, mapLane) : u;
+  if (op == Op::MAPATOM && Op(head.op) != Op::MAPLK)
+    return makeError("{}: MAPATOM without a MAPLK beside it in lane {}", where(), mapLane);
+  unsigned id = head.imm & 7;
+  if (id >= img.maps.size())
+    return makeError("{}: {} on map {}, which does not exist (the image has {} maps)", where(),
+                     info->name, id, img.maps.size());
+  const ImageMap &m = img.maps[id];
+  if (m.stage != int32_t(s))
+    return makeError("{}: {} on map {} ('{}') in stage {}, but the map is {}", where(), info->name,
+                     id, m.name, s,
+                     m.stage < 0 ? std::string("bound to no stage")
+                                 : fmt::format("bound to stage {}", m.stage));
+  const bool hash = m.type == 1 /* HASH */ || m.type == 5 /* PERCPU_HASH */;
+  const unsigned vwords = words(m.valueSize);
+
+  if (op == Op::MAPATOM) {
+    MapRmw rmw[2] = {decodeMapAtomR0(u), decodeMapAtomR1(u)};
+    if (u.p > 7)
+      return makeError("{}: MAPATOM R0 op {} does not exist", where(), u.p);
+    if (u.dst)
+      return makeError("{}: MAPATOM writes no slot (dst must be 0)", where());
+    if (u.imm >> 20)
+      return makeError("{}: MAPATOM imm bits 31:20 must be 0", where());
+    for (unsigned k = 0; k < 2; ++k) {
+      const MapRmw &r = rmw[k];
+      if (!r.en)
+        continue;
+      if (unsigned(r.op) > unsigned(MapRmwOp::Xchg))
+        return makeError("{}: MAPATOM R{} op {} does not exist (0 add, 1 or, 2 and, 3 xor, 4 xchg)",
+                         where(), k, unsigned(r.op));
+      if (r.g >= t.predicates)
+        return makeError("{}: MAPATOM R{} guard p{} does not exist", where(), k, r.g);
+      if (r.word + (r.wide ? 2 : 1) > vwords)
+        return makeError("{}: MAPATOM R{} {}-bit RMW on value word {} is outside the value of map "
+                         "{} ('{}', {} bytes)", where(), k, r.wide ? 64 : 32, r.word, id, m.name,
+                         m.valueSize);
+      if (auto e = window(k ? "R1 operand" : "R0 operand", r.operand, 1))
+        return e;
+      if (r.wide)
+        if (auto e = window(k ? "R1 operand high" : "R0 operand high", r.operand + bank, 1))
+          return e;
+    }
+    return llvm::Error::success();
+  }
+
+  if (auto e = window("key", u.a, words(m.keySize)))
+    return e;
+  if (op == Op::MAPLK) {
+    MapLookupOp lk = decodeMapLookup(u);
+    if (u.imm >> 16)
+      return makeError("{}: MAPLK imm bits 31:16 must be 0", where());
+    if (lk.insertOnMiss) {
+      if (!hash)
+        return makeError("{}: MAPLK inserts on a miss into map {} ('{}'), which is not a hash map",
+                         where(), id, m.name);
+      if (auto e = window("inserted value", lk.insertValue, vwords))
+        return e;
+    }
+    for (unsigned k = 0; k < 4; ++k) {
+      if (!((lk.readMask >> k) & 1))
+        continue;
+      unsigned slot = lk.dst + (k >= 2 ? 1 : 0);
+      if (auto e = dstSlot("read word", slot))
+        return e;
+      writers[land].add(fmt::format("slot {}", slot + (k & 1 ? bank : 0)), who);
+    }
+    if (lk.found) {
+      if (lk.found >= t.predicates)
+        return makeError("{}: MAPLK writes p{}, which is not a predicate of this datapath", where(),
+                         lk.found);
+      writers[land].add(fmt::format("predicate p{}", lk.found), who);
+    }
+    return llvm::Error::success();
+  }
+  if (u.p)
+    return makeError("{}: {} writes no predicate (p must be 0)", where(), info->name);
+  if (op == Op::MAPUPD) {
+    unsigned flags = (u.imm >> 4) & 3;
+    if (flags == 3 || (u.imm & ~0x37u))
+      return makeError("{}: MAPUPD imm 0x{:x}: flags 3 and bits other than 2:0 and 5:4 are illegal",
+                       where(), u.imm);
+    if (auto e = window("value", u.b, vwords))
+      return e;
+  } else if (u.imm & ~7u) {
+    return makeError("{}: MAPDEL imm 0x{:x}: only bits 2:0 (the map id) may be set", where(), u.imm);
+  }
+  if (auto e = dstSlot("return code", u.dst))
+    return e;
+  writers[land].add(fmt::format("slot {}", u.dst), who);
+  return llvm::Error::success();
+}
+
+/// Each bound map in a map stage, inside that stage's memory, overlapping no
+/// other map of the stage; map ids are 3 bits.
+llvm::Error checkMapPlacement(const StageImage &img, const TargetParams &t) {
+  const UnitParams *unit = t.unit("map");
+  const uint64_t stageBytes = mapStageMemoryBytes(t);
+  std::map<int32_t, std::vector<std::pair<uint64_t, uint64_t>>> used;
+  for (size_t i = 0; i < img.maps.size(); ++i) {
+    const ImageMap &m = img.maps[i];
+    if (m.stage < 0) {
+      if (m.stage != -1 || m.offset)
+        return makeError("map {} ('{}'): an unbound map has stage -1 and offset 0", i, m.name);
+      continue;
+    }
+    if (i > 7)
+      return makeError("map {} ('{}') is bound to stage {}, but map ops name maps 0..7", i, m.name,
+                       m.stage);
+    if (!unit || std::find(unit->stages.begin(), unit->stages.end(), unsigned(m.stage)) ==
+                     unit->stages.end())
+      return makeError("map {} ('{}') is bound to stage {}, which has no map unit (map stages: {})",
+                       i, m.name, m.stage, stageList(unit ? unit->stages : std::vector<unsigned>{}));
+    MapDef def;
+    def.name = m.name, def.type = m.type, def.key_size = m.keySize, def.value_size = m.valueSize;
+    def.max_entries = m.maxEntries, def.flags = m.flags;
+    auto layout = nicMapLayout(def, t);
+    if (!layout)
+      return layout.takeError();
+    if (m.offset > stageBytes || layout->bytes > stageBytes - m.offset)
+      return makeError("map {} ('{}'): bytes {}..{} are outside stage {}'s {}-byte map memory", i,
+                       m.name, m.offset, m.offset + layout->bytes - 1, m.stage, stageBytes);
+    for (auto [from, to] : used[m.stage])
+      if (m.offset < to && from < m.offset + layout->bytes)
+        return makeError("map {} ('{}') overlaps another map in stage {}'s map memory", i, m.name,
+                         m.stage);
+    used[m.stage].push_back({m.offset, m.offset + layout->bytes});
+  }
+  return llvm::Error::success();
+}
+
 } // namespace
 
 llvm::Error verifyStageImage(const StageImage &img, const TargetParams &t) {
@@ -338,6 +655,9 @@ llvm::Error verifyStageImage(const StageImage &img, const TargetParams &t) {
   if (img.consts.size() != t.slots)
     return makeError("the image has {} constants, the datapath {} slots", img.consts.size(), t.slots);
 
+  if (auto e = checkMapPlacement(img, t))
+    return e;
+
   const unsigned bank = t.bankSlots();
   // Unit results land in later stages: writers[s] collects them ahead.
   std::vector<Writers> writers(t.stages);
@@ -355,6 +675,11 @@ llvm::Error verifyStageImage(const StageImage &img, const TargetParams &t) {
       if (op == Op::NOP) {
         if (img.stages[s][l] != 0)
           return makeError("{}: a NOP must be the all-zero word", where());
+        continue;
+      }
+      if (isMapOp(op)) {
+        if (auto e = checkMapOp(img, t, s, l, u, writers))
+          return e;
         continue;
       }
       if (op == Op::PAIR) {

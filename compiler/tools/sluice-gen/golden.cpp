@@ -1,6 +1,6 @@
 //===- sluice-golden - Write the stage ISA golden vectors -------------------===//
 //
-// The only writer of tests/golden/isa-v1.json: hand-built stage images (made
+// The only writer of tests/golden/isa-v2.json: hand-built stage images (made
 // with the generated encoders) with input packets and the expected verdicts
 // and output bytes. Expectations are computed here by reference functions
 // written from docs/stage-isa.md, independently of the model engine; the

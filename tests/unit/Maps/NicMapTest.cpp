@@ -111,6 +111,61 @@ TEST(PlanMaps, SizeLimitsAndMapCount) {
 
 //===-- NicMap on its own ---------------------------------------------------===//
 
+//===-- planStageMaps: one memory per map stage (ISA v2) --------------------===//
+
+TEST(PlanStageMaps, EachMapStageHasItsShareOfTheMemory) {
+  const TargetParams &p = TargetParams::defaults();
+  // 4 MiB over the 5 map stages of the default datapath, rounded down to 64.
+  EXPECT_EQ(mapStageMemoryBytes(p), 838848u);
+  std::vector<MapDef> maps = {def("a", BPF_MAP_TYPE_ARRAY, 4, 12, 10),
+                              def("h", BPF_MAP_TYPE_HASH, 8, 16, 64),
+                              def("b", BPF_MAP_TYPE_ARRAY, 4, 8, 4),
+                              def("dev", BPF_MAP_TYPE_DEVMAP, 4, 4, 4)};
+  auto l = planStageMaps(maps, {5, 1, 5, -1}, p);
+  ASSERT_TRUE(bool(l)) << errText(l.takeError());
+  ASSERT_EQ(l->size(), 4u);
+  EXPECT_EQ((*l)[0].offset, 0u);             // first in stage 5
+  EXPECT_EQ((*l)[0].bytes, 160u);            // 10 rows of 16 bytes
+  EXPECT_EQ((*l)[1].offset, 0u);             // alone in stage 1
+  EXPECT_EQ((*l)[2].offset, 160u);           // after 'a' in stage 5
+  EXPECT_EQ((*l)[3].bytes, 0u);              // unbound, not stored: no memory
+  EXPECT_EQ((*l)[3].name, "dev");
+}
+
+TEST(PlanStageMaps, RefusalsNameTheMapAndTheStage) {
+  const TargetParams &p = TargetParams::defaults();
+  // 838848 bytes per stage: 26,000 hash entries of 8 + 8 + 24 bytes need
+  // (2 * 6500 * 4 + 8) * 40 = 2,080,320 bytes.
+  std::vector<MapDef> big = {def("flows", BPF_MAP_TYPE_HASH, 8, 24, 26000)};
+  auto l = planStageMaps(big, {9}, p);
+  ASSERT_FALSE(bool(l));
+  EXPECT_EQ(errText(l.takeError()), "map 'flows' does not fit in the map memory of stage 9: it "
+                                    "needs 2080320 bytes, 838848 of 838848 are left");
+  // Two maps that fit alone but not together in one stage; fine in two.
+  std::vector<MapDef> two = {def("x", BPF_MAP_TYPE_ARRAY, 4, 8, 60000),
+                             def("y", BPF_MAP_TYPE_ARRAY, 4, 8, 60000)};
+  auto ok = planStageMaps(two, {1, 5}, p);
+  EXPECT_TRUE(bool(ok)) << errText(ok.takeError());
+  l = planStageMaps(two, {1, 1}, p);
+  ASSERT_FALSE(bool(l));
+  EXPECT_EQ(errText(l.takeError()), "map 'y' does not fit in the map memory of stage 1: it needs "
+                                    "480000 bytes, 358848 of 838848 are left");
+  l = planStageMaps(two, {1, 2}, p);
+  ASSERT_FALSE(bool(l));
+  EXPECT_EQ(errText(l.takeError()), "map 'y' is bound to stage 2, which has no map unit (map "
+                                    "stages: 1, 5, 9, 13, 17)");
+  std::vector<MapDef> lpm = {def("routes", BPF_MAP_TYPE_LPM_TRIE, 8, 4, 16)};
+  l = planStageMaps(lpm, {1}, p);
+  ASSERT_FALSE(bool(l));
+  EXPECT_EQ(errText(l.takeError()), "map 'routes': type lpm_trie is not stored on the NIC yet "
+                                    "(stored: array, percpu_array, hash, percpu_hash)");
+  EXPECT_TRUE(bool(planStageMaps(lpm, {-1}, p)));  // unbound: the host keeps it
+  std::vector<MapDef> nine(9, def("m", BPF_MAP_TYPE_ARRAY, 4, 4, 1));
+  l = planStageMaps(nine, std::vector<int>(9, -1), p);
+  ASSERT_FALSE(bool(l));
+  EXPECT_EQ(errText(l.takeError()), "9 maps, the NIC holds at most 8 (max_maps)");
+}
+
 TEST(NicMap, HashFunctionsAreCrc32AndCrc32c) {
   const char *s = "123456789";  // the CRC catalogue's check input
   EXPECT_EQ(nicHash0(reinterpret_cast<const uint8_t *>(s), 9), 0xCBF43926u);

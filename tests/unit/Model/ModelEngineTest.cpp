@@ -29,7 +29,7 @@ Bytes unhex(const std::string &s) {
 }
 
 json golden() {
-  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/tests/golden/isa-v1.json");
+  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/tests/golden/isa-v2.json");
   std::stringstream ss;
   ss << in.rdbuf();
   return json::parse(ss.str());
@@ -103,7 +103,7 @@ TEST(ModelEngine, GoldenVectors) {
 
 // The same check through the engine-neutral API issue 5's rtl test uses.
 TEST(ModelEngine, GoldenVectorsThroughTheSharedCheck) {
-  auto vectors = readGoldenVectors(std::string(SLUICE_SOURCE_DIR) + "/tests/golden/isa-v1.json", T());
+  auto vectors = readGoldenVectors(std::string(SLUICE_SOURCE_DIR) + "/tests/golden/isa-v2.json", T());
   ASSERT_TRUE(bool(vectors)) << llvm::toString(vectors.takeError());
   EXPECT_EQ(vectors->size(), golden()["vectors"].size());
   for (auto &v : *vectors) {
@@ -122,7 +122,7 @@ TEST(ModelEngine, GoldenVectorsThroughTheSharedCheck) {
   ASSERT_TRUE(bool(err));
   EXPECT_NE(llvm::toString(std::move(err)).find("alu32-arith packet 3: output byte 22 is 0x"),
             std::string::npos);
-  EXPECT_EQ(isa::kIsaVersion, 1u);  // Golden.cpp's kGoldenIsaVersion follows the ISA
+  EXPECT_EQ(isa::kIsaVersion, 2u);  // Golden.cpp's kGoldenIsaVersion follows the ISA
 }
 
 // The golden vectors exercise every defined micro-op, in each of its forms,
@@ -164,6 +164,11 @@ TEST(ModelEngine, GoldenVectorsCoverTheIsa) {
   }
   for (const isa::OpInfo &i : isa::kOps) {
     if (i.reserved || i.cls == isa::OpClass::Nop)
+      continue;
+    // Map ops carry map state across packets, which the golden format (one
+    // image, packets in, packets out) does not hold yet (with the RTL map
+    // unit, issue 6 step 3); their image rules are StageImageMaps.*.
+    if (std::string_view(i.unit) == "map")
       continue;
     if (i.w != isa::WMode::Only && i.cls != isa::OpClass::Pair)
       EXPECT_TRUE(used.count({i.value, 0})) << i.name << " (32-bit) is not in the golden vectors";

@@ -112,9 +112,12 @@ TEST(StageImage, RefusesCrcMismatch) {
 
 TEST(StageImage, RefusesOtherIsaVersion) {
   auto b = writeStageImage(sample());
-  b[10] = 2;
+  b[10] = 1;
   refreshCrc(b);
-  EXPECT_EQ(readError(b), "x.slc: built for stage ISA v2, this build implements v1");
+  EXPECT_EQ(readError(b), "x.slc: built for stage ISA v1, this build implements v2");
+  b[10] = 3;
+  refreshCrc(b);
+  EXPECT_EQ(readError(b), "x.slc: built for stage ISA v3, this build implements v2");
 }
 
 TEST(StageImage, RefusesOtherParametersNamingBothHashesAndTheDifference) {
@@ -218,8 +221,9 @@ TEST(StageImage, RulePairsAndOpcodes) {
   img.setUop(0, 1, hi);
   EXPECT_EQ(verifyError(img), "stage 0 lane 0: MULHU has no 64-bit form");
   img = StageImage::empty(T());
-  img.setUop(1, 2, op(Op::MAPLK, 16, 16, 17));
-  EXPECT_EQ(verifyError(img), "stage 1 lane 2: MAPLK is reserved in stage ISA v1 (its unit arrives later)");
+  img.setUop(1, 2, op(Op::REDIRMAP, 16, 16, 17));
+  EXPECT_EQ(verifyError(img),
+            "stage 1 lane 2: REDIRMAP is reserved in stage ISA v2 (its unit arrives later)");
   img = StageImage::empty(T());
   img.stages[0][0] = 45;
   EXPECT_EQ(verifyError(img), "stage 0 lane 0: undefined opcode 45");
@@ -340,3 +344,258 @@ TEST(StageImage, AssemblyText) {
 }
 
 } // namespace
+
+// ---------------------------------------------------------------------------
+// ISA v2 map operations and the MAPS section (docs/maps-design.md)
+// ---------------------------------------------------------------------------
+
+namespace {
+
+ImageMap imap(std::string name, uint32_t type, uint32_t k, uint32_t v, uint32_t n, int32_t stage,
+              uint64_t offset) {
+  ImageMap m;
+  m.name = std::move(name), m.type = type, m.keySize = k, m.valueSize = v, m.maxEntries = n;
+  m.stage = stage, m.offset = offset;
+  return m;
+}
+
+// m0 'flows': hash, 8-byte key, 16-byte value, stage 1. m1 'cnt': array of
+// 4 x 8 bytes, stage 5. m2 'spare': hash, never touched. m3 'gdata': a
+// global-data array with its initial bytes, stage 5 after 'cnt'.
+StageImage mapImage() {
+  StageImage img = StageImage::empty(T());
+  img.name = "xdp_maps";
+  img.maps = {imap("flows", 1, 8, 16, 64, 1, 0), imap("cnt", 2, 4, 8, 4, 5, 0),
+              imap("spare", 1, 4, 4, 16, -1, 0), imap("gdata", 2, 4, 6, 1, 5, 32)};
+  img.maps[3].initial = {1, 2, 3, 4, 5, 6};
+  img.maps[3].flags = 0x400;
+  MapLookupOp lk;
+  lk.map = 0, lk.key = 16, lk.found = 3, lk.readMask = 0xf, lk.w0 = 0, lk.dst = 18;
+  img.setUop(1, 2, encodeMapLookup(lk));
+  MapRmw r0{.en = true, .op = MapRmwOp::Add, .word = 0, .operand = 20};
+  MapRmw r1{.en = true, .wide = true, .op = MapRmwOp::Xchg, .word = 2, .operand = 21, .g = 2};
+  img.setUop(1, 3, encodeMapAtom(r0, r1));
+  img.setUop(5, 2, encodeMapUpdate(1, 17, 18, 0, 16));
+  return img;
+}
+
+} // namespace
+
+TEST(StageImageMaps, MapOpsAndTheMapsSectionRoundTrip) {
+  StageImage img = mapImage();
+  EXPECT_EQ(verifyError(img), "");
+  auto b = writeStageImage(img);
+  auto r = readStageImage(b.data(), b.size(), T(), "x.slc");
+  ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+  EXPECT_EQ(*r, img);
+  EXPECT_EQ(r->maps[3].initial, (std::vector<uint8_t>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(r->maps[3].flags, 0x400u);
+  EXPECT_EQ(r->maps[2].stage, -1);
+  EXPECT_EQ(r->maps[3].offset, 32u);
+  // The builders and decoders agree field by field.
+  isa::Uop u = img.uop(1, 3);
+  EXPECT_EQ(decodeMapAtomR1(u).word, 2u);
+  EXPECT_EQ(decodeMapAtomR1(u).g, 2u);
+  EXPECT_TRUE(decodeMapAtomR1(u).wide);
+  EXPECT_EQ(decodeMapAtomR1(u).op, MapRmwOp::Xchg);
+  EXPECT_EQ(decodeMapLookup(img.uop(1, 2)).found, 3u);
+  EXPECT_EQ(uint16_t(b[8] | b[9] << 8), 2u);    // image format v2
+  EXPECT_EQ(uint16_t(b[10] | b[11] << 8), 2u);  // stage ISA v2
+}
+
+TEST(StageImageMaps, MalformedMapsSection) {
+  StageImage img = mapImage();
+  auto b = writeStageImage(img);
+  // The MAPS section is the last one: its payload starts after id and length.
+  size_t at = 32;
+  for (int i = 0; i < 6; ++i)
+    at += 8 + ((size_t(b[at + 4] | b[at + 5] << 8 | b[at + 6] << 16) + 3) & ~size_t(3));
+  ASSERT_EQ(b[at], 7);
+  size_t rec1 = at + 8 + 4 + 40 + 0;  // map 0 has no initial bytes
+  auto mutated = [&](size_t off, uint8_t v) {
+    auto c = b;
+    c[off] = v;
+    refreshCrc(c);
+    return readError(c);
+  };
+  EXPECT_EQ(mutated(at + 8, 3), "x.slc: malformed MAPS section (3 maps, the metadata lists 4)");
+  EXPECT_EQ(mutated(rec1, 7), "x.slc: malformed MAPS section (map 1 has id 7)");
+  EXPECT_EQ(mutated(rec1 + 12, 9), "x.slc: malformed MAPS section (map 1 ('cnt') differs from the "
+                                   "metadata)");
+  EXPECT_EQ(mutated(rec1 + 24, 2), "x.slc: map 1 ('cnt') is bound to stage 2, which has no map "
+                                   "unit (map stages: 1, 5, 9, 13, 17)");
+  size_t rec3 = rec1 + 40 + 40;
+  EXPECT_EQ(mutated(rec3 + 36, 5), "x.slc: malformed MAPS section (map 3 ('gdata') has 5 initial "
+                                   "bytes, its value is 6)");
+  // An image without the section (format v1's six sections) is refused.
+  auto c = b;
+  c.resize(at);
+  uint32_t len = uint32_t(c.size()), n = 6;
+  std::memcpy(&c[12], &len, 4);
+  std::memcpy(&c[28], &n, 4);
+  c[8] = 1;
+  refreshCrc(c);
+  EXPECT_EQ(readError(c), "x.slc: stage image format v1, this build reads v2");
+  c[8] = 2;
+  refreshCrc(c);
+  EXPECT_EQ(readError(c), "x.slc: malformed stage image (section 7 missing)");
+}
+
+TEST(StageImageMaps, PlacementRules) {
+  StageImage img = mapImage();
+  img.maps[3].offset = 16;  // 'cnt' is 4 rows x 8 bytes at 0
+  EXPECT_EQ(verifyError(img), "map 3 ('gdata') overlaps another map in stage 5's map memory");
+  img = mapImage();
+  img.maps[3].offset = 838848 - 4;
+  EXPECT_EQ(verifyError(img), "map 3 ('gdata'): bytes 838844..838851 are outside stage 5's "
+                              "838848-byte map memory");
+  img = mapImage();
+  img.maps[2].offset = 8;
+  EXPECT_EQ(verifyError(img), "map 2 ('spare'): an unbound map has stage -1 and offset 0");
+  img = mapImage();
+  img.maps[0].type = 11;  // LPM trie: not stored yet
+  EXPECT_NE(verifyError(img).find("map 'flows': type lpm_trie is not stored on the NIC yet"),
+            std::string::npos)
+      << verifyError(img);
+}
+
+TEST(StageImageMaps, MapOpRules) {
+  auto with = [](unsigned s, unsigned l, isa::Uop u, bool clear = true) {
+    StageImage img = mapImage();
+    if (clear) {
+      img.setUop(1, 2, {});
+      img.setUop(1, 3, {});
+      img.setUop(5, 2, {});
+    }
+    img.setUop(s, l, u);
+    return verifyError(img);
+  };
+  MapLookupOp lk;
+  lk.map = 0, lk.key = 16, lk.found = 3, lk.readMask = 1, lk.dst = 18;
+  EXPECT_EQ(with(1, 2, encodeMapLookup(lk)), "");
+  EXPECT_EQ(with(0, 2, encodeMapLookup(lk)), "stage 0 lane 2: MAPLK needs a map stage, which this "
+                                             "stage is not (map stages: 1, 5, 9, 13, 17)");
+  EXPECT_EQ(with(1, 1, encodeMapLookup(lk)), "stage 1 lane 1: MAPLK stands in lane 2 (the map lane "
+                                             "is 2)");
+  MapRmw add{.en = true, .op = MapRmwOp::Add, .word = 0, .operand = 20};
+  EXPECT_EQ(with(1, 2, encodeMapAtom(add)), "stage 1 lane 2: MAPATOM stands in lane 3 (the map lane "
+                                            "is 2, MAPATOM its pair lane)");
+  EXPECT_EQ(with(1, 3, encodeMapAtom(add)), "stage 1 lane 3: MAPATOM without a MAPLK beside it in "
+                                            "lane 2");
+  // Operands: the key (8 bytes: two slots) and values inside slots 16..31.
+  MapLookupOp k = lk;
+  k.key = 8;
+  EXPECT_EQ(with(1, 2, encodeMapLookup(k)), "stage 1 lane 2: MAPLK key slots 8..9 are outside the "
+                                            "map lane's read window");
+  k.key = 31;
+  EXPECT_EQ(with(1, 2, encodeMapLookup(k)), "stage 1 lane 2: MAPLK key slots 31..32 are outside "
+                                            "the map lane's read window");
+  k = lk;
+  k.insertOnMiss = true, k.insertValue = 29;  // 16-byte value: slots 29..32
+  EXPECT_EQ(with(1, 2, encodeMapLookup(k)), "stage 1 lane 2: MAPLK inserted value slots 29..32 are "
+                                            "outside the map lane's read window");
+  k.insertValue = 28;
+  EXPECT_EQ(with(1, 2, encodeMapLookup(k)), "");
+  k.readMask = 4, k.dst = 23;  // word 2 lands in dst + 1 = 24: lane 3's bank
+  EXPECT_EQ(with(1, 2, encodeMapLookup(k)), "stage 1 lane 2: MAPLK read word slot 24 is outside "
+                                            "the map lane's bank (slots 16..23)");
+  // Map binding.
+  k = lk;
+  k.map = 1;
+  EXPECT_EQ(with(1, 2, encodeMapLookup(k)), "stage 1 lane 2: MAPLK on map 1 ('cnt') in stage 1, "
+                                            "but the map is bound to stage 5");
+  k.map = 2;
+  EXPECT_EQ(with(1, 2, encodeMapLookup(k)), "stage 1 lane 2: MAPLK on map 2 ('spare') in stage 1, "
+                                            "but the map is bound to no stage");
+  k.map = 5;
+  EXPECT_EQ(with(1, 2, encodeMapLookup(k)), "stage 1 lane 2: MAPLK on map 5, which does not exist "
+                                            "(the image has 4 maps)");
+  k.map = 1, k.key = 16, k.insertOnMiss = true, k.insertValue = 20;
+  EXPECT_EQ(with(5, 2, encodeMapLookup(k)), "stage 5 lane 2: MAPLK inserts on a miss into map 1 "
+                                            "('cnt'), which is not a hash map");
+  // RMWs inside the value; R1 checked as R0.
+  MapRmw wide{.en = true, .wide = true, .op = MapRmwOp::Add, .word = 3, .operand = 20};
+  {
+    StageImage img = mapImage();
+    img.setUop(1, 3, encodeMapAtom(wide));
+    EXPECT_EQ(verifyError(img), "stage 1 lane 3: MAPATOM R0 64-bit RMW on value word 3 is outside "
+                                "the value of map 0 ('flows', 16 bytes)");
+    MapRmw bad = add;
+    bad.op = MapRmwOp(5);
+    img.setUop(1, 3, encodeMapAtom(add, bad));
+    EXPECT_EQ(verifyError(img), "stage 1 lane 3: MAPATOM R1 op 5 does not exist (0 add, 1 or, 2 "
+                                "and, 3 xor, 4 xchg)");
+    MapRmw far = add;
+    far.operand = 8;
+    img.setUop(1, 3, encodeMapAtom(add, far));
+    EXPECT_EQ(verifyError(img), "stage 1 lane 3: MAPATOM R1 operand slots 8..8 are outside the map "
+                                "lane's read window");
+    wide.word = 2, wide.operand = 24;  // high half 32: no such slot
+    img.setUop(1, 3, encodeMapAtom(wide));
+    EXPECT_EQ(verifyError(img), "stage 1 lane 3: MAPATOM R0 operand high slots 32..32 are outside "
+                                "the map lane's read window");
+  }
+  // MAPUPD and MAPDEL: flags, value slots, the return code in the map bank.
+  EXPECT_EQ(with(5, 2, encodeMapUpdate(1, 17, 18, 3, 16)),
+            "stage 5 lane 2: MAPUPD imm 0x31: flags 3 and bits other than 2:0 and 5:4 are illegal");
+  EXPECT_EQ(with(5, 2, encodeMapUpdate(1, 17, 31, 0, 16)),
+            "stage 5 lane 2: MAPUPD value slots 31..32 are outside the map lane's read window");
+  EXPECT_EQ(with(5, 2, encodeMapUpdate(1, 17, 18, 1, 8)),
+            "stage 5 lane 2: MAPUPD return code slot 8 is outside the map lane's bank (slots "
+            "16..23)");
+  EXPECT_EQ(with(5, 2, encodeMapDelete(1, 17, 16)), "");
+  // Results land in stage s + L - 1 (L = 3) and count as writers there.
+  {
+    StageImage img = mapImage();
+    img.setUop(3, 2, op(Op::ADD, 18, 16, 17));
+    EXPECT_EQ(verifyError(img), "stage 3: the map unit issued in stage 1 and lane 2 (ADD) both "
+                                "write slot 18");
+    img = mapImage();
+    img.setUop(3, 2, op(Op::ADD, 27, 16, 17));  // the read word k = 3 lands in 19 + 8
+    EXPECT_EQ(verifyError(img), "stage 3 lane 2: destination slot 27 is outside the lane's bank "
+                                "(slots 16..23)");
+    img = mapImage();
+    img.setUop(3, 1, [] {
+      isa::Uop c = op(Op::JEQ, 0, 8, 9);
+      c.p = 3;
+      return c;
+    }());
+    EXPECT_EQ(verifyError(img), "stage 3: the map unit issued in stage 1 and lane 1 (JEQ) both "
+                                "write predicate p3");
+    img = mapImage();
+    img.setUop(2, 1, [] {
+      isa::Uop c = op(Op::JEQ, 0, 8, 9);
+      c.p = 3;
+      return c;
+    }());
+    EXPECT_EQ(verifyError(img), "");  // p3 lands at the end of stage 3, not 2
+    img = mapImage();
+    img.setUop(17, 2, encodeMapLookup(lk));
+    img.maps[0].stage = 17;
+    img.setUop(1, 2, {}), img.setUop(1, 3, {});
+    EXPECT_EQ(verifyError(img), "");  // 17 + 3 <= 24
+  }
+  EXPECT_EQ(with(1, 2, [&] {
+              isa::Uop u = encodeMapLookup(lk);
+              u.bi = 1;
+              return u;
+            }()),
+            "stage 1 lane 2: MAPLK has no immediate operand B");
+}
+
+TEST(StageImageMaps, AssemblyText) {
+  StageImage img = mapImage();
+  EXPECT_EQ(formatUop(img.uop(1, 2)), "MAPLK m0, key s16, p3, read w0 mask 0xf -> s18");
+  EXPECT_EQ(formatUop(img.uop(1, 3)), "MAPATOM add.32 w0, s20; [p2] xchg.64 w2, s21");
+  EXPECT_EQ(formatUop(img.uop(5, 2)), "MAPUPD s16, m1, key s17, value s18, any");
+  EXPECT_EQ(formatUop(encodeMapDelete(2, 16, 17, 4, 1)), "[!p4] MAPDEL s17, m2, key s16");
+  MapLookupOp ins;
+  ins.map = 0, ins.key = 16, ins.insertOnMiss = true, ins.insertValue = 20, ins.dst = 18;
+  EXPECT_EQ(formatUop(encodeMapLookup(ins)), "MAPLK m0, key s16, p0, read w0 mask 0x0 -> s18, insert s20");
+  std::string text = formatStageImage(img, T());
+  EXPECT_NE(text.find("; map m0 flows type 1 key 8 value 16 max 64 in stage 1 at byte 0\n"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("; map m2 spare type 1 key 4 value 4 max 16\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("; map m3 gdata type 2 key 4 value 6 max 1 in stage 5 at byte 32 (6 initial "
+                      "bytes)"), std::string::npos) << text;
+}

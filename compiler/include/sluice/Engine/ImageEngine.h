@@ -4,8 +4,9 @@
 // the engine's datapath (compileProgram) and loaded as a stage image; an image
 // is read with every refusal of readStageImage (other parameters, CRC, ...);
 // the packets' arrival timestamp is CLOCK_MONOTONIC or a fixed value; the map
-// API refuses until maps run on the datapath (issue 6). Each engine supplies
-// its datapath (imageTarget) and how an image is loaded (loadImage).
+// API refuses unless the engine overrides it (`model` does, with the image's
+// maps; `rtl` with the register map port, issue 6 step 3). Each engine
+// supplies its datapath (imageTarget) and how an image is loaded (loadImage).
 //
 //===----------------------------------------------------------------------===//
 #pragma once

@@ -85,6 +85,24 @@ llvm::Expected<NicMapLayout> nicMapLayout(const MapDef &def, const TargetParams 
 llvm::Expected<std::vector<NicMapLayout>> planMaps(const std::vector<MapDef> &maps,
                                                    const TargetParams &p);
 
+/// The map memory of one map stage (ISA v2: each map stage has its own):
+/// floor(memory_bytes / number of map stages / 64) * 64 bytes.
+uint64_t mapStageMemoryBytes(const TargetParams &p);
+
+/// Layouts for a program's maps bound to map stages: stageOf[i] is the map
+/// stage of map i or -1 (the datapath never touches it). The maps of one
+/// stage are placed one after another in that stage's memory, in map order;
+/// offsets are per stage. An unbound map gets its layout at offset 0 (or,
+/// for a type the NIC does not store, a layout of 0 bytes). Errors: more
+/// than max_maps maps; a map bound to a stage without the map unit ("map 'm'
+/// is bound to stage 3, which has no map unit (map stages: 1, 5, 9)"); a bound
+/// map whose type is not stored or over a size limit (nicMapLayout's
+/// message); a map that does not fit ("map 'm' does not fit in the map
+/// memory of stage 5: it needs N bytes, M of T are left").
+llvm::Expected<std::vector<NicMapLayout>> planStageMaps(const std::vector<MapDef> &maps,
+                                                        const std::vector<int> &stageOf,
+                                                        const TargetParams &p);
+
 /// The hash functions of the header comment.
 uint32_t nicHash0(const uint8_t *key, size_t n);  ///< CRC-32
 uint32_t nicHash1(const uint8_t *key, size_t n);  ///< CRC-32C

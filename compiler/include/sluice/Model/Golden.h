@@ -1,6 +1,6 @@
 //===- sluice/Model/Golden.h - The stage ISA golden vectors, for any engine ===//
 //
-// tests/golden/isa-v1.json (written by sluice-golden) as C++ values, and one
+// tests/golden/isa-v2.json (written by sluice-golden) as C++ values, and one
 // check that runs a vector's packets on an engine that has loaded the
 // vector's image: the model's unit test uses it now, the `rtl` engine's test
 // (issue 5) the same way, loading `image` through the registers.

@@ -8,7 +8,10 @@
 //
 // load(obj, prog) compiles the program for the model's datapath; images load
 // with loadImage / loadImageFile / loadImageBytes (ImageEngine, shared with
-// `rtl`). Maps arrive with issue 6: the map API refuses.
+// `rtl`). Map ops (ISA v2) run on one NicMap per map of the image's MAPS
+// section (compiler/lib/Model/ModelMaps.h): transactions with the unit's
+// latency, host access with the kernel's return codes, dumps; per-CPU maps
+// are one instance, seen by the host as CPU 0's value.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -24,11 +27,16 @@
 
 namespace sluice {
 
+namespace model {
+class ModelMaps;
+}
+
 /// What the datapath shows for one packet, beyond verdict and bytes.
 struct ModelFacts {
   unsigned stagesUsed = 0;     ///< 1 + the last stage with a micro-op or unit result (static)
   unsigned latencyCycles = 0;  ///< parser + stages x cycles_per_stage + deparser (every packet)
   unsigned uopsExecuted = 0;   ///< micro-ops whose guard held (a W op counts once)
+  unsigned mapTransactions = 0;  ///< map transactions whose guard held
   bool fault = false;          ///< a VLD or deparser write outside the window
   std::string faultReason;
   int32_t headDelta = 0, tailDelta = 0;
@@ -48,6 +56,16 @@ public:
   /// Frames under 14 bytes are an Error with errno EINVAL (as every engine).
   llvm::Expected<PacketOut> run(const PacketIn &pkt) override;
 
+  llvm::Error mapUpdate(const std::string &map, const Bytes &key, const Bytes &value,
+                        uint64_t flags = BPF_ANY) override;
+  llvm::Expected<std::optional<Bytes>> mapLookup(const std::string &map, const Bytes &key) override;
+  llvm::Error mapDelete(const std::string &map, const Bytes &key) override;
+  llvm::Expected<std::vector<MapDump>> dumpMaps() override;
+  /// Inserts on a miss that found their map full, since the load.
+  uint64_t mapInsertFails() const;
+  /// Hash inserts refused by a full bucket pair and stash (a NIC limit).
+  uint64_t mapCollisions() const;
+
   const ModelFacts &lastFacts() const { return facts_; }
   const TargetParams &target() const { return target_; }
 
@@ -56,6 +74,7 @@ private:
   std::optional<StageImage> image_;
   unsigned stagesUsed_ = 0;
   ModelFacts facts_;
+  std::unique_ptr<model::ModelMaps> maps_;
   const TargetParams &imageTarget() const override { return target_; }
 };
 

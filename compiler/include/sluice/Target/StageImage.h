@@ -22,10 +22,18 @@
 
 namespace sluice {
 
-/// A map the program uses (issue 6 gives the datapath its map engine).
+/// A map of the program: its definition (META and MAPS sections) and, from
+/// image format v2 on, where it lives (MAPS section): the map stage it is
+/// bound to (-1: the datapath never touches it) and its byte offset in that
+/// stage's map memory (nicMapLayout's layout, docs/maps-design.md). The map
+/// id of map ops is the index in StageImage::maps.
 struct ImageMap {
   std::string name;
   uint32_t type = 0, keySize = 0, valueSize = 0, maxEntries = 0;
+  uint32_t flags = 0;            ///< map_flags
+  int32_t stage = -1;            ///< bound map stage, -1 if unbound
+  uint64_t offset = 0;           ///< byte offset in the stage's map memory
+  std::vector<uint8_t> initial;  ///< global data: the initial value (value_size bytes)
   bool operator==(const ImageMap &) const = default;
 };
 
@@ -72,7 +80,11 @@ llvm::Expected<StageImage> readStageImageFile(const std::string &path, const Tar
 
 /// The static ISA rules: defined opcodes, pairs, lanes' read windows and
 /// banks, units and variable read ports where the target has them, one writer
-/// per slot/predicate/state per stage, legal extractor and deparser entries.
+/// per slot/predicate/state per stage, legal extractor and deparser entries,
+/// and the map rules (map ops in the map lane / pair lane of map stages,
+/// MAPATOM beside a MAPLK, operands in the map lane's read window, keys and
+/// values sized from the MAPS section, every op on a map in its bound stage,
+/// each bound map inside its stage's memory).
 llvm::Error verifyStageImage(const StageImage &img, const TargetParams &target);
 
 /// One micro-op in assembly form, e.g. "[!p2] ADD.w s2, s0, #0x5"; W ops
@@ -82,10 +94,48 @@ std::string formatUop(const isa::Uop &u, uint32_t pairImm = 0);
 /// non-empty stage lane by lane with its source line, deparser entries.
 std::string formatStageImage(const StageImage &img, const TargetParams &target);
 
+/// Map micro-ops (ISA v2, docs/maps-design.md "ISA v2 map operations"),
+/// field by field, for the compiler, the model and hand-written images.
+enum class MapRmwOp : uint32_t { Add = 0, Or = 1, And = 2, Xor = 3, Xchg = 4 };
+
+/// MAPLK: the transaction's head in the map lane.
+struct MapLookupOp {
+  unsigned map = 0;          ///< imm 2:0
+  unsigned key = 0;          ///< a: first key slot
+  unsigned dst = 0;          ///< first read-word slot (map lane's bank)
+  unsigned found = 0;        ///< p: the found predicate (0: none)
+  unsigned readMask = 0;     ///< imm 7:4: words w0+k read for bit k
+  unsigned w0 = 0;           ///< imm 15:8: first value word read
+  bool insertOnMiss = false; ///< imm 3
+  unsigned insertValue = 0;  ///< b: first value slot inserted on a miss
+  unsigned g = 0, gn = 0;    ///< guard
+};
+/// One read-modify-write of MAPATOM.
+struct MapRmw {
+  bool en = false;
+  bool wide = false;         ///< the 64-bit pair (word, word+1)
+  MapRmwOp op = MapRmwOp::Add;
+  unsigned word = 0;         ///< value word (32-bit words)
+  unsigned operand = 0;      ///< operand slot (wide: pair operand, operand+bank_slots)
+  unsigned g = 0, gn = 0;    ///< its own guard
+  bool operator==(const MapRmw &) const = default;
+};
+isa::Uop encodeMapLookup(const MapLookupOp &m);
+MapLookupOp decodeMapLookup(const isa::Uop &u);
+/// MAPATOM with R0 (always enabled) and R1 (enabled if r1.en).
+isa::Uop encodeMapAtom(const MapRmw &r0, const MapRmw &r1 = {});
+MapRmw decodeMapAtomR0(const isa::Uop &u);
+MapRmw decodeMapAtomR1(const isa::Uop &u);
+/// MAPUPD (flags 0 BPF_ANY, 1 BPF_NOEXIST, 2 BPF_EXIST) and MAPDEL.
+isa::Uop encodeMapUpdate(unsigned map, unsigned key, unsigned value, unsigned flags, unsigned dst,
+                         unsigned g = 0, unsigned gn = 0);
+isa::Uop encodeMapDelete(unsigned map, unsigned key, unsigned dst, unsigned g = 0, unsigned gn = 0);
+
 /// CRC-32 (IEEE 802.3, reflected, as zlib's crc32).
 uint32_t crc32(const uint8_t *data, size_t size, uint32_t crc = 0);
 
 /// Image format version (the container; the ISA has its own version).
-inline constexpr uint16_t kImageFormatVersion = 1;
+/// v2 adds the MAPS section (id 7).
+inline constexpr uint16_t kImageFormatVersion = 2;
 
 } // namespace sluice

@@ -1,0 +1,218 @@
+//===- ModelMaps.cpp - The model's map unit --------------------------------===//
+//
+// See ModelMaps.h. The model runs one packet to its end before the next, so
+// the unit's forwarding of in-flight writes (docs/maps-design.md, "Sequential
+// semantics in hardware") is implicit: every transaction sees every earlier
+// packet's writes, which is what the forwarding guarantees the RTL.
+//
+//===----------------------------------------------------------------------===//
+#include "ModelMaps.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "sluice/Engine/Run.h"
+#include "sluice/Support/Error.h"
+
+namespace sluice::model {
+
+using isa::Op;
+
+llvm::Error ModelMaps::load(const StageImage &img, const TargetParams &t) {
+  clear();
+  insertFails_ = 0;
+  for (const ImageMap &m : img.maps) {
+    MapDef def;
+    def.name = m.name, def.type = m.type, def.key_size = m.keySize;
+    def.value_size = m.valueSize, def.max_entries = m.maxEntries, def.flags = m.flags;
+    def.initial = m.initial;
+    defs_.push_back(m);
+    if (!nicStoresMapType(m.type)) {
+      if (m.stage >= 0)  // the verifier refuses this already
+        return makeError("model: map '{}' is bound to stage {}, but its type is not stored",
+                         m.name, m.stage);
+      maps_.emplace_back(std::nullopt);
+      continue;
+    }
+    auto layout = nicMapLayout(def, t);
+    if (!layout)
+      return makeError("model: {}", llvm::toString(layout.takeError()));
+    layout->offset = m.offset;
+    maps_.emplace_back(NicMap(def, *layout));
+  }
+  return llvm::Error::success();
+}
+
+namespace {
+
+Bytes slotBytes(const uint32_t *slots, unsigned first, uint32_t n) {
+  Bytes b(n);
+  for (uint32_t i = 0; i < n; ++i)
+    b[i] = uint8_t(slots[first + i / 4] >> (8 * (i % 4)));
+  return b;
+}
+
+uint32_t valueWord(const Bytes &v, unsigned w) {
+  uint32_t x = 0;
+  for (unsigned i = 0; i < 4; ++i)
+    if (4 * w + i < v.size())
+      x |= uint32_t(v[4 * w + i]) << (8 * i);
+  return x;
+}
+
+void setValueWord(Bytes &v, unsigned w, uint32_t x) {
+  for (unsigned i = 0; i < 4; ++i)
+    if (4 * w + i < v.size())
+      v[4 * w + i] = uint8_t(x >> (8 * i));
+}
+
+uint64_t rmw(MapRmwOp op, uint64_t old, uint64_t x) {
+  switch (op) {
+  case MapRmwOp::Add: return old + x;
+  case MapRmwOp::Or: return old | x;
+  case MapRmwOp::And: return old & x;
+  case MapRmwOp::Xor: return old ^ x;
+  case MapRmwOp::Xchg: return x;
+  }
+  return old;
+}
+
+} // namespace
+
+void ModelMaps::transaction(const isa::Uop &head, const isa::Uop &atom, const uint32_t *slots,
+                            uint32_t preds, unsigned bank, std::vector<MapWrite> &writes) {
+  unsigned id = head.imm & 7;
+  NicMap &m = *maps_[id];  // the verifier: a bound map of a stored type
+  const ImageMap &def = defs_[id];
+  Bytes key = slotBytes(slots, head.a, def.keySize);
+  switch (Op(head.op)) {
+  case Op::MAPLK: {
+    MapLookupOp lk = decodeMapLookup(head);
+    Bytes value;
+    bool found = m.lookup(key, value) == 0;
+    if (!found && lk.insertOnMiss) {
+      if (m.update(key, slotBytes(slots, lk.insertValue, def.valueSize), BPF_NOEXIST) != 0)
+        ++insertFails_;
+    }
+    // Read words: the values before the RMWs, 0 when not found.
+    for (unsigned k = 0; k < 4; ++k)
+      if ((lk.readMask >> k) & 1)
+        writes.push_back({false, lk.dst + (k >= 2 ? 1 : 0) + (k & 1 ? bank : 0),
+                          found ? valueWord(value, lk.w0 + k) : 0});
+    if (lk.found)
+      writes.push_back({true, lk.found, found});
+    if (!found || Op(atom.op) != Op::MAPATOM)
+      return;
+    Bytes nv = value;
+    for (const MapRmw &r : {decodeMapAtomR0(atom), decodeMapAtomR1(atom)}) {
+      if (!r.en || ((preds >> r.g) & 1) == r.gn)
+        continue;
+      uint64_t x = slots[r.operand];
+      uint64_t old = valueWord(nv, r.word);
+      if (r.wide) {
+        x |= uint64_t(slots[r.operand + bank]) << 32;
+        old |= uint64_t(valueWord(nv, r.word + 1)) << 32;
+      }
+      uint64_t res = rmw(r.op, old, x);
+      setValueWord(nv, r.word, uint32_t(res));
+      if (r.wide)
+        setValueWord(nv, r.word + 1, uint32_t(res >> 32));
+    }
+    if (nv != value)
+      m.update(key, nv, BPF_EXIST);
+    return;
+  }
+  case Op::MAPUPD: {
+    int rc = m.update(key, slotBytes(slots, head.b, def.valueSize), (head.imm >> 4) & 3);
+    writes.push_back({false, head.dst, uint32_t(rc)});
+    return;
+  }
+  case Op::MAPDEL:
+    writes.push_back({false, head.dst, uint32_t(m.deleteKey(key))});
+    return;
+  default:
+    return;
+  }
+}
+
+llvm::Expected<NicMap *> ModelMaps::find(const std::string &name, const Bytes &key,
+                                         const Bytes *value) {
+  if (defs_.empty() && maps_.empty())
+    return makeErrnoError(ENOENT, "model: no map '{}' (no image loaded, or it has no maps)", name);
+  for (size_t i = 0; i < defs_.size(); ++i) {
+    const ImageMap &d = defs_[i];
+    if (d.name != name)
+      continue;
+    if (!maps_[i])
+      return makeErrnoError(EOPNOTSUPP, "model: map '{}' ({}) is not stored on the NIC", name,
+                            mapTypeName(d.type));
+    if (key.size() != d.keySize)
+      return makeErrnoError(EINVAL, "model: map '{}': key of {} bytes, the map's keys have {}",
+                            name, key.size(), d.keySize);
+    if (value && value->size() != d.valueSize)
+      return makeErrnoError(EINVAL, "model: map '{}': value of {} bytes, the map's values have {}",
+                            name, value->size(), d.valueSize);
+    return &*maps_[i];
+  }
+  return makeErrnoError(ENOENT, "model: no map '{}'", name);
+}
+
+namespace {
+llvm::Error errnoResult(int rc, const char *what, const std::string &map) {
+  if (rc == 0)
+    return llvm::Error::success();
+  return makeErrnoError(-rc, "model: {} on map '{}': {}", what, map, std::strerror(-rc));
+}
+} // namespace
+
+llvm::Error ModelMaps::update(const std::string &map, const Bytes &key, const Bytes &value,
+                              uint64_t flags) {
+  auto m = find(map, key, &value);
+  if (!m)
+    return m.takeError();
+  return errnoResult((*m)->update(key, value, flags), "update", map);
+}
+
+llvm::Expected<std::optional<Bytes>> ModelMaps::lookup(const std::string &map, const Bytes &key) {
+  auto m = find(map, key, nullptr);
+  if (!m)
+    return m.takeError();
+  Bytes v;
+  int rc = (*m)->lookup(key, v);
+  if (rc == -ENOENT)
+    return std::nullopt;
+  if (rc)
+    return errnoResult(rc, "lookup", map);
+  return v;
+}
+
+llvm::Error ModelMaps::remove(const std::string &map, const Bytes &key) {
+  auto m = find(map, key, nullptr);
+  if (!m)
+    return m.takeError();
+  return errnoResult((*m)->deleteKey(key), "delete", map);
+}
+
+std::vector<MapDump> ModelMaps::dump() const {
+  std::vector<MapDump> out;
+  for (size_t i = 0; i < defs_.size(); ++i) {
+    if (!maps_[i] || !mapHasContent(defs_[i].type))
+      continue;
+    MapDump d;
+    d.name = defs_[i].name;
+    d.type = defs_[i].type;
+    d.entries = maps_[i]->entries();
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+uint64_t ModelMaps::collisions() const {
+  uint64_t n = 0;
+  for (auto &m : maps_)
+    if (m)
+      n += m->collisions();
+  return n;
+}
+
+} // namespace sluice::model
