@@ -237,7 +237,20 @@ module sluice_nic #(
     .in_tag({14'd0, active_bank, pin_port}),
     .out_valid(out_valid), .out_tag(out_tag), .out_buf(out_buf), .out_len(out_len),
     .out_head(out_head), .out_tail(out_tail), .out_verdict(out_verdict),
-    .out_redirect(out_redirect), .out_fault(out_fault));
+    .out_redirect(out_redirect), .out_fault(out_fault),
+    // The host map port is not in the register block yet (issue 6 step 3,
+    // docs/rtl.md "Map unit"): tied off. Map configuration goes through the
+    // PM port (0x4000 + 2m + w, 0x4100).
+    .map_busy(map_busy), .hp_req(1'b0), .hp_op(3'd0), .hp_map(3'd0), .hp_flags(2'd0),
+    .hp_arg(32'd0), .hp_key(512'd0), .hp_val(2048'd0), .hp_busy(hp_busy), .hp_done(hp_done),
+    .hp_found(hp_found), .hp_rc(hp_rc), .hp_rkey(hp_rkey), .hp_rval(hp_rval), .hp_rraw(hp_rraw));
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic map_busy, hp_busy, hp_done, hp_found;
+  logic [31:0] hp_rc;
+  logic [511:0] hp_rkey;
+  logic [2047:0] hp_rval;
+  logic [64*41-1:0] hp_rraw;
+  /* verilator lint_on UNUSEDSIGNAL */
 
   // Packets in the pipeline per bank: the shadow bank may be rewritten when 0.
   logic [7:0] inflight0, inflight1;
