@@ -13,7 +13,7 @@
 #include <algorithm>
 #include <linux/bpf.h>
 
-#include "sluice/Maps/NicMaps.h"
+#include "sluice/Sim/MapPort.h"
 #include "sluice/Object/Object.h"
 #include "sluice/Schedule/Compile.h"
 #include "sluice/Sim/Regs.h"
@@ -25,37 +25,7 @@ namespace sluice::nic {
 namespace {
 using Clock = std::chrono::steady_clock;
 
-/// The program-memory words that configure the maps of `img` in the map
-/// units (docs/rtl.md "Map unit"), every map id of the datapath: 0x4000 +
-/// 2m + 1 = {base word address, buckets}, then 0x4000 + 2m = {max_entries,
-/// stage, type, value bytes, key bytes}, which takes effect. Map ids the
-/// program does not use, and maps the datapath never touches, are "none".
-llvm::Expected<std::vector<std::pair<uint32_t, uint64_t>>> mapConfigWords(const StageImage &img,
-                                                                        const TargetParams &p) {
-  std::vector<std::pair<uint32_t, uint64_t>> out;
-  if (img.maps.size() > p.maxMaps)
-    return makeError("image '{}' has {} maps, the datapath configures {}", img.name,
-                     img.maps.size(), p.maxMaps);
-  for (unsigned m = 0; m < p.maxMaps; ++m) {
-    uint64_t w1 = 0, w0 = uint64_t(0xff) << 24;  // none, unbound
-    if (m < img.maps.size() && img.maps[m].stage >= 0) {
-      const ImageMap &im = img.maps[m];
-      MapDef def;
-      def.name = im.name, def.type = im.type, def.key_size = im.keySize;
-      def.value_size = im.valueSize, def.max_entries = im.maxEntries, def.flags = im.flags;
-      auto lay = nicMapLayout(def, p);
-      if (!lay)
-        return lay.takeError();
-      uint64_t type = lay->buckets ? 2 : 1;
-      w1 = uint64_t(im.offset / 8) << 32 | lay->buckets;
-      w0 = uint64_t(im.maxEntries) << 32 | uint64_t(im.stage & 0xff) << 24 | type << 18 |
-           uint64_t(im.valueSize & 0x3ff) << 8 | (im.keySize & 0xff);
-    }
-    out.push_back({0x4000 + 2 * m + 1, w1});
-    out.push_back({0x4000 + 2 * m, w0});
-  }
-  return out;
-}
+
 double usSince(Clock::time_point t) {
   return std::chrono::duration<double, std::micro>(Clock::now() - t).count();
 }
@@ -232,13 +202,14 @@ llvm::Expected<LoadReport> Nic::loadImage(const uint8_t *data, size_t size,
   // map's configuration. Maps are not banked: a program with maps starts
   // with empty maps (global data with its initial value, written through
   // the map port once the program is active).
-  auto cfg = mapConfigWords(*img, *params);
+  auto cfg = sim::mapConfigWords(*img, *params);
   if (!cfg)
     return cfg.takeError();
   if (!img->maps.empty() || !maps_[active].empty()) {
     wr(regs::PM_ADDR, 0x4100);
     word(0);
-    if (auto e = waitMapPort(regs::MAP_STATUS_CLEARING, 0, "the map memories' clear"))
+    auto io = registerIo();
+    if (auto e = sim::waitMapStatus(io, regs::MAP_STATUS_CLEARING, 0, "the map memories' clear"))
       return std::move(e);
     for (auto [addr, w] : *cfg) {
       wr(regs::PM_ADDR, addr);

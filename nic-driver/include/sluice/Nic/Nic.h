@@ -48,6 +48,10 @@
 #include "sluice/Nic/HostPort.h"
 #include "sluice/Nic/PortIo.h"
 
+namespace sluice::sim {
+struct RegisterIo;  // sluice/Sim/MapPort.h
+}
+
 namespace sluice::nic {
 
 struct NicOptions {
@@ -252,17 +256,9 @@ private:
     uint32_t position = 0;
     Bytes key;
   } nextKeyCache_;  ///< where mapNextKey's last answer was
-  /// One operation through the register block's map port (lib/sim/MapPort.cpp).
-  struct PortResult {
-    bool found = false;
-    int rc = 0;
-    Bytes key, value;
-  };
-  llvm::Expected<PortResult> mapPortOp(unsigned map, uint32_t op, uint32_t flags, const Bytes *key,
-                                       const Bytes *value, uint32_t arg, bool wantKey,
-                                       bool wantValue);
-  /// Services the NIC until MAP_STATUS & mask == want (an Error after a bound).
-  llvm::Error waitMapPort(uint32_t mask, uint32_t want, const char *what);
+  /// The register access the map port client (sluice/Sim/MapPort.h) uses:
+  /// the device's registers, poll() while it waits.
+  sim::RegisterIo registerIo();
   /// The map's definition after checking the index and the sizes given.
   llvm::Expected<const ImageMap *> mapChecked(unsigned map, const Bytes *key,
                                               const Bytes *value);
