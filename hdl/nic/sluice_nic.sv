@@ -91,6 +91,12 @@ module sluice_nic #(
   logic [31:0] ifindex0, ifindex1, rxq0, rxq1;
   logic [16*NCNT-1:0] cnt_add;
   logic [31:0] last_verdict, last_redirect, last_info;
+  logic map_busy, hp_req, hp_busy, hp_done, hp_found;
+  logic [2:0] hp_op, hp_map;
+  logic [1:0] hp_flags;
+  logic [31:0] hp_arg, hp_rc;
+  logic [511:0] hp_key, hp_rkey;
+  logic [2047:0] hp_val, hp_rval;
 
   sluice_nic_regs #(.BUF_BEATS(BUF_BEATS), .MAX_FRAME(MAX_FRAME), .NCNT(NCNT)) u_regs (
     .clk(clk), .rst(rst),
@@ -103,7 +109,10 @@ module sluice_nic #(
     .pm_we(pm_we), .pm_bank(pm_bank), .pm_addr(pm_addr), .pm_wdata(pm_wdata), .ts(ts),
     .ifindex0(ifindex0), .ifindex1(ifindex1), .rxq0(rxq0), .rxq1(rxq1),
     .shadow_busy(shadow_busy), .idle(idle), .last_verdict(last_verdict),
-    .last_redirect(last_redirect), .last_info(last_info), .cnt_add(cnt_add));
+    .last_redirect(last_redirect), .last_info(last_info), .cnt_add(cnt_add),
+    .map_busy(map_busy), .hp_req(hp_req), .hp_op(hp_op), .hp_map(hp_map), .hp_flags(hp_flags),
+    .hp_arg(hp_arg), .hp_key(hp_key), .hp_val(hp_val), .hp_busy(hp_busy), .hp_done(hp_done),
+    .hp_found(hp_found), .hp_rc(hp_rc), .hp_rkey(hp_rkey), .hp_rval(hp_rval));
 
   function automatic logic [15:0] keep_bytes(input logic [KW-1:0] k);
     keep_bytes = '0;
@@ -237,7 +246,15 @@ module sluice_nic #(
     .in_tag({14'd0, active_bank, pin_port}),
     .out_valid(out_valid), .out_tag(out_tag), .out_buf(out_buf), .out_len(out_len),
     .out_head(out_head), .out_tail(out_tail), .out_verdict(out_verdict),
-    .out_redirect(out_redirect), .out_fault(out_fault));
+    .out_redirect(out_redirect), .out_fault(out_fault),
+    // The host map port: the register block's MAP_* registers (docs/registers.md).
+    // Map configuration goes through the PM port (0x4000 + 2m + w, 0x4100).
+    .map_busy(map_busy), .hp_req(hp_req), .hp_op(hp_op), .hp_map(hp_map), .hp_flags(hp_flags),
+    .hp_arg(hp_arg), .hp_key(hp_key), .hp_val(hp_val), .hp_busy(hp_busy), .hp_done(hp_done),
+    .hp_found(hp_found), .hp_rc(hp_rc), .hp_rkey(hp_rkey), .hp_rval(hp_rval), .hp_rraw(hp_rraw));
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [64*41-1:0] hp_rraw;                // raw memory reads: not in the register map
+  /* verilator lint_on UNUSEDSIGNAL */
 
   // Packets in the pipeline per bank: the shadow bank may be rewritten when 0.
   logic [7:0] inflight0, inflight1;

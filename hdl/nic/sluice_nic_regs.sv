@@ -28,7 +28,15 @@ module sluice_nic_regs #(
   // from the shell
   input  logic shadow_busy, input logic idle,
   input  logic [31:0] last_verdict, input logic [31:0] last_redirect, input logic [31:0] last_info,
-  input  logic [16*NCNT-1:0] cnt_add     // counter i adds cnt_add[16*i +: 16]
+  input  logic [16*NCNT-1:0] cnt_add,    // counter i adds cnt_add[16*i +: 16]
+  // the host map port (sluice_pipeline's hp_*): a request is held until the
+  // pipeline takes it (hp_busy), the results come with hp_done
+  output logic hp_req, output logic [2:0] hp_op, output logic [2:0] hp_map,
+  output logic [1:0] hp_flags, output logic [31:0] hp_arg,
+  output logic [511:0] hp_key, output logic [2047:0] hp_val,
+  input  logic map_busy,                 // map memories being cleared (PM 0x4100)
+  input  logic hp_busy, input logic hp_done, input logic hp_found, input logic [31:0] hp_rc,
+  input  logic [511:0] hp_rkey, input logic [2047:0] hp_rval
 );
   /* verilator lint_off UNUSEDPARAM */
 `include "sluice_params.vh"
@@ -49,6 +57,12 @@ module sluice_nic_regs #(
   logic [31:0] pm_addr_r, pm_hi, ts_lo_stage, ts_hi_latch, cnt_hi_latch;
   logic [63:0] cnt [NCNT];
   logic cnt_clear;
+  // Map port: the result registers and the DONE flag.
+  logic map_done, map_found;
+  logic [31:0] map_rc;
+  logic [511:0] map_rkey;
+  logic [2047:0] map_rval;
+  wire port_busy = hp_req || hp_busy;
 
   // Write channel: address and data accepted together.
   logic wr_fire;
@@ -82,9 +96,24 @@ module sluice_nic_regs #(
       rxq0 <= '0;
       rxq1 <= '0;
       cnt_clear <= 1'b0;
+      hp_req <= 1'b0;
+      hp_op <= '0;
+      hp_map <= '0;
+      hp_flags <= '0;
+      hp_arg <= '0;
+      map_done <= 1'b0;
+      map_found <= 1'b0;
+      map_rc <= '0;
     end else begin
       pm_we <= 1'b0;
       cnt_clear <= 1'b0;
+      if (hp_busy)
+        hp_req <= 1'b0;                       // the pipeline took it
+      if (hp_done) begin
+        map_done <= 1'b1;
+        map_found <= hp_found;
+        map_rc <= hp_rc;
+      end
       if (!ts_hold)
         ts <= ts + 64'(NS_PER_CYCLE);
       if (bvalid && bready)
@@ -118,9 +147,33 @@ module sluice_nic_regs #(
           REG_PORT0_RXQ: rxq0 <= wdata;
           REG_PORT1_RXQ: rxq1 <= wdata;
           REG_CNT_CLEAR: cnt_clear <= wdata[0];
+          REG_MAP_CMD: if (!port_busy) begin
+            hp_req <= 1'b1;
+            hp_op <= wdata[REG_MAP_CMD_OP +: 3];
+            hp_map <= wdata[REG_MAP_CMD_MAP +: 3];
+            hp_flags <= wdata[REG_MAP_CMD_FLAGS +: 2];
+            map_done <= 1'b0;
+          end
+          REG_MAP_ARG: hp_arg <= wdata;
           default: ;
         endcase
       end
+    end
+  end
+
+  // Map port data: the key and value windows (written by the host), the
+  // results (latched when the operation completes).
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [15:0] wkey = wa - WIN_MAP_KEY, wval = wa - WIN_MAP_VALUE;
+  /* verilator lint_on UNUSEDSIGNAL */
+  always_ff @(posedge clk) begin
+    if (wr_fire && wa >= WIN_MAP_KEY && wa < WIN_MAP_KEY + 16'(4 * WIN_MAP_KEY_WORDS))
+      hp_key[32*wkey[5:2] +: 32] <= wdata;
+    if (wr_fire && wa >= WIN_MAP_VALUE && wa < WIN_MAP_VALUE + 16'(4 * WIN_MAP_VALUE_WORDS))
+      hp_val[32*wval[7:2] +: 32] <= wdata;
+    if (hp_done) begin
+      map_rkey <= hp_rkey;
+      map_rval <= hp_rval;
     end
   end
 
@@ -139,6 +192,10 @@ module sluice_nic_regs #(
   wire [15:0] coff = ra - REG_COUNTERS_BASE;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [4:0] cidx = coff[7:3];
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [15:0] rkey = ra - WIN_MAP_KEY, rval = ra - WIN_MAP_VALUE;
+  wire [15:0] rrkey = ra - WIN_MAP_RKEY, rrval = ra - WIN_MAP_RVALUE;
+  /* verilator lint_on UNUSEDSIGNAL */
   always_ff @(posedge clk) begin
     if (rst) begin
       rvalid <= 1'b0;
@@ -151,7 +208,15 @@ module sluice_nic_regs #(
       if (arvalid && arready) begin
         rvalid <= 1'b1;
         rdata <= '0;
-        if (in_counters) begin
+        if (ra >= WIN_MAP_KEY && ra < WIN_MAP_KEY + 16'(4 * WIN_MAP_KEY_WORDS))
+          rdata <= hp_key[32*rkey[5:2] +: 32];
+        else if (ra >= WIN_MAP_VALUE && ra < WIN_MAP_VALUE + 16'(4 * WIN_MAP_VALUE_WORDS))
+          rdata <= hp_val[32*rval[7:2] +: 32];
+        else if (ra >= WIN_MAP_RKEY && ra < WIN_MAP_RKEY + 16'(4 * WIN_MAP_RKEY_WORDS))
+          rdata <= map_rkey[32*rrkey[5:2] +: 32];
+        else if (ra >= WIN_MAP_RVALUE && ra < WIN_MAP_RVALUE + 16'(4 * WIN_MAP_RVALUE_WORDS))
+          rdata <= map_rval[32*rrval[7:2] +: 32];
+        else if (in_counters) begin
           if (!coff[2]) begin
             rdata <= cnt[cidx][31:0];
             cnt_hi_latch <= cnt[cidx][63:32];
@@ -191,6 +256,9 @@ module sluice_nic_regs #(
             REG_LAST_VERDICT: rdata <= last_verdict;
             REG_LAST_REDIRECT: rdata <= last_redirect;
             REG_LAST_INFO: rdata <= last_info;
+            REG_MAP_ARG: rdata <= hp_arg;
+            REG_MAP_STATUS: rdata <= 32'({map_busy, map_found, map_done, port_busy});
+            REG_MAP_RC: rdata <= map_rc;
             default: rdata <= '0;
           endcase
       end

@@ -32,4 +32,19 @@ localparam int LATENCY = SLUICE_PARSER_CYCLES + SLUICE_STAGES * SLUICE_CYCLES_PE
 // feeds the write-back cycle of stage s + L - 1: C*(L-1)+1 registers.
 localparam int DIV_STAGES = SLUICE_UNIT_DIV_LATENCY_STAGES;
 localparam int DIV_REGS = SLUICE_CYCLES_PER_STAGE * (DIV_STAGES - 1) + 1;
+// The map unit (sluice_map): issued from a map stage's F registers, its
+// results feed the W cycle of stage s + L - 1, like the div unit. Each map
+// stage has floor(memory_bytes / map stages / 64) * 64 bytes of map memory.
+localparam int MAP_STAGES = SLUICE_UNIT_MAP_LATENCY_STAGES;
+localparam int MAP_REGS = SLUICE_CYCLES_PER_STAGE * (MAP_STAGES - 1) + 1;
+function automatic int sluice_map_nstages(input logic [NSTAGES-1:0] m);
+  int n;
+  n = 0;
+  for (int i = 0; i < NSTAGES; i++)
+    if (m[i]) n = n + 1;
+  sluice_map_nstages = n;
+endfunction
+localparam int MAP_NSTAGES = sluice_map_nstages(SLUICE_UNIT_MAP_STAGE_MASK);
+localparam int MAP_MEM_WORDS = (MAP_NSTAGES == 0) ? 8
+    : SLUICE_MAP_MEMORY_BYTES / MAP_NSTAGES / 64 * 64 / 8;
 /* verilator lint_on UNUSEDPARAM */

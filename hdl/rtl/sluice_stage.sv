@@ -14,7 +14,8 @@
 module sluice_stage #(
   parameter int TAG_BITS = 16,
   parameter int STAGE = 0,
-  parameter bit HAS_RET = 1'b0              // a div result lands in this stage's W cycle
+  parameter bit HAS_RET = 1'b0,             // a div result lands in this stage's W cycle
+  parameter bit HAS_MRET = 1'b0             // a map transaction's results land in this stage's W cycle
 ) (
   input  logic clk, input logic rst, input logic en,
   input  logic        pm_we, input logic pm_bank, input logic [15:0] pm_addr, input logic [63:0] pm_wdata,
@@ -38,7 +39,18 @@ module sluice_stage #(
   output logic        u_valid, output logic [5:0] u_op, output logic u_w, output logic [4:0] u_dst,
   output logic [63:0] u_a, output logic [63:0] u_b,
   // a unit result written in this stage's W cycle (HAS_RET)
-  input  logic        r_valid, input logic [4:0] r_dst, input logic r_wide, input logic [63:0] r_value
+  input  logic        r_valid, input logic [4:0] r_dst, input logic r_wide, input logic [63:0] r_value,
+  // map transaction issue (from the F registers of the map lane and its pair
+  // lane; map stages): sluice_map's transaction inputs, tag = {0, kind 2,
+  // read mask 4, found predicate 4, dst 5}
+  output logic        m_valid, output logic [2:0] m_op, output logic [2:0] m_map,
+  output logic [511:0] m_key, output logic [511:0] m_val,
+  output logic [1:0]  m_flags, output logic m_ins, output logic [7:0] m_w0,
+  output logic [1:0]  m_r_en, output logic [1:0] m_r_w, output logic [5:0] m_r_op,
+  output logic [9:0]  m_r_word, output logic [127:0] m_r_opnd, output logic [15:0] m_tag,
+  // a map result written in this stage's W cycle (HAS_MRET)
+  input  logic        mr_valid, input logic [15:0] mr_tag, input logic mr_found,
+  input  logic [31:0] mr_rc, input logic [127:0] mr_words
 );
 `include "sluice_defs.svh"
   localparam int L = LANES;
@@ -50,6 +62,8 @@ module sluice_stage #(
   localparam int VL = SLUICE_VREAD_LANE;
   localparam bit HAS_DIV = SLUICE_UNIT_DIV_STAGE_MASK[STAGE];
   localparam int DL = SLUICE_UNIT_DIV_LANE;
+  localparam bit HAS_MAP = SLUICE_UNIT_MAP_STAGE_MASK[STAGE];
+  localparam int ML = SLUICE_UNIT_MAP_LANE;
   localparam int WB = $clog2(WIN_BYTES);
   localparam logic [31:0] EINVAL = 32'hffffffea;
 
@@ -130,6 +144,9 @@ module sluice_stage #(
   logic [L*4-1:0] f_p;
   logic [L*32-1:0] f_a, f_b, f_ahi, f_bhi;
   /* verilator lint_off UNUSEDSIGNAL */
+  logic [L*5-1:0] f_ia, f_ib;            // operand slot numbers (map lanes)
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
   logic [L*32-1:0] f_imm;                // used by the VLD lane only
   /* verilator lint_on UNUSEDSIGNAL */
 
@@ -149,6 +166,8 @@ module sluice_stage #(
         f_guard[l] <= guard_c[l];
         f_selp[l] <= selp_c[l];
         f_plut[l] <= plut_c[l];
+        f_ia[5*(l) +: 5] <= uop[64*(l) + (13) +: 5];
+        f_ib[5*(l) +: 5] <= uop[64*(l) + (18) +: 5];
         f_a[32*(l) +: 32] <= rd_a[32*(l) +: 32]; f_b[32*(l) +: 32] <= rd_b[32*(l) +: 32]; f_ahi[32*(l) +: 32] <= rd_ahi[32*(l) +: 32]; f_bhi[32*(l) +: 32] <= rd_bhi[32*(l) +: 32];
       end
     end
@@ -337,6 +356,17 @@ module sluice_stage #(
           w_slots[32 * j +: 32] = r_value[31:0];
         if (HAS_RET && K == DL + 1 && r_valid && r_wide && 32'(r_dst) + BS == j)
           w_slots[32 * j +: 32] = r_value[63:32];
+        // map results: MAPLK's read words k at dst, dst+bank_slots, dst+1,
+        // dst+1+bank_slots (mask bit k); MAPUPD/MAPDEL's return code at dst
+        if (HAS_MRET && mr_valid && !mr_tag[15]) begin
+          if (mr_tag[14:13] == 2'd0) begin
+            for (int k = 0; k < 4; k++)
+              if (mr_tag[9 + k] && 32'(mr_tag[4:0]) + 32'(k / 2) + ((k % 2 == 1) ? 32'(BS) : 32'd0) == j)
+                w_slots[32 * j +: 32] = mr_words[32*k +: 32];
+          end else if (32'(mr_tag[4:0]) == j) begin
+            w_slots[32 * j +: 32] = mr_rc;
+          end
+        end
       end
     end
   endgenerate
@@ -358,6 +388,9 @@ module sluice_stage #(
       if (e_hwe[l]) w_head = e_adj[HT*(l) +: HT];
       if (e_twe[l]) w_tail = e_adj[HT*(l) +: HT];
     end
+    if (HAS_MRET && mr_valid && !mr_tag[15] && mr_tag[14:13] == 2'd0)
+      for (int i = 1; i < NPRED; i++)
+        if (32'(mr_tag[8:5]) == i) w_preds[i] = mr_found;
     w_preds[0] = 1'b1;
   end
 
@@ -383,6 +416,62 @@ module sluice_stage #(
     end else begin : g_no_div_issue
       assign u_valid = 1'b0; assign u_op = 6'd0; assign u_w = 1'b0; assign u_dst = 5'd0;
       assign u_a = 64'd0; assign u_b = 64'd0;
+    end
+    if (HAS_MAP) begin : g_map_issue
+      logic [5:0] hop, pop;
+      /* verilator lint_off UNUSEDSIGNAL */
+      logic [31:0] himm, pimm;
+      /* verilator lint_on UNUSEDSIGNAL */
+      logic [15:0] pvf;
+      logic [2047:0] sx;
+      logic is_lk;
+      assign hop = f_op[6*(ML) +: 6];
+      assign pop = f_op[6*(ML + 1) +: 6];
+      assign himm = f_imm[32*(ML) +: 32];
+      assign pimm = f_imm[32*(ML + 1) +: 32];
+      always_comb begin
+        pvf = 16'd0;
+        pvf[NPRED-1:0] = f_preds;
+        pvf[0] = 1'b1;
+      end
+      assign sx = {{(2048 - SLOT_VEC){1'b0}}, f_slots};
+      assign is_lk = hop == SLUICE_OP_MAPLK;
+      assign m_valid = f_valid && f_guard[ML] && (is_lk || hop == SLUICE_OP_MAPUPD || hop == SLUICE_OP_MAPDEL);
+      assign m_op = is_lk ? 3'd0 : (hop == SLUICE_OP_MAPUPD ? 3'd1 : 3'd2);
+      assign m_map = himm[2:0];
+      assign m_key = 512'(sx >> (32 * 32'(f_ia[5*(ML) +: 5])));
+      assign m_val = 512'(sx >> (32 * 32'(f_ib[5*(ML) +: 5])));
+      assign m_flags = himm[5:4];
+      assign m_ins = is_lk && himm[3];
+      assign m_w0 = himm[15:8];
+      // MAPATOM beside a MAPLK: R0 from the fields (its guard is the op's),
+      // R1 from the immediate (its guard from the predicates at stage entry)
+      always_comb begin
+        logic at;
+        logic [4:0] ob0, ob1;
+        at = is_lk && pop == SLUICE_OP_MAPATOM;
+        m_r_en[0] = at && f_guard[ML + 1];
+        m_r_en[1] = at && pimm[0] && (pvf[pimm[18:15]] ^ pimm[19]);
+        m_r_w = {pimm[1], f_w[ML + 1]};
+        m_r_op = {pimm[4:2], f_p[4*(ML + 1) +: 3]};
+        m_r_word = {pimm[9:5], f_ia[5*(ML + 1) +: 5]};
+        ob0 = f_ib[5*(ML + 1) +: 5];
+        ob1 = pimm[14:10];
+        m_r_opnd = {sx[32 * (32'(ob1) + BS) +: 32], sx[32 * 32'(ob1) +: 32],
+                    sx[32 * (32'(ob0) + BS) +: 32], sx[32 * 32'(ob0) +: 32]};
+      end
+      assign m_tag = {1'b0, is_lk ? 2'd0 : 2'd1, himm[7:4], f_p[4*(ML) +: 4], f_dst[5*(ML) +: 5]};
+    end else begin : g_no_map_issue
+      assign m_valid = 1'b0; assign m_op = 3'd0; assign m_map = 3'd0; assign m_key = '0;
+      assign m_val = '0; assign m_flags = 2'd0; assign m_ins = 1'b0; assign m_w0 = 8'd0;
+      assign m_r_en = 2'd0; assign m_r_w = 2'd0; assign m_r_op = 6'd0; assign m_r_word = 10'd0;
+      assign m_r_opnd = '0; assign m_tag = 16'd0;
+    end
+    if (!HAS_MRET) begin : g_no_mret
+      /* verilator lint_off UNUSEDSIGNAL */
+      logic unused_mret;
+      assign unused_mret = ^{mr_valid, mr_tag, mr_found, mr_rc, mr_words};
+      /* verilator lint_on UNUSEDSIGNAL */
     end
     if (!HAS_RET) begin : g_no_ret
       /* verilator lint_off UNUSEDSIGNAL */

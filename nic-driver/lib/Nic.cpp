@@ -103,6 +103,10 @@ unsigned Nic::poll() {
       ++moved;
     }
   }
+#ifdef SLUICE_NIC_HAVE_SIM
+  if (!mirrors_.empty())
+    syncMirrors();  // counter mirrors that are due (lib/sim/Maps.cpp)
+#endif
   return moved;
 }
 

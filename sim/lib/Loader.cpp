@@ -1,5 +1,6 @@
 //===- Loader.cpp - Loading a stage image through the registers -----------===//
 #include "sluice/Sim/Loader.h"
+#include "sluice/Sim/MapPort.h"
 #include "sluice/Sim/Regs.h"
 
 #include "sluice/Support/Error.h"
@@ -68,6 +69,23 @@ llvm::Expected<unsigned> loadStageImage(Device &dev, const StageImage &img,
   wr(regs::PM_ADDR, 0x3000);
   for (uint32_t c : img.consts)
     word(c);
+  // The maps: every map memory cleared, then each map id configured
+  // (docs/rtl.md "Map unit"; maps are not banked).
+  auto cfg = mapConfigWords(img, deviceParams);
+  if (!cfg)
+    return cfg.takeError();
+  if (!img.maps.empty()) {  // (an image without maps leaves the map units alone)
+    wr(regs::PM_ADDR, 0x4100);
+    word(0);
+    RegisterIo io{"rtl", [&](uint32_t a) { return dev.read(a); },
+                  [&](uint32_t a, uint32_t v) { dev.write(a, v); }, [&] { dev.tick(16); }};
+    if (auto e = waitMapStatus(io, regs::MAP_STATUS_CLEARING, 0, "the map memories' clear"))
+      return std::move(e);
+    for (auto [addr, w] : *cfg) {
+      wr(regs::PM_ADDR, addr);
+      word(w);
+    }
+  }
   wr(regs::BANK_SWAP, 3);  // swap and enable
   return writes;
 }

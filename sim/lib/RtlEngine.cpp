@@ -1,5 +1,12 @@
 //===- RtlEngine.cpp - The `rtl` engine: the Verilated NIC -----------------===//
 #include "sluice/Sim/RtlEngine.h"
+
+#include <algorithm>
+#include <cstring>
+#include <linux/bpf.h>
+
+#include "sluice/Engine/Run.h"
+#include "sluice/Sim/MapPort.h"
 #include "sluice/Sim/Loader.h"
 #include "sluice/Sim/Regs.h"
 
@@ -33,7 +40,148 @@ llvm::Error RtlEngine::loadImage(const StageImage &img) {
   if (!n)
     return makeError("rtl: {}", llvm::toString(n.takeError()));
   loaded_ = true;
+  maps_ = img.maps;
+  hostMaps_.assign(maps_.size(), std::nullopt);
+  for (size_t i = 0; i < maps_.size(); ++i) {
+    const ImageMap &im = maps_[i];
+    MapDef def;
+    def.name = im.name, def.type = im.type, def.key_size = im.keySize;
+    def.value_size = im.valueSize, def.max_entries = im.maxEntries, def.flags = im.flags;
+    def.initial = im.initial;
+    if (im.stage < 0 && nicStoresMapType(im.type)) {
+      auto m = NicMap::create(def, t);
+      if (!m)
+        return makeError("rtl: {}", llvm::toString(m.takeError()));
+      hostMaps_[i].emplace(std::move(*m));
+    } else if (im.stage >= 0 && !im.initial.empty() &&
+               std::any_of(im.initial.begin(), im.initial.end(), [](uint8_t b) { return b; })) {
+      // global data on the NIC starts with its initial value
+      if (auto e = mapUpdate(im.name, Bytes(4, 0), im.initial, BPF_ANY))
+        return e;
+    }
+  }
   return llvm::Error::success();
+}
+
+namespace {
+llvm::Error rcError(int rc, const char *what, const std::string &map) {
+  if (rc == 0)
+    return llvm::Error::success();
+  return makeErrnoError(-rc, "rtl: {} on map '{}': {}", what, map, std::strerror(-rc));
+}
+} // namespace
+
+llvm::Expected<unsigned> RtlEngine::findMap(const std::string &map, const Bytes *key,
+                                            const Bytes *value) {
+  for (unsigned i = 0; i < maps_.size(); ++i) {
+    const ImageMap &d = maps_[i];
+    if (d.name != map)
+      continue;
+    if (d.stage < 0 && !hostMaps_[i])
+      return makeErrnoError(EOPNOTSUPP, "rtl: map '{}' ({}) is not stored on the NIC", map,
+                            mapTypeName(d.type));
+    if (key && key->size() != d.keySize)
+      return makeErrnoError(EINVAL, "rtl: map '{}': key of {} bytes, the map's keys have {}", map,
+                            key->size(), d.keySize);
+    if (value && value->size() != d.valueSize)
+      return makeErrnoError(EINVAL, "rtl: map '{}': value of {} bytes, the map's values have {}",
+                            map, value->size(), d.valueSize);
+    return i;
+  }
+  return makeErrnoError(ENOENT, "rtl: no map '{}'{}", map,
+                        maps_.empty() ? " (no image loaded, or it has no maps)" : "");
+}
+
+namespace {
+RegisterIo deviceIo(Device &d) {
+  return {"rtl", [&d](uint32_t a) { return d.read(a); },
+          [&d](uint32_t a, uint32_t v) { d.write(a, v); }, [&d] { d.tick(4); }};
+}
+} // namespace
+
+llvm::Error RtlEngine::mapUpdate(const std::string &map, const Bytes &key, const Bytes &value,
+                                 uint64_t flags) {
+  auto i = findMap(map, &key, &value);
+  if (!i)
+    return i.takeError();
+  const ImageMap &d = maps_[*i];
+  if (!d.initial.empty() && (d.flags & BPF_F_RDONLY_PROG))  // libbpf freezes .rodata
+    return rcError(-EPERM, "update", map);
+  if (hostMaps_[*i])
+    return rcError(hostMaps_[*i]->update(key, value, flags), "update", map);
+  if (flags > BPF_EXIST)
+    return rcError(-EINVAL, "update", map);
+  auto io = deviceIo(*dev_);
+  auto r = mapPortOp(io, d, *i, MapPortOp::Update, uint32_t(flags), &key, &value, 0, false, false);
+  if (!r)
+    return makeError("rtl: {}", llvm::toString(r.takeError()));
+  return rcError(r->rc, "update", map);
+}
+
+llvm::Expected<std::optional<Bytes>> RtlEngine::mapLookup(const std::string &map,
+                                                         const Bytes &key) {
+  auto i = findMap(map, &key, nullptr);
+  if (!i)
+    return i.takeError();
+  if (hostMaps_[*i]) {
+    Bytes v;
+    int rc = hostMaps_[*i]->lookup(key, v);
+    if (rc == -ENOENT)
+      return std::nullopt;
+    if (rc)
+      return rcError(rc, "lookup", map);
+    return v;
+  }
+  auto io = deviceIo(*dev_);
+  auto r = mapPortOp(io, maps_[*i], *i, MapPortOp::Lookup, 0, &key, nullptr, 0, false, true);
+  if (!r)
+    return makeError("rtl: {}", llvm::toString(r.takeError()));
+  if (!r->found)
+    return std::nullopt;
+  return std::move(r->value);
+}
+
+llvm::Error RtlEngine::mapDelete(const std::string &map, const Bytes &key) {
+  auto i = findMap(map, &key, nullptr);
+  if (!i)
+    return i.takeError();
+  if (hostMaps_[*i])
+    return rcError(hostMaps_[*i]->deleteKey(key), "delete", map);
+  auto io = deviceIo(*dev_);
+  auto r = mapPortOp(io, maps_[*i], *i, MapPortOp::Delete, 0, &key, nullptr, 0, false, false);
+  if (!r)
+    return makeError("rtl: {}", llvm::toString(r.takeError()));
+  return rcError(r->rc, "delete", map);
+}
+
+llvm::Expected<std::vector<MapDump>> RtlEngine::dumpMaps() {
+  std::vector<MapDump> out;
+  for (unsigned i = 0; i < maps_.size(); ++i) {
+    const ImageMap &d = maps_[i];
+    if (!mapHasContent(d.type) || (d.stage < 0 && !hostMaps_[i]))
+      continue;
+    MapDump md;
+    md.name = d.name;
+    md.type = d.type;
+    if (hostMaps_[i]) {
+      md.entries = hostMaps_[i]->entries();
+    } else {
+      auto io = deviceIo(*dev_);
+      for (uint32_t pos = 0;;) {
+        auto e = mapPortWalk(io, d, i, pos);
+        if (!e)
+          return makeError("rtl: {}", llvm::toString(e.takeError()));
+        if (!*e)
+          break;
+        pos = (*e)->position + 1;
+        md.entries.push_back({std::move((*e)->key), std::move((*e)->value)});
+      }
+      std::sort(md.entries.begin(), md.entries.end(),
+                [](const MapEntry &a, const MapEntry &b) { return a.key < b.key; });
+    }
+    out.push_back(std::move(md));
+  }
+  return out;
 }
 
 llvm::Expected<PacketOut> RtlEngine::run(const PacketIn &pkt) {

@@ -25,6 +25,9 @@
 #include "verilated.h"
 
 #include "sluice/Engine/Engine.h"
+#include "sluice/Maps/NicMaps.h"
+#include "sluice/Object/BpfDefs.h"
+#include "sluice/Support/Error.h"
 #include "sluice/Model/Golden.h"
 #include "sluice/Model/ModelEngine.h"
 #include "sluice/Target/StageImage.h"
@@ -104,6 +107,97 @@ public:
       writePm(bank, 0x2000 + e, img.deparse[e]);
     for (unsigned s = 0; s < img.consts.size(); ++s)
       writePm(bank, 0x3000 + s, img.consts[s]);
+  }
+
+  /// The image's maps: clear the memories, then each bound map's layout
+  /// (docs/rtl.md: pm 0x4000 + 2m + w, 0x4100), global data through the
+  /// host port.
+  void loadMaps(const StageImage &img) {
+    writePm(0, 0x4100, 0);
+    while (top_->map_busy)
+      tick();
+    for (unsigned m = 0; m < img.maps.size(); ++m) {
+      const ImageMap &im = img.maps[m];
+      MapDef d;
+      d.name = im.name, d.type = im.type, d.key_size = im.keySize, d.value_size = im.valueSize;
+      d.max_entries = im.maxEntries;
+      uint64_t w0 = 0xffull << 24;
+      auto l = nicMapLayout(d, T());
+      if (im.stage >= 0 && l) {
+        writePm(0, 0x4000 + 2 * m + 1, uint64_t(l->buckets) | (uint64_t(im.offset / 8) << 32));
+        bool hash = im.type == BPF_MAP_TYPE_HASH || im.type == BPF_MAP_TYPE_PERCPU_HASH;
+        w0 = uint64_t(im.keySize) | uint64_t(im.valueSize) << 8 | uint64_t(hash ? 2 : 1) << 18 |
+             uint64_t(uint32_t(im.stage) & 0xff) << 24 | uint64_t(im.maxEntries) << 32;
+      } else {
+        llvm::consumeError(l.takeError());
+      }
+      writePm(0, 0x4000 + 2 * m, w0);
+      layouts.push_back(l ? *l : NicMapLayout{});
+    }
+  }
+  std::vector<NicMapLayout> layouts;
+
+  struct HostResult {
+    bool found = false;
+    int rc = 0;
+    Bytes key, value;
+  };
+  /// Starts a host op: a bubble at the input on this edge (no packet).
+  void hostIssue(unsigned op, unsigned map, const Bytes &key, const Bytes &value,
+                 unsigned flags = 0, uint32_t arg = 0) {
+    top_->hp_req = 1;
+    top_->hp_op = op;
+    top_->hp_map = map;
+    top_->hp_flags = flags;
+    top_->hp_arg = arg;
+    for (unsigned i = 0; i < 16; ++i) top_->hp_key[i] = 0;
+    for (unsigned i = 0; i < 64; ++i) top_->hp_val[i] = 0;
+    for (size_t i = 0; i < key.size(); ++i) top_->hp_key[i / 4] |= uint32_t(key[i]) << (8 * (i % 4));
+    for (size_t i = 0; i < value.size(); ++i) top_->hp_val[i / 4] |= uint32_t(value[i]) << (8 * (i % 4));
+    top_->in_valid = 0;
+  }
+  HostResult hostResult(const ImageMap &m) {
+    HostResult r;
+    r.found = top_->hp_found;
+    r.rc = int32_t(top_->hp_rc);
+    r.key.resize(m.keySize);
+    r.value.resize(m.valueSize);
+    for (size_t i = 0; i < r.key.size(); ++i) r.key[i] = uint8_t(top_->hp_rkey[i / 4] >> (8 * (i % 4)));
+    for (size_t i = 0; i < r.value.size(); ++i) r.value[i] = uint8_t(top_->hp_rval[i / 4] >> (8 * (i % 4)));
+    return r;
+  }
+  /// One host op on an idle pipeline.
+  HostResult host(const StageImage &img, unsigned op, unsigned map, const Bytes &key,
+                  const Bytes &value = {}, unsigned flags = 0, uint32_t arg = 0) {
+    top_->en = 1;
+    hostIssue(op, map, key, value, flags, arg);
+    tick();
+    top_->hp_req = 0;
+    for (unsigned c = 0; c < 200 && !top_->hp_done; ++c)
+      tick();
+    EXPECT_TRUE(top_->hp_done);
+    return hostResult(img.maps[map]);
+  }
+  /// Every bound map's entries through "read way i", sorted by key.
+  std::vector<MapDump> dumpMaps(const StageImage &img) {
+    std::vector<MapDump> out;
+    for (unsigned m = 0; m < img.maps.size(); ++m) {
+      const ImageMap &im = img.maps[m];
+      if (im.stage < 0) continue;
+      MapDump d;
+      d.name = im.name;
+      d.type = im.type;
+      uint64_t n = layouts[m].ways + layouts[m].stashEntries;
+      for (uint64_t i = 0; i < n; ++i) {
+        HostResult r = host(img, 3, m, {}, {}, 0, uint32_t(i));
+        EXPECT_EQ(r.rc, 0);
+        if (r.found) d.entries.push_back({r.key, r.value});
+      }
+      std::sort(d.entries.begin(), d.entries.end(),
+                [](const MapEntry &a, const MapEntry &b) { return a.key < b.key; });
+      out.push_back(std::move(d));
+    }
+    return out;
   }
 
   /// Drives in_* for the next edge (nullptr: no packet).
@@ -652,4 +746,279 @@ TEST(RtlPipeline, RandomImagesModelEqualsPipeline) {
   std::printf("random: %u images (%u refused by the verifier, first: %s), %u packets, %u faulted\n",
               images, refused, firstRefusal.c_str(), packets, faults);
   EXPECT_GE(images, 12u);
+}
+
+//===-- Map transactions (ISA v2) through the map units ---------------------===//
+
+namespace {
+
+ImageMap mtMap(std::string name, uint32_t type, uint32_t k, uint32_t v, uint32_t n, int32_t stage) {
+  ImageMap m;
+  m.name = std::move(name), m.type = type, m.keySize = k, m.valueSize = v, m.maxEntries = n;
+  m.stage = stage;
+  return m;
+}
+void mtExtract(StageImage &img, unsigned e, unsigned src, unsigned off, unsigned sizeCode) {
+  isa::Extract x;
+  x.en = 1, x.src = src, x.off = off, x.size = sizeCode;
+  img.extract[e] = isa::encode(x);
+}
+void mtDeparse(StageImage &img, unsigned e, unsigned slot, unsigned off) {
+  isa::Deparse d;
+  d.en = 1, d.size = 2, d.src = slot % T().bankSlots(), d.pos = T().headroomBytes + off;
+  ASSERT_EQ(slot / T().bankSlots(), e % T().lanes);
+  img.deparse[e] = isa::encode(d);
+}
+void mtSetv(StageImage &img, unsigned s, unsigned l, uint32_t v, unsigned g, unsigned gn) {
+  isa::Uop u;
+  u.op = unsigned(isa::Op::SETV), u.bi = 1, u.imm = v, u.g = g, u.gn = gn;
+  img.setUop(s, l, u);
+}
+
+// The model's counter image (tests/unit/Model/ModelMapsTest.cpp): array
+// 'cnt' {u64 packets, u64 bytes} indexed by byte 14 in map stage 1, MAPLK
+// reads both words of `packets` (pre-RMW), MAPATOM adds 1 and the length,
+// 64-bit; PASS if found, DROP if not.
+StageImage counterImage() {
+  StageImage img = StageImage::empty(T());
+  img.name = "counter";
+  img.maps = {mtMap("cnt", BPF_MAP_TYPE_ARRAY, 4, 16, 4, 1)};
+  mtExtract(img, 8, 0, 14, 0);  // s16 = byte 14
+  mtExtract(img, 9, 1, 0, 0);   // s17 = packet length
+  img.consts[18] = 0x77;
+  img.consts[20] = 1;
+  MapLookupOp lk;
+  lk.map = 0, lk.key = 16, lk.found = 1, lk.readMask = 0x3, lk.w0 = 0, lk.dst = 18;
+  img.setUop(1, 2, encodeMapLookup(lk));
+  img.setUop(1, 3, encodeMapAtom({.en = true, .wide = true, .op = MapRmwOp::Add, .word = 0,
+                                  .operand = 20},
+                                 {.en = true, .wide = true, .op = MapRmwOp::Add, .word = 2,
+                                  .operand = 17}));
+  isa::Uop mov;
+  mov.op = unsigned(isa::Op::MOV), mov.dst = 9, mov.b = 18;
+  img.setUop(3, 1, mov);
+  mtSetv(img, 4, 2, 2 /* XDP_PASS */, 1, 0);
+  mtSetv(img, 5, 2, 1 /* XDP_DROP */, 1, 1);
+  mtDeparse(img, 1, 9, 20);
+  mtDeparse(img, 2, 18, 24);
+  mtDeparse(img, 3, 26, 28);
+  return img;
+}
+
+// A flow table and an ACL in two map stages: 'flows' (hash, key bytes
+// 14..21) in stage 1: MAPLK with insert-on-miss of {1, 0x55}, reads words 0
+// and 1 into s22/s30, found -> p1, MAPATOM adds 1 to word 0 and byte 18..21
+// (32-bit) to word 1; 'acl' (hash, key bytes 14..17, value bytes 18..21,
+// 24 entries) in stage 5: MAPUPD BPF_NOEXIST, return code in s23. PASS if
+// found, DROP if not; s22, s30, s23 deparsed at 20, 24, 28.
+StageImage flowImage() {
+  StageImage img = StageImage::empty(T());
+  img.name = "flows";
+  img.maps = {mtMap("flows", BPF_MAP_TYPE_HASH, 8, 8, 40, 1),
+              mtMap("acl", BPF_MAP_TYPE_HASH, 4, 4, 24, 5)};
+  mtExtract(img, 8, 0, 14, 2);  // s16 = bytes 14..17
+  mtExtract(img, 9, 0, 18, 2);  // s17 = bytes 18..21
+  img.consts[20] = 1;
+  img.consts[21] = 0x55;
+  MapLookupOp lk;
+  lk.map = 0, lk.key = 16, lk.found = 1, lk.readMask = 0x3, lk.w0 = 0, lk.dst = 22;
+  lk.insertOnMiss = true, lk.insertValue = 20;
+  img.setUop(1, 2, encodeMapLookup(lk));
+  img.setUop(1, 3, encodeMapAtom({.en = true, .wide = false, .op = MapRmwOp::Add, .word = 0,
+                                  .operand = 20},
+                                 {.en = true, .wide = false, .op = MapRmwOp::Add, .word = 1,
+                                  .operand = 17}));
+  img.setUop(5, 2, encodeMapUpdate(1, 16, 17, 1 /* BPF_NOEXIST */, 23));
+  mtSetv(img, 6, 0, 2, 1, 0);
+  mtSetv(img, 7, 0, 1, 1, 1);
+  mtDeparse(img, 2, 22, 20);
+  mtDeparse(img, 3, 30, 24);
+  mtDeparse(img, 6, 23, 28);
+  return img;
+}
+
+Bytes mtFrame(uint32_t w14, uint32_t w18, size_t len) {
+  Bytes f(len, 0);
+  f[12] = 0x08;
+  std::memcpy(&f[14], &w14, 4);
+  std::memcpy(&f[18], &w18, 4);
+  return f;
+}
+
+struct MapStep {
+  bool hostOp = false;
+  PacketIn pkt;
+  unsigned op = 0, map = 0, flags = 0;
+  Bytes key, value;
+};
+
+/// Runs `steps` back to back on the pipeline (one per clock: a packet, or a
+/// host op's bubble when no host op is in flight) and one by one on the
+/// model; compares every packet, every host result, and the final maps.
+void runMapSteps(const StageImage &img, const std::vector<MapStep> &steps, uint64_t *cyclesOut = nullptr) {
+  ModelEngine model;
+  ASSERT_FALSE(bool(model.loadImage(img)));
+  Pipeline p;
+  p.load(img, 0);
+  p.loadMaps(img);
+  struct Want {
+    bool host;
+    PacketOut out;
+    int rc = 0;
+    bool found = false;
+    Bytes value;
+    Bytes in;
+  };
+  std::vector<Want> want;
+  for (const MapStep &s : steps) {
+    Want w;
+    w.host = s.hostOp;
+    if (!s.hostOp) {
+      auto o = model.run(s.pkt);
+      ASSERT_TRUE(bool(o)) << llvm::toString(o.takeError());
+      w.out = *o;
+      w.in = s.pkt.data;
+    } else {
+      const std::string &name = img.maps[s.map].name;
+      if (s.op == 0) {
+        auto r = model.mapLookup(name, s.key);
+        ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+        w.found = r->has_value();
+        w.rc = w.found ? 0 : -ENOENT;
+        if (w.found) w.value = **r;
+      } else if (s.op == 1) {
+        w.rc = -takeErrno(model.mapUpdate(name, s.key, s.value, s.flags));
+      } else {
+        w.rc = -takeErrno(model.mapDelete(name, s.key));
+      }
+    }
+    want.push_back(std::move(w));
+  }
+  // The pipeline: packets tagged with their step index; a host op waits for
+  // the previous one to finish (its bubble is one input cycle).
+  std::deque<size_t> hostPending;
+  size_t next = 0, gotPk = 0, gotHost = 0;
+  size_t nPk = 0;
+  for (auto &s : steps) nPk += !s.hostOp;
+  uint64_t c0 = p.cycles();
+  for (uint64_t guard = 0; (gotPk < nPk || gotHost < steps.size() - nPk) && guard < 10 * steps.size() + 10000; ++guard) {
+    auto &top = p.top();
+    top.en = 1;
+    top.hp_req = 0;
+    InPkt in;
+    if (next < steps.size() && steps[next].hostOp) {
+      if (!top.hp_busy && hostPending.empty()) {
+        const MapStep &s = steps[next];
+        p.drive(nullptr);
+        p.hostIssue(s.op, s.map, s.key, s.value, s.flags);
+        hostPending.push_back(next++);
+      } else {
+        p.drive(nullptr);
+      }
+    } else if (next < steps.size()) {
+      in.data = steps[next].pkt.data;
+      in.tag = uint16_t(next);
+      p.drive(&in);
+      ++next;
+    } else {
+      p.drive(nullptr);
+    }
+    p.tick();
+    top.hp_req = 0;
+    if (auto o = p.sample()) {
+      const Want &w = want[o->tag];
+      ASSERT_FALSE(w.host);
+      PacketOut r = Pipeline::cut(*o, w.in);
+      EXPECT_EQ(r.action, w.out.action) << "step " << o->tag;
+      EXPECT_EQ(r.data, w.out.data) << "step " << o->tag;
+      ++gotPk;
+    }
+    if (top.hp_done) {
+      ASSERT_FALSE(hostPending.empty());
+      size_t k = hostPending.front();
+      hostPending.pop_front();
+      auto r = p.hostResult(img.maps[steps[k].map]);
+      EXPECT_EQ(r.rc, want[k].rc) << "host step " << k;
+      if (steps[k].op == 0) {
+        EXPECT_EQ(r.found, want[k].found) << "host step " << k;
+        if (want[k].found) EXPECT_EQ(r.value, want[k].value) << "host step " << k;
+      }
+      ++gotHost;
+    }
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  ASSERT_EQ(gotPk, nPk);
+  ASSERT_EQ(gotHost, steps.size() - nPk);
+  if (cyclesOut) *cyclesOut = p.cycles() - c0;
+  auto md = model.dumpMaps();
+  ASSERT_TRUE(bool(md)) << llvm::toString(md.takeError());
+  auto rd = p.dumpMaps(img);
+  ASSERT_EQ(rd.size(), md->size());
+  for (size_t i = 0; i < rd.size(); ++i) {
+    EXPECT_EQ(rd[i].name, (*md)[i].name);
+    EXPECT_EQ(rd[i].entries.size(), (*md)[i].entries.size()) << rd[i].name;
+    EXPECT_TRUE(rd[i].entries == (*md)[i].entries) << rd[i].name;
+  }
+}
+
+} // namespace
+
+// The counter image, 10,000 back-to-back packets, most on one entry: the
+// RMWs of consecutive packets chain through the unit's forwarding; every
+// packet (its pre-RMW read words) and the final array equal the model's.
+TEST(RtlPipelineMaps, CounterBackToBackEqualsModel) {
+  std::vector<MapStep> steps;
+  std::mt19937_64 rng(9);
+  for (unsigned i = 0; i < 10000; ++i) {
+    MapStep s;
+    uint8_t idx = (i % 10 == 9) ? uint8_t(rng() % 6) : 1;  // 4, 5: past the end
+    s.pkt.data = mtFrame(idx, 0, 60 + rng() % 200);
+    steps.push_back(s);
+  }
+  uint64_t cycles = 0;
+  runMapSteps(counterImage(), steps, &cycles);
+  // The first packet goes in on cycle 1 and the last comes out LATENCY - 1
+  // cycles after it went in: N packets take N + LATENCY - 1 cycles at one
+  // packet per clock.
+  EXPECT_EQ(cycles, steps.size() + Pipeline::latency() - 1);
+  std::printf("counter: %zu back-to-back packets (90%% on one entry) in %llu cycles "
+              "(latency %u): %.4f packets per clock\n",
+              steps.size(), (unsigned long long)cycles, Pipeline::latency(),
+              double(steps.size()) / double(cycles - (Pipeline::latency() - 1)));
+}
+
+// Flows (insert on a miss, RMWs) and an ACL (MAPUPD return codes, a map
+// filling up) in two map stages, with host updates, deletes and lookups
+// interleaved with the traffic through the host port's bubbles.
+TEST(RtlPipelineMaps, FlowsAclAndHostOpsEqualModel) {
+  std::vector<MapStep> steps;
+  std::mt19937_64 rng(4);
+  auto key8 = [](uint32_t a, uint32_t b) {
+    Bytes k(8);
+    std::memcpy(k.data(), &a, 4);
+    std::memcpy(k.data() + 4, &b, 4);
+    return k;
+  };
+  for (unsigned i = 0; i < 3000; ++i) {
+    MapStep s;
+    uint32_t a = uint32_t(rng() % 60), b = uint32_t(rng() % 3);
+    if (rng() % 10 == 0) {
+      s.hostOp = true;
+      s.map = unsigned(rng() % 2);
+      s.op = unsigned(rng() % 3);
+      s.flags = unsigned(rng() % 3);
+      if (s.map == 0) {
+        s.key = key8(a, b);
+        s.value = key8(uint32_t(rng() % 5), 7);
+      } else {
+        s.key = Bytes(4);
+        std::memcpy(s.key.data(), &a, 4);
+        s.value = Bytes{1, 2, 3, uint8_t(rng())};
+      }
+    } else {
+      s.pkt.data = mtFrame(a, b, 64);
+    }
+    steps.push_back(s);
+  }
+  runMapSteps(flowImage(), steps);
 }

@@ -42,10 +42,16 @@ struct Reg {
   unsigned offset = 0, reset = 0;
   std::vector<Field> fields;
 };
+/// A window of consecutive 32-bit registers (word i at offset + 4i).
+struct Window {
+  std::string name, access, doc;
+  unsigned offset = 0, words = 0;
+};
 struct Map {
   std::string doc, countersDoc;
   unsigned magic = 0, version = 0, countersBase = 0;
   std::vector<Reg> regs;
+  std::vector<Window> windows;
   std::vector<std::pair<std::string, std::string>> counters;
 };
 
@@ -83,6 +89,26 @@ Map parse(const json &j) {
   }
   for (const json &c : j.at("counters"))
     m.counters.push_back({c.at("name"), c.at("doc")});
+  // Windows lie past the counters, aligned, and do not overlap.
+  unsigned end = m.countersBase + 8 * unsigned(m.counters.size());
+  if (j.contains("windows"))
+    for (const json &w : j.at("windows")) {
+      Window win;
+      win.name = w.at("name");
+      win.offset = num(w.at("offset"));
+      win.words = num(w.at("words"));
+      win.access = w.at("access");
+      win.doc = w.at("doc");
+      if (win.offset % 4 || win.offset < end || win.words == 0 ||
+          win.offset + 4 * win.words > 0x10000) {
+        fmt::print(stderr, "sluice-regs: error: window {}: offset 0x{:x} with {} words is "
+                           "unaligned, overlaps what comes before it (ends at 0x{:x}) or leaves "
+                           "the 64 KiB register space\n", win.name, win.offset, win.words, end);
+        std::exit(2);
+      }
+      end = win.offset + 4 * win.words;
+      m.windows.push_back(win);
+    }
   return m;
 }
 
@@ -102,6 +128,10 @@ std::string verilog(const Map &m) {
   o += fmt::format("localparam NUM_COUNTERS = {};\n", m.counters.size());
   for (size_t i = 0; i < m.counters.size(); ++i)
     o += fmt::format("localparam CNT_{} = {};\n", m.counters[i].first, i);
+  for (const Window &w : m.windows) {
+    o += fmt::format("localparam [15:0] WIN_{} = 16'h{:04x};\n", w.name, w.offset);
+    o += fmt::format("localparam WIN_{}_WORDS = {};\n", w.name, w.words);
+  }
   return o;
 }
 
@@ -126,7 +156,12 @@ std::string cpp(const Map &m) {
   o += "inline constexpr std::array<std::string_view, kNumCounters> kCounterNames = {\n";
   for (auto &c : m.counters)
     o += fmt::format("    \"{}\",\n", c.first);
-  o += "};\n/// Byte address of counter `c`'s low half.\n"
+  o += "};\n";
+  for (const Window &w : m.windows)
+    o += fmt::format("/// Window: {} 32-bit words from this offset.\ninline constexpr uint32_t {} = 0x{:04x};\n"
+                     "inline constexpr unsigned {}_WORDS = {};\n",
+                     w.words, w.name, w.offset, w.name, w.words);
+  o += "/// Byte address of counter `c`'s low half.\n"
        "inline constexpr uint32_t counterAddr(unsigned c) { return COUNTERS_BASE + 8 * c; }\n\n"
        "} // namespace sluice::regs\n";
   return o;
@@ -160,6 +195,13 @@ std::string doc(const Map &m) {
   for (size_t i = 0; i < m.counters.size(); ++i)
     o += fmt::format("| {} | 0x{:03x} | `{}` | {} |\n", i, m.countersBase + 8 * i,
                      m.counters[i].first, esc(m.counters[i].second));
+  if (!m.windows.empty()) {
+    o += "\n## Windows\n\nRuns of 32-bit registers: word i at offset + 4i.\n\n"
+         "| offset | words | name | access | meaning |\n|---|---|---|---|---|\n";
+    for (const Window &w : m.windows)
+      o += fmt::format("| 0x{:04x} | {} | `{}` | {} | {} |\n", w.offset, w.words, w.name, w.access,
+                       esc(w.doc));
+  }
   return o;
 }
 

@@ -10,6 +10,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include <algorithm>
+#include <linux/bpf.h>
+
+#include "sluice/Sim/MapPort.h"
 #include "sluice/Object/Object.h"
 #include "sluice/Schedule/Compile.h"
 #include "sluice/Sim/Regs.h"
@@ -20,6 +24,8 @@ namespace sluice::nic {
 
 namespace {
 using Clock = std::chrono::steady_clock;
+
+
 double usSince(Clock::time_point t) {
   return std::chrono::duration<double, std::micro>(Clock::now() - t).count();
 }
@@ -192,6 +198,24 @@ llvm::Expected<LoadReport> Nic::loadImage(const uint8_t *data, size_t size,
   wr(regs::PM_ADDR, 0x3000);
   for (uint32_t c : img->consts)
     word(c);
+  // The maps (docs/rtl.md "Map unit"): every map memory cleared, then each
+  // map's configuration. Maps are not banked: a program with maps starts
+  // with empty maps (global data with its initial value, written through
+  // the map port once the program is active).
+  auto cfg = sim::mapConfigWords(*img, *params);
+  if (!cfg)
+    return cfg.takeError();
+  if (!img->maps.empty() || !maps_[active].empty()) {
+    wr(regs::PM_ADDR, 0x4100);
+    word(0);
+    auto io = registerIo();
+    if (auto e = sim::waitMapStatus(io, regs::MAP_STATUS_CLEARING, 0, "the map memories' clear"))
+      return std::move(e);
+    for (auto [addr, w] : *cfg) {
+      wr(regs::PM_ADDR, addr);
+      word(w);
+    }
+  }
   r.writeUs = usSince(t1);
 
   // The switch: between two packets, enabling the program if none ran.
@@ -215,6 +239,21 @@ llvm::Expected<LoadReport> Nic::loadImage(const uint8_t *data, size_t size,
   r.totalUs = usSince(t0);
   r.loadedAt = std::chrono::system_clock::now();
   banks_[r.bank] = r;
+  maps_[r.bank] = img->maps;
+  ++generation_;  // handles to the maps of the program before are stale now
+  // Global data starts with its initial value (.data; .bss is zero anyway).
+  for (unsigned m = 0; m < img->maps.size(); ++m) {
+    const ImageMap &im = img->maps[m];
+    if (im.initial.empty() || im.stage < 0 ||
+        std::all_of(im.initial.begin(), im.initial.end(), [](uint8_t b) { return b == 0; }))
+      continue;
+    auto rc = mapUpdate(m, Bytes(4, 0), im.initial, BPF_ANY);
+    if (!rc)
+      return rc.takeError();
+    if (*rc)
+      return makeErrnoError(-*rc, "{}: writing the initial value of '{}' returned {}", what,
+                            im.name, *rc);
+  }
   return r;
 }
 

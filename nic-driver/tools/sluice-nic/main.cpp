@@ -5,6 +5,9 @@
 //   sluice-nic [-j] ... stats [--image FILE] [--pcap IN]
 //   sluice-nic [-j] ... run --image FILE --pcap IN [--pcap1 IN] [--repeat N]
 //                           [--out-dir D] [--swap FILE --swap-after N]
+//   sluice-nic [-j] ... map show|dump MAP|lookup MAP --key HEX|update MAP --key HEX
+//                           --value HEX [--flags any|noexist|exist]|delete MAP --key HEX
+//                           --image FILE [--map-init FILE] [--pcap IN] [--pcap1 IN]
 //
 // The simulated NIC lives in this process, so every invocation starts a
 // fresh device: commands that need state take it on their command line
@@ -21,9 +24,14 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include <cctype>
+#include <cstring>
 #include <filesystem>
+#include <linux/bpf.h>
 #include <iostream>
 
+#include "sluice/Engine/MapInit.h"
+#include "sluice/Engine/Run.h"
 #include "sluice/Nic/Eal.h"
 #include "sluice/Nic/Mbuf.h"
 #include "sluice/Nic/Nic.h"
@@ -49,7 +57,45 @@ struct Options {
   std::string file, prog, image, pcap, pcap1, outDir, swap;
   uint64_t swapAfter = 0;
   unsigned repeat = 1;
+  std::string mapInit, map, key, value, flags = "any";
 };
+
+/// "0a 00 00 05", "0a000005" or "0x0a000005": bytes in order.
+llvm::Expected<Bytes> parseHexBytes(std::string_view what, std::string text) {
+  if (text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0)
+    text = text.substr(2);
+  std::string digits;
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c)))
+      continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c)))
+      return makeErrnoError(EINVAL, "{} '{}': not hex bytes (e.g. \"0a 00 00 05\")", what, text);
+    digits += c;
+  }
+  if (digits.empty() || digits.size() % 2)
+    return makeErrnoError(EINVAL, "{} '{}': {} hex digits, not whole bytes", what, text,
+                          digits.size());
+  Bytes out;
+  for (size_t i = 0; i < digits.size(); i += 2)
+    out.push_back(uint8_t(std::stoul(digits.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+std::string hexOf(const Bytes &b) {
+  std::string s;
+  for (size_t i = 0; i < b.size(); ++i)
+    s += fmt::format("{}{:02x}", i ? " " : "", b[i]);
+  return s;
+}
+
+json mapsJson(const std::vector<ImageMap> &maps) {
+  json a = json::array();
+  for (unsigned i = 0; i < maps.size(); ++i)
+    a.push_back({{"id", i}, {"name", maps[i].name}, {"type", mapTypeName(maps[i].type)},
+                 {"key_size", maps[i].keySize}, {"value_size", maps[i].valueSize},
+                 {"max_entries", maps[i].maxEntries}});
+  return a;
+}
 
 json loadJson(const LoadReport &r) {
   return {{"name", r.program},
@@ -300,6 +346,29 @@ int main(int argc, char **argv) {
   run->add_option("--repeat", o.repeat, "feed the pcaps this many times over")->capture_default_str();
   run->add_option("--swap", o.swap, "load this program while the traffic flows ...");
   run->add_option("--swap-after", o.swapAfter, "... once this many frames were fed");
+  auto *mapc = app.add_subcommand("map", "the loaded program's maps, through the NIC's map port "
+                                          "(after --image, --map-init and the --pcap traffic)");
+  mapc->require_subcommand(1);
+  auto *mshow = mapc->add_subcommand("show", "the maps: id, name, type, sizes");
+  auto *mdump = mapc->add_subcommand("dump", "every entry of a map, in the NIC's walk order");
+  auto *mlookup = mapc->add_subcommand("lookup", "one entry");
+  auto *mupdate = mapc->add_subcommand("update", "create or change an entry");
+  auto *mdelete = mapc->add_subcommand("delete", "delete an entry");
+  for (CLI::App *c : {mshow, mdump, mlookup, mupdate, mdelete}) {
+    c->add_option("--image", o.image, "load this image or object first")->required();
+    c->add_option("--prog", o.prog, "program of the object");
+    c->add_option("--map-init", o.mapInit, "then fill maps from this file (sluice run's format)");
+    c->add_option("--pcap", o.pcap, "then run these frames in on port 0");
+    c->add_option("--pcap1", o.pcap1, "and these on port 1");
+    c->add_option("--repeat", o.repeat, "feed the pcaps this many times over");
+    if (c != mshow)
+      c->add_option("map", o.map, "map name")->required();
+    if (c == mlookup || c == mupdate || c == mdelete)
+      c->add_option("--key", o.key, "key bytes in hex, e.g. \"0a 00 00 05\"")->required();
+  }
+  mupdate->add_option("--value", o.value, "value bytes in hex")->required();
+  mupdate->add_option("--flags", o.flags, "any, noexist or exist (BPF_ANY, ...)")
+      ->check(CLI::IsMember({"any", "noexist", "exist"}))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   auto s = openSession(o);
@@ -366,6 +435,93 @@ int main(int argc, char **argv) {
       if (!o.outDir.empty())
         fmt::print("\noutputs in {}: pass.pcap (host queue, received on the DPDK port), "
                    "port0.pcap, port1.pcap\n", o.outDir);
+    }
+  } else if (mapc->parsed()) {
+    if (auto r = nic.loadFile(o.image, o.prog); !r)
+      return fail(r.takeError());
+    if (!o.mapInit.empty()) {
+      // The file names maps and checks sizes against the loaded program's maps.
+      Object defs;
+      for (const ImageMap &m : nic.maps())
+        defs.maps.push_back({.name = m.name, .type = m.type, .key_size = m.keySize,
+                             .value_size = m.valueSize, .max_entries = m.maxEntries});
+      auto entries = parseMapInit(o.mapInit, defs);
+      if (!entries)
+        return fail(entries.takeError());
+      for (const MapInitEntry &e : *entries) {
+        auto id = nic.mapIndex(e.map);
+        if (!id)
+          return fail(id.takeError());
+        auto rc = nic.mapUpdate(*id, e.key, e.value, e.flags);
+        if (!rc)
+          return fail(rc.takeError());
+        if (*rc)
+          return fail(makeErrnoError(-*rc, "{}: map '{}' key {}: update returned {} ({})",
+                                     o.mapInit, e.map, hexOf(e.key), *rc, std::strerror(-*rc)));
+      }
+    }
+    if (!o.pcap.empty() || !o.pcap1.empty())
+      if (auto e = runTraffic(*s, o, nullptr))
+        return fail(std::move(e));
+    if (mshow->parsed()) {
+      out = mapsJson(nic.maps());
+      if (!o.json)
+        for (auto &m : out)
+          fmt::print("{}: {}  name {}  key {}B  value {}B  max_entries {}\n", m["id"].get<int>(),
+                     m["type"].get<std::string>(), m["name"].get<std::string>(),
+                     m["key_size"].get<int>(), m["value_size"].get<int>(),
+                     m["max_entries"].get<int>());
+    } else {
+      auto id = nic.mapIndex(o.map);
+      if (!id)
+        return fail(id.takeError());
+      Bytes key;
+      if (!mdump->parsed()) {
+        auto k = parseHexBytes("--key", o.key);
+        if (!k)
+          return fail(k.takeError());
+        key = *k;
+      }
+      if (mdump->parsed()) {
+        auto d = nic.mapDump(*id);
+        if (!d)
+          return fail(d.takeError());
+        out = json::array();
+        for (auto &e : *d)
+          out.push_back({{"key", hexOf(e.key)}, {"value", hexOf(e.value)}});
+        if (!o.json) {
+          for (auto &e : *d)
+            fmt::print("key: {}  value: {}\n", hexOf(e.key), hexOf(e.value));
+          fmt::print("Found {} element{}\n", d->size(), d->size() == 1 ? "" : "s");
+        }
+      } else if (mlookup->parsed()) {
+        auto v = nic.mapLookup(*id, key);
+        if (!v)
+          return fail(v.takeError());
+        if (!*v)
+          return fail(makeErrnoError(ENOENT, "map '{}': key {}: not found", o.map, hexOf(key)));
+        out = {{"key", hexOf(key)}, {"value", hexOf(**v)}};
+        if (!o.json)
+          fmt::print("key: {}  value: {}\n", hexOf(key), hexOf(**v));
+      } else {
+        llvm::Expected<int> rc = 0;
+        if (mupdate->parsed()) {
+          auto v = parseHexBytes("--value", o.value);
+          if (!v)
+            return fail(v.takeError());
+          uint64_t flags = o.flags == "noexist" ? BPF_NOEXIST : o.flags == "exist" ? BPF_EXIST : BPF_ANY;
+          rc = nic.mapUpdate(*id, key, *v, flags);
+        } else {
+          rc = nic.mapDelete(*id, key);
+        }
+        if (!rc)
+          return fail(rc.takeError());
+        if (*rc)
+          return fail(makeErrnoError(-*rc, "map '{}': key {}: {} returned {} ({})", o.map,
+                                     hexOf(key), mupdate->parsed() ? "update" : "delete", *rc,
+                                     std::strerror(-*rc)));
+        out = {{"key", hexOf(key)}, {"result", 0}};
+      }
     }
   }
   if (o.json)

@@ -42,9 +42,15 @@
 
 #include "llvm/Support/Error.h"
 #include "sluice/Nic/Device.h"
+#include "sluice/Engine/Engine.h"
+#include "sluice/Target/StageImage.h"
 #include "sluice/Target/TargetParams.h"
 #include "sluice/Nic/HostPort.h"
 #include "sluice/Nic/PortIo.h"
+
+namespace sluice::sim {
+struct RegisterIo;  // sluice/Sim/MapPort.h
+}
 
 namespace sluice::nic {
 
@@ -118,6 +124,8 @@ struct DriverStats {
   uint64_t hostTx = 0;      ///< frames the application sent, into the device
   uint64_t hostRxStalls = 0;///< polls on which the RX ring was full
   uint64_t polls = 0;
+  uint64_t mapOps = 0;          ///< operations through the map port
+  uint64_t mirrorFailures = 0;  ///< counter-mirror syncs that failed (the copy kept its last state)
 };
 
 class Nic {
@@ -167,6 +175,49 @@ public:
   /// Device cycles since the Nic opened (simulated devices).
   uint64_t uptimeCycles() { return dev_.cycles() - openedCycles_; }
 
+  // -- Maps of the loaded program, through the register block's map port
+  // (docs/nic-driver.md "Maps"). Each operation is atomic per entry against
+  // the traffic: the datapath orders it between two packets. Return codes
+  // are the kernel's (bpf(2): 0 or -errno for this map type); an llvm::Error
+  // (with an errno) means the driver refused the call before the device saw
+  // it (unknown map, wrong key or value size, no program) or the device did
+  // not answer.
+  struct MapEntry {
+    uint32_t position = 0;  ///< in the NIC's walk order
+    Bytes key, value;
+  };
+  /// The maps of the program in the active bank (empty if none).
+  const std::vector<ImageMap> &maps() const;
+  /// The index of map `name`, or an Error naming the maps there are.
+  llvm::Expected<unsigned> mapIndex(std::string_view name);
+  /// Counts program loads: handles to maps of an older program are stale.
+  uint64_t programGeneration() const { return generation_; }
+  llvm::Expected<std::optional<Bytes>> mapLookup(unsigned map, const Bytes &key);
+  llvm::Expected<int> mapUpdate(unsigned map, const Bytes &key, const Bytes &value, uint64_t flags);
+  llvm::Expected<int> mapDelete(unsigned map, const Bytes &key);
+  /// bpf_map_get_next_key: the key after `key` in the NIC's walk order (the
+  /// first if `key` is null or absent), nullopt at the end.
+  llvm::Expected<std::optional<Bytes>> mapNextKey(unsigned map, const Bytes *key);
+  /// The first entry at walk position >= `from`, nullopt at the end.
+  llvm::Expected<std::optional<MapEntry>> mapWalk(unsigned map, uint32_t from);
+  /// Every entry, in walk order.
+  llvm::Expected<std::vector<MapEntry>> mapDump(unsigned map);
+
+  /// Counter maps mirrored on the host: every `periodCycles` device cycles,
+  /// poll() re-reads the whole map through the port into a host copy. An
+  /// entry in the copy is at most periodCycles + one sync's duration old
+  /// (docs/nic-driver.md "Counter mirrors"; bench-nic measures it).
+  struct Mirror {
+    std::vector<MapEntry> entries;
+    uint64_t syncStart = 0, syncEnd = 0;  ///< device cycles of the last complete sync
+    uint64_t syncs = 0;
+    uint64_t maxSyncCycles = 0;           ///< the longest sync so far
+    std::string lastError;                ///< why the last failed sync failed (the copy kept its state)
+  };
+  llvm::Error mirrorMap(unsigned map, uint64_t periodCycles);
+  /// The last complete copy (nullptr if `map` is not mirrored).
+  const Mirror *mirrored(unsigned map) const;
+
   const DriverStats &stats() const { return stats_; }
   std::chrono::steady_clock::time_point openedAt() const { return opened_; }
 
@@ -186,6 +237,31 @@ private:
   uint64_t openedCycles_ = 0;
   std::optional<LoadReport> banks_[2];
   std::optional<TargetParams> params_;
+  std::vector<ImageMap> maps_[2];  ///< per bank: the maps of the program written there
+  uint64_t generation_ = 0;
+  struct MirrorState {
+    unsigned map = 0;
+    uint64_t period = 0, generation = 0;
+    uint64_t due = 0;  ///< device cycle when the next sync starts
+    Mirror copy;
+  };
+  std::vector<MirrorState> mirrors_;
+  bool syncing_ = false;
+  /// poll()'s part: syncs every mirror that is due (not re-entrant: the map
+  /// port's waits call poll()).
+  void syncMirrors();
+  struct {
+    unsigned map = ~0u;
+    uint64_t generation = 0;
+    uint32_t position = 0;
+    Bytes key;
+  } nextKeyCache_;  ///< where mapNextKey's last answer was
+  /// The register access the map port client (sluice/Sim/MapPort.h) uses:
+  /// the device's registers, poll() while it waits.
+  sim::RegisterIo registerIo();
+  /// The map's definition after checking the index and the sizes given.
+  llvm::Expected<const ImageMap *> mapChecked(unsigned map, const Bytes *key,
+                                              const Bytes *value);
   /// Polls until STATUS & mask == want, or an Error after `limit` rounds.
   llvm::Error waitStatus(uint32_t mask, uint32_t want, const char *what, uint64_t limit = 1000000);
 };

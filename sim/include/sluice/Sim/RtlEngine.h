@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "sluice/Engine/ImageEngine.h"
+#include "sluice/Maps/NicMaps.h"
 #include "sluice/Sim/Device.h"
 #include "sluice/Target/StageImage.h"
 
@@ -41,6 +42,16 @@ public:
 
   llvm::Expected<PacketOut> run(const PacketIn &pkt) override;
 
+  /// The maps of the loaded image, through the NIC's register map port
+  /// (sluice/Sim/MapPort.h): each operation is a transaction of the
+  /// datapath. Maps the datapath never touches (unbound in the MAPS
+  /// section) have no NIC memory; the engine holds them on the host side.
+  llvm::Error mapUpdate(const std::string &map, const Bytes &key, const Bytes &value,
+                        uint64_t flags = BPF_ANY) override;
+  llvm::Expected<std::optional<Bytes>> mapLookup(const std::string &map, const Bytes &key) override;
+  llvm::Error mapDelete(const std::string &map, const Bytes &key) override;
+  llvm::Expected<std::vector<MapDump>> dumpMaps() override;
+
   const RtlFacts &lastFacts() const { return facts_; }
   Device &device() { return *dev_; }
 
@@ -49,6 +60,10 @@ private:
   bool loaded_ = false;
   uint32_t ifindex0_ = 0, rxq0_ = 0;
   RtlFacts facts_;
+  std::vector<ImageMap> maps_;                    ///< of the loaded image
+  std::vector<std::optional<NicMap>> hostMaps_;   ///< unbound maps (stored types only)
+  /// The map's index after the name and size checks, or an Error.
+  llvm::Expected<unsigned> findMap(const std::string &map, const Bytes *key, const Bytes *value);
 
   const TargetParams &imageTarget() const override { return TargetParams::defaults(); }
 };

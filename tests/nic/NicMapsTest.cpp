@@ -1,0 +1,196 @@
+//===- NicMapsTest.cpp - Maps through the driver, on the Verilated NIC -----===//
+//
+// tests/progs/map_counters.bpf.c (an array of per-protocol counters, a hash
+// of blocked protocols whose presence drops the packet and whose hit
+// counter it bumps, a per-CPU array) compiled for the NIC and loaded by the
+// driver; its maps reached only through the register block's map port:
+// the libbpf-style C API with the kernel's return codes, refusals that
+// change nothing, and host updates interleaved with traffic giving exactly
+// the sequential result.
+//
+//===----------------------------------------------------------------------===//
+#include "NicRig.h"
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "sluice/Nic/sluice_bpf.h"
+
+using namespace sluice;
+using namespace sluice::nic;
+using namespace sluice::nic::test;
+
+namespace {
+
+std::vector<uint8_t> mapCountersImage() {
+  auto obj = Object::open(std::string(SLUICE_TEST_PROGS_DIR) + "/map_counters.bpf.o");
+  EXPECT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  auto img = compileProgram(*obj, obj->programs.at(0), TargetParams::defaults());
+  EXPECT_TRUE(bool(img)) << llvm::toString(img.takeError());
+  return writeStageImage(*img);
+}
+
+sluice_nic *handle(Rig &rig) { return reinterpret_cast<sluice_nic *>(rig.nic.get()); }
+
+} // namespace
+
+TEST(NicMaps, CApiHasLibbpfsReturnCodes) {
+  Rig rig;
+  ASSERT_NO_FATAL_FAILURE(loadOk(*rig.nic, mapCountersImage(), "map_counters"));
+  int blocked = sluice_nic_map_fd_by_name(handle(rig), "blocked");
+  int stats = sluice_nic_map_fd_by_name(handle(rig), "proto_stats");
+  ASSERT_GE(blocked, 0);
+  ASSERT_GE(stats, 0);
+  EXPECT_EQ(sluice_nic_map_fd_by_name(handle(rig), "no_such_map"), -ENOENT);
+  EXPECT_EQ(errno, ENOENT);
+
+  uint32_t k = 6;
+  uint64_t v = 0, got = 0;
+  EXPECT_EQ(sluice_map_lookup_elem(blocked, &k, &got), -ENOENT);
+  EXPECT_EQ(sluice_map_update_elem(blocked, &k, &v, BPF_EXIST), -ENOENT);
+  EXPECT_EQ(sluice_map_update_elem(blocked, &k, &v, BPF_NOEXIST), 0);
+  EXPECT_EQ(sluice_map_update_elem(blocked, &k, &v, BPF_NOEXIST), -EEXIST);
+  EXPECT_EQ(errno, EEXIST);
+  v = 41;
+  EXPECT_EQ(sluice_map_update_elem(blocked, &k, &v, BPF_EXIST), 0);
+  EXPECT_EQ(sluice_map_lookup_elem(blocked, &k, &got), 0);
+  EXPECT_EQ(got, 41u);
+  EXPECT_EQ(sluice_map_update_elem(blocked, &k, &v, 7), -EINVAL);
+
+  // Fill the 16-entry hash: the 17th key is refused with E2BIG, as the kernel does.
+  for (uint32_t i = 100; i < 115; ++i)
+    ASSERT_EQ(sluice_map_update_elem(blocked, &i, &v, BPF_ANY), 0) << i;
+  uint32_t extra = 200;
+  EXPECT_EQ(sluice_map_update_elem(blocked, &extra, &v, BPF_ANY), -E2BIG);
+
+  // get_next_key walks every key once.
+  std::set<uint32_t> walked;
+  uint32_t cur = 0, next = 0;
+  for (bool first = true; sluice_map_get_next_key(blocked, first ? nullptr : &cur, &next) == 0;
+       first = false) {
+    EXPECT_TRUE(walked.insert(next).second) << next;
+    cur = next;
+  }
+  EXPECT_EQ(errno, ENOENT);
+  EXPECT_EQ(walked.size(), 16u);
+  EXPECT_TRUE(walked.count(6));
+
+  // Batches: delete three, then look the rest up in batches of 5.
+  uint32_t del[3] = {100, 101, 102}, n = 3;
+  EXPECT_EQ(sluice_map_delete_batch(blocked, del, &n, nullptr), 0);
+  EXPECT_EQ(n, 3u);
+  EXPECT_EQ(sluice_map_delete_elem(blocked, &del[0]), -ENOENT);
+  uint32_t pos = 0, keys[5];
+  uint64_t vals[5];
+  size_t total = 0;
+  for (bool first = true;; first = false) {
+    uint32_t count = 5;
+    int rc = sluice_map_lookup_batch(blocked, first ? nullptr : &pos, &pos, keys, vals, &count,
+                                     nullptr);
+    total += count;
+    if (rc) {
+      EXPECT_EQ(rc, -ENOENT);
+      break;
+    }
+  }
+  EXPECT_EQ(total, 13u);
+
+  // Arrays: delete is EINVAL, an index past the end E2BIG on update.
+  uint32_t idx = 17, past = 256;
+  uint64_t rec[2] = {5, 6}, back[2] = {};
+  EXPECT_EQ(sluice_map_delete_elem(stats, &idx), -EINVAL);
+  EXPECT_EQ(sluice_map_update_elem(stats, &past, rec, BPF_ANY), -E2BIG);
+  EXPECT_EQ(sluice_map_update_elem(stats, &idx, rec, BPF_ANY), 0);
+  EXPECT_EQ(sluice_map_lookup_elem(stats, &idx, back), 0);
+  EXPECT_EQ(back[0], 5u);
+  EXPECT_EQ(back[1], 6u);
+
+  // A handle outlives its program only as a refusal.
+  ASSERT_NO_FATAL_FAILURE(loadOk(*rig.nic, mapCountersImage(), "map_counters again"));
+  EXPECT_EQ(sluice_map_lookup_elem(blocked, &k, &got), -EBADF);
+}
+
+TEST(NicMaps, WrongSizesAndUnknownMapsChangeNothing) {
+  Rig rig;
+  ASSERT_NO_FATAL_FAILURE(loadOk(*rig.nic, mapCountersImage(), "map_counters"));
+  Nic &nic = *rig.nic;
+  auto id = nic.mapIndex("blocked");
+  ASSERT_TRUE(bool(id)) << llvm::toString(id.takeError());
+  ASSERT_EQ(*nic.mapUpdate(*id, {6, 0, 0, 0}, Bytes(8, 1), BPF_ANY), 0);
+  auto before = nic.mapDump(*id);
+  ASSERT_TRUE(bool(before));
+  uint64_t opsBefore = nic.stats().mapOps;
+
+  auto shortKey = nic.mapUpdate(*id, {6, 0, 0}, Bytes(8, 2), BPF_ANY);
+  ASSERT_FALSE(bool(shortKey));
+  std::string msg = llvm::toString(shortKey.takeError());
+  EXPECT_NE(msg.find("map 'blocked' has 4-byte keys, got 3 bytes"), std::string::npos) << msg;
+  auto longValue = nic.mapUpdate(*id, {6, 0, 0, 0}, Bytes(9, 2), BPF_ANY);
+  ASSERT_FALSE(bool(longValue));
+  msg = llvm::toString(longValue.takeError());
+  EXPECT_NE(msg.find("map 'blocked' has 8-byte values, got 9 bytes"), std::string::npos) << msg;
+  auto unknown = nic.mapIndex("nope");
+  ASSERT_FALSE(bool(unknown));
+  msg = llvm::toString(unknown.takeError());
+  EXPECT_NE(msg.find("no map 'nope' in program xdp_map_counters (its maps: proto_stats, "
+                     "class_stats, blocked"),
+            std::string::npos)
+      << msg;
+  EXPECT_EQ(nic.stats().mapOps, opsBefore) << "a refused call reached the device";
+  auto after = nic.mapDump(*id);
+  ASSERT_TRUE(bool(after));
+  ASSERT_EQ(after->size(), before->size());
+  for (size_t i = 0; i < after->size(); ++i) {
+    EXPECT_EQ((*after)[i].key, (*before)[i].key);
+    EXPECT_EQ((*after)[i].value, (*before)[i].value);
+  }
+}
+
+// Host operations while frames stream in: blocking a protocol takes effect
+// between two packets, so every frame of that protocol is either passed
+// (before) or counted by the entry (after), exactly: received + hits = fed.
+TEST(NicMaps, HostUpdatesInterleavedWithTrafficAreSequential) {
+  Rig rig;
+  ASSERT_NO_FATAL_FAILURE(loadOk(*rig.nic, mapCountersImage(), "map_counters"));
+  Nic &nic = *rig.nic;
+  auto frames = readPcap(pcapPath("firewall"));
+  ASSERT_TRUE(bool(frames));
+  const unsigned repeat = 8;
+  const uint64_t total = frames->size() * repeat;
+  uint64_t fed = 0, fedUdp = 0;
+  auto isUdp = [](const Frame &f) { return f.size() >= 34 && f[23] == 17; };
+  nic.setSource(0, [&]() -> std::optional<Frame> {
+    if (fed == total)
+      return std::nullopt;
+    const Frame &f = (*frames)[fed++ % frames->size()].data;
+    fedUdp += isUdp(f);
+    return f;
+  });
+  int blocked = sluice_nic_map_fd_by_name(handle(rig), "blocked");
+  ASSERT_GE(blocked, 0);
+  uint32_t udp = 17;
+  uint64_t zero = 0;
+  bool done = false;
+  uint64_t fedAtBlock = 0;
+  while (fed < total) {
+    nic.poll();
+    rig.receive();
+    if (!done && fed >= total / 2) {
+      ASSERT_EQ(sluice_map_update_elem(blocked, &udp, &zero, BPF_NOEXIST), 0);
+      fedAtBlock = fed;
+      done = true;
+    }
+  }
+  rig.runToEnd();
+  uint64_t hits = 0;
+  ASSERT_EQ(sluice_map_lookup_elem(blocked, &udp, &hits), 0);
+  uint64_t receivedUdp = 0;
+  for (const Frame &f : rig.received)
+    receivedUdp += isUdp(f);
+  EXPECT_GT(hits, 0u);
+  EXPECT_GT(receivedUdp, 0u);
+  EXPECT_EQ(receivedUdp + hits, fedUdp) << "blocked after frame " << fedAtBlock;
+  // The counters the program keeps agree with the NIC's own.
+  EXPECT_EQ(rig.cnt(regs::VERDICT_PASS), rig.received.size());
+}

@@ -1,0 +1,672 @@
+//===- MapUnitTest.cpp - sluice_map (Verilated) against NicMap --------------===//
+//
+// The map unit alone (hdl/rtl/sluice_map.sv), Verilated with the default
+// datapath's sizes, driven with random transaction streams at one per clock
+// (random stalls): the same key back to back, RMWs (MAPATOM), inserts on a
+// miss, updates with every flag, deletes, full maps, forced d-left
+// collisions (keys sharing both buckets), way reads. Every result (found,
+// return code, value words, the host's key and value) is compared with the
+// sequential execution on NicMap (compiler/lib/Maps), and the final memory,
+// read back word by word through the unit's RAW port, with the byte image of
+// a slot-exact mirror of NicMap's placement (the mirror is itself checked
+// against NicMap on every operation and on the walk order).
+//
+//===----------------------------------------------------------------------===//
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "Vsluice_map.h"
+#include "verilated.h"
+
+#include "sluice/Maps/NicMaps.h"
+#include "sluice/Target/TargetParams.h"
+
+using namespace sluice;
+
+namespace {
+
+constexpr unsigned kKeyB = 64, kValB = 256;
+constexpr unsigned KW = kKeyB / 8, VW = kValB / 8, EWM = 1 + KW + VW;
+constexpr unsigned kRegs = 7;  // the default datapath: 3 * (3 - 1) + 1
+constexpr uint64_t kMemWords = 104856;
+
+enum Op : uint8_t { LOOKUP = 0, UPDATE = 1, DELETE = 2, READWAY = 3, RAW = 4 };
+
+uint32_t ew(const NicMapLayout &l) { return uint32_t(l.entryBytes / 8); }
+bool isHash(uint32_t t) { return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERCPU_HASH; }
+
+/// NicMap's placement rules, slot for slot, to give the byte image the RTL
+/// memory must hold (NicMap keeps its slots private). Checked against NicMap.
+struct Mirror {
+  NicMapLayout l;
+  bool hash = false;
+  struct Slot {
+    bool valid = false;
+    Bytes key, value;
+  };
+  std::vector<Slot> slots;
+  uint32_t count = 0;
+  uint64_t coll = 0;
+
+  Mirror(const NicMapLayout &lay) : l(lay), hash(isHash(lay.type)) {
+    if (hash) {
+      slots.resize(l.ways + l.stashEntries);
+    } else {
+      slots.resize(l.maxEntries);
+      for (auto &s : slots) s.valid = true, s.value.assign(l.valueSize, 0);
+      count = l.maxEntries;
+    }
+  }
+  uint64_t base(unsigned t, const Bytes &k) const {
+    uint32_t h = t == 0 ? nicHash0(k.data(), k.size()) : nicHash1(k.data(), k.size());
+    return (uint64_t(t) * l.buckets + ((uint64_t(h) * l.buckets) >> 32)) * 4;
+  }
+  int64_t find(const Bytes &k) const {
+    if (!hash) {
+      uint32_t i;
+      std::memcpy(&i, k.data(), 4);
+      return i < l.maxEntries ? int64_t(i) : -1;
+    }
+    for (unsigned t = 0; t < 2; ++t)
+      for (unsigned w = 0; w < 4; ++w)
+        if (slots[base(t, k) + w].valid && slots[base(t, k) + w].key == k) return int64_t(base(t, k) + w);
+    for (size_t i = l.ways; i < slots.size(); ++i)
+      if (slots[i].valid && slots[i].key == k) return int64_t(i);
+    return -1;
+  }
+  int update(const Bytes &k, const Bytes &v, uint64_t flags) {
+    if (flags > 2) return -EINVAL;
+    int64_t at = find(k);
+    if (!hash) {
+      if (at < 0) return -E2BIG;
+      if (flags == 1) return -EEXIST;
+      slots[at].value = v;
+      return 0;
+    }
+    if (at >= 0) {
+      if (flags == 1) return -EEXIST;
+      slots[at].value = v;
+      return 0;
+    }
+    if (flags == 2) return -ENOENT;
+    if (count >= l.maxEntries) return -E2BIG;
+    uint64_t b0 = base(0, k), b1 = base(1, k);
+    unsigned n0 = 0, n1 = 0;
+    for (unsigned w = 0; w < 4; ++w) n0 += slots[b0 + w].valid, n1 += slots[b1 + w].valid;
+    int64_t dst = -1;
+    if (n0 < 4 || n1 < 4) {
+      uint64_t b = n1 < n0 ? b1 : b0;
+      for (unsigned w = 0; w < 4 && dst < 0; ++w)
+        if (!slots[b + w].valid) dst = int64_t(b + w);
+    } else {
+      for (size_t i = l.ways; i < slots.size() && dst < 0; ++i)
+        if (!slots[i].valid) dst = int64_t(i);
+    }
+    if (dst < 0) return ++coll, -E2BIG;
+    slots[dst] = {true, k, v};
+    ++count;
+    return 0;
+  }
+  int del(const Bytes &k) {
+    if (!hash) return -EINVAL;
+    int64_t at = find(k);
+    if (at < 0) return -ENOENT;
+    slots[at] = {};
+    --count;
+    return 0;
+  }
+  /// Entry n's words as the RTL memory holds them.
+  std::vector<uint64_t> entryWords(size_t n) const {
+    std::vector<uint8_t> b(l.entryBytes, 0);
+    const Slot &s = slots[n];
+    if (hash) {
+      if (s.valid) {
+        b[0] = 1;
+        std::memcpy(&b[8], s.key.data(), s.key.size());
+        std::memcpy(&b[8 + ((l.keySize + 7) & ~7u)], s.value.data(), s.value.size());
+      }
+    } else {
+      std::memcpy(b.data(), s.value.data(), s.value.size());
+    }
+    std::vector<uint64_t> w(b.size() / 8);
+    std::memcpy(w.data(), b.data(), b.size());
+    return w;
+  }
+};
+
+struct Expect {
+  Op op;
+  bool found = false;
+  uint32_t rc = 0;
+  uint32_t words[4] = {};
+  bool host = false;  // compare key and value too
+  Bytes key, value;
+  std::vector<uint64_t> raw;
+  uint16_t tag = 0;
+};
+
+struct Txn {
+  Op op = LOOKUP;
+  unsigned map = 0;
+  Bytes key, value;
+  unsigned flags = 0;
+  bool ins = false;
+  unsigned w0 = 0;
+  uint32_t arg = 0;
+  unsigned ren = 0, rw = 0, rop[2] = {}, rword[2] = {};
+  uint64_t ropnd[2] = {};
+};
+
+template <typename W> void putBytes(W &wide, unsigned words32, const Bytes &b) {
+  for (unsigned i = 0; i < words32; ++i) wide[i] = 0;
+  for (size_t i = 0; i < b.size(); ++i) wide[i / 4] |= uint32_t(b[i]) << (8 * (i % 4));
+}
+template <typename W> Bytes getBytes(const W &wide, size_t n) {
+  Bytes b(n);
+  for (size_t i = 0; i < n; ++i) b[i] = uint8_t(wide[i / 4] >> (8 * (i % 4)));
+  return b;
+}
+
+class MapUnit {
+public:
+  MapUnit() : ctx_(std::make_unique<VerilatedContext>()) {
+    top_ = std::make_unique<Vsluice_map>(ctx_.get());
+    top_->rst = 1;
+    top_->en = 1;
+    tick();
+    tick();
+    top_->rst = 0;
+    top_->clr = 1;
+    tick();
+    top_->clr = 0;
+    while (top_->clr_busy) tick();
+  }
+  ~MapUnit() { top_->final(); }
+
+  void configure(unsigned id, const NicMapLayout &l) {
+    top_->cfg_we = 1;
+    top_->cfg_map = id;
+    top_->cfg_type = isHash(l.type) ? 2 : 1;
+    top_->cfg_ksz = l.keySize;
+    top_->cfg_vsz = l.valueSize;
+    top_->cfg_maxe = l.maxEntries;
+    top_->cfg_buckets = l.buckets;
+    top_->cfg_base = uint32_t(l.offset / 8);
+    tick();
+    top_->cfg_we = 0;
+  }
+
+  /// One clock; `t` issued when non-null and en. Returns results leaving.
+  void cycle(const Txn *t, bool en, uint16_t tag, std::vector<Expect> &out) {
+    top_->en = en;
+    top_->i_valid = t != nullptr;
+    if (t) {
+      top_->i_op = t->op;
+      top_->i_map = t->map;
+      putBytes(top_->i_key, kKeyB / 4, t->key);
+      putBytes(top_->i_val, kValB / 4, t->value);
+      top_->i_flags = t->flags;
+      top_->i_ins = t->ins;
+      top_->i_w0 = t->w0;
+      top_->i_arg = t->arg;
+      top_->i_r_en = t->ren;
+      top_->i_r_w = t->rw;
+      top_->i_r_op = t->rop[0] | (t->rop[1] << 3);
+      top_->i_r_word = t->rword[0] | (t->rword[1] << 5);
+      for (unsigned r = 0; r < 2; ++r) {
+        top_->i_r_opnd[2 * r] = uint32_t(t->ropnd[r]);
+        top_->i_r_opnd[2 * r + 1] = uint32_t(t->ropnd[r] >> 32);
+      }
+      top_->i_tag = tag;
+    }
+    tick();
+    top_->i_valid = 0;
+    if (en && top_->o_valid) {
+      Expect e;
+      e.op = Op(top_->o_op);
+      e.tag = top_->o_tag;
+      e.found = top_->o_found;
+      e.rc = top_->o_rc;
+      for (unsigned k = 0; k < 4; ++k) e.words[k] = top_->o_words[k];
+      e.key = getBytes(top_->o_key, kKeyB);
+      e.value = getBytes(top_->o_val, kValB);
+      for (unsigned j = 0; j < EWM; ++j)
+        e.raw.push_back(uint64_t(top_->o_raw[2 * j]) | uint64_t(top_->o_raw[2 * j + 1]) << 32);
+      out.push_back(std::move(e));
+    }
+  }
+  /// Drains: idle cycles until nothing is in flight.
+  void drain(std::vector<Expect> &out) {
+    for (unsigned i = 0; i < kRegs + 2; ++i) cycle(nullptr, true, 0, out);
+  }
+  uint64_t collisions(unsigned id) const {
+    return uint64_t(top_->o_collisions[2 * id]) | uint64_t(top_->o_collisions[2 * id + 1]) << 32;
+  }
+  uint32_t count(unsigned id) const { return top_->o_count[id]; }
+  uint32_t insertFail() const { return top_->o_insert_fail; }
+  uint64_t cycles() const { return cycles_; }
+
+private:
+  void tick() {
+    top_->clk = 0;
+    top_->eval();
+    top_->clk = 1;
+    top_->eval();
+    ++cycles_;
+  }
+  std::unique_ptr<VerilatedContext> ctx_;
+  std::unique_ptr<Vsluice_map> top_;
+  uint64_t cycles_ = 0;
+};
+
+/// The maps of one stage memory, with their reference stores.
+struct Bench {
+  std::vector<MapDef> defs;
+  std::vector<NicMapLayout> lay;
+  std::vector<NicMap> nic;
+  std::vector<Mirror> mir;
+  std::vector<std::vector<Bytes>> keys;  // the key pool per map
+  uint32_t insertFail = 0;
+  std::mt19937_64 rng{1};
+  MapUnit unit;
+
+  explicit Bench(std::vector<MapDef> d, uint64_t seed) : defs(std::move(d)), rng(seed) {
+    auto planned = planMaps(defs, TargetParams::defaults());
+    EXPECT_TRUE(bool(planned)) << llvm::toString(planned.takeError());
+    lay = *planned;
+    for (size_t i = 0; i < defs.size(); ++i) {
+      EXPECT_LE((lay[i].offset + lay[i].bytes) / 8, kMemWords);
+      nic.emplace_back(defs[i], lay[i]);
+      mir.emplace_back(lay[i]);
+      unit.configure(unsigned(i), lay[i]);
+    }
+    keys.resize(defs.size());
+  }
+
+  Bytes randBytes(size_t n) {
+    Bytes b(n);
+    for (auto &x : b) x = uint8_t(rng());
+    return b;
+  }
+
+  /// The sequential result of `t` on NicMap (checked against the mirror).
+  Expect reference(const Txn &t) {
+    Expect e;
+    e.op = t.op;
+    NicMap &n = nic[t.map];
+    Mirror &m = mir[t.map];
+    const NicMapLayout &l = lay[t.map];
+    switch (t.op) {
+    case LOOKUP: {
+      Bytes v;
+      int rc = n.lookup(t.key, v);
+      EXPECT_EQ(rc == 0, m.find(t.key) >= 0);
+      e.found = rc == 0;
+      e.rc = uint32_t(rc);
+      if (e.found) {
+        e.value = v;
+        for (unsigned k = 0; k < 4; ++k) {
+          unsigned wi = t.w0 + k;
+          uint32_t w = 0;
+          for (unsigned b = 0; b < 4; ++b)
+            if (4 * wi + b < v.size()) w |= uint32_t(v[4 * wi + b]) << (8 * b);
+          e.words[k] = w;
+        }
+        if (t.ren) {
+          Bytes nv = v;
+          nv.resize(((v.size() + 7) & ~size_t(7)) + 8, 0);
+          for (unsigned r = 0; r < 2; ++r) {
+            if (!(t.ren >> r & 1)) continue;
+            unsigned wd = t.rword[r];
+            bool wide = t.rw >> r & 1;
+            uint64_t a = 0, b = t.ropnd[r];
+            size_t nb = wide ? 8 : 4;
+            if (!wide) b &= 0xffffffffu;
+            for (size_t i = 0; i < nb; ++i)
+              if (4 * wd + i < nv.size()) a |= uint64_t(nv[4 * wd + i]) << (8 * i);
+            uint64_t res = t.rop[r] == 0 ? a + b : t.rop[r] == 1 ? a | b : t.rop[r] == 2 ? a & b
+                         : t.rop[r] == 3 ? a ^ b : b;
+            for (size_t i = 0; i < nb; ++i)
+              if (4 * wd + i < nv.size()) nv[4 * wd + i] = uint8_t(res >> (8 * i));
+          }
+          nv.resize(l.valueSize);
+          EXPECT_EQ(n.update(t.key, nv, m.hash ? BPF_EXIST : BPF_ANY), 0);
+          EXPECT_EQ(m.update(t.key, nv, m.hash ? 2 : 0), 0);
+        }
+      } else if (t.ins && m.hash) {
+        int rc1 = n.update(t.key, t.value, BPF_NOEXIST);
+        int rc2 = m.update(t.key, t.value, 1);
+        EXPECT_EQ(rc1, rc2);
+        if (rc1 != 0) ++insertFail;
+      }
+      break;
+    }
+    case UPDATE: {
+      int rc = n.update(t.key, t.value, t.flags);
+      EXPECT_EQ(rc, m.update(t.key, t.value, t.flags));
+      e.rc = uint32_t(rc);
+      break;
+    }
+    case DELETE: {
+      int rc = n.deleteKey(t.key);
+      EXPECT_EQ(rc, m.del(t.key));
+      e.rc = uint32_t(rc);
+      break;
+    }
+    case READWAY: {
+      e.host = true;
+      if (t.arg >= m.slots.size()) {
+        e.rc = uint32_t(-ENOENT);
+      } else {
+        const auto &s = m.slots[t.arg];
+        e.found = s.valid;
+        if (s.valid) {
+          e.key = m.hash ? s.key : Bytes{};
+          e.value = s.value;
+        }
+        if (!m.hash) {
+          e.key.resize(4);
+          std::memcpy(e.key.data(), &t.arg, 4);
+        }
+      }
+      break;
+    }
+    case RAW:
+      break;
+    }
+    EXPECT_EQ(n.size(), m.count);
+    EXPECT_EQ(n.collisions(), m.coll);
+    return e;
+  }
+
+  void compare(const Expect &want, const Expect &got, const Txn &t, size_t i) {
+    const NicMapLayout &l = lay[t.map];
+    std::string what = fmt::format("txn {} op {} map {} ('{}')", i, int(t.op), t.map, l.name);
+    ASSERT_EQ(got.op, want.op) << what;
+    EXPECT_EQ(got.rc, want.rc) << what;
+    EXPECT_EQ(got.found, want.found) << what;
+    if (t.op == LOOKUP)
+      for (unsigned k = 0; k < 4; ++k) EXPECT_EQ(got.words[k], want.words[k]) << what << " word " << k;
+    if (t.op == LOOKUP || t.op == READWAY) {
+      Bytes gv(got.value.begin(), got.value.begin() + (want.found ? l.valueSize : 0));
+      Bytes wv = want.found ? want.value : Bytes{};
+      EXPECT_EQ(gv, wv) << what << " value";
+      if (t.op == READWAY && want.found) {
+        Bytes gk(got.key.begin(), got.key.begin() + l.keySize);
+        EXPECT_EQ(gk, want.key) << what << " key";
+      }
+    }
+  }
+
+  /// Runs `txns` at one per clock (random stalls with `stallPct`), checks
+  /// every result in order.
+  void run(const std::vector<Txn> &txns, unsigned stallPct = 0) {
+    std::vector<Expect> want, got;
+    want.reserve(txns.size());
+    size_t i = 0;
+    while (i < txns.size()) {
+      bool en = stallPct == 0 || rng() % 100 >= stallPct;
+      if (en) want.push_back(reference(txns[i]));
+      unit.cycle(en ? &txns[i] : nullptr, en, uint16_t(i), got);
+      if (en) ++i;
+    }
+    unit.drain(got);
+    ASSERT_EQ(got.size(), txns.size());
+    for (size_t k = 0; k < txns.size(); ++k) {
+      ASSERT_EQ(got[k].tag, uint16_t(k));
+      compare(want[k], got[k], txns[k], k);
+      if (::testing::Test::HasFailure()) return;  // the first difference is enough
+    }
+  }
+
+  /// The final state: counts, collisions, insert failures, walk order, and
+  /// every memory word of every map.
+  void checkFinal() {
+    EXPECT_EQ(unit.insertFail(), insertFail);
+    for (size_t id = 0; id < defs.size(); ++id) {
+      const NicMapLayout &l = lay[id];
+      EXPECT_EQ(unit.count(unsigned(id)), nic[id].size()) << l.name;
+      EXPECT_EQ(unit.collisions(unsigned(id)), nic[id].collisions()) << l.name;
+      // the mirror's walk is NicMap's
+      std::vector<Bytes> walk;
+      Bytes cur, next;
+      for (int rc = nic[id].getNextKey(nullptr, next); rc == 0; rc = nic[id].getNextKey(&cur, next))
+        walk.push_back(next), cur = next;
+      std::vector<Bytes> mwalk;
+      for (auto &s : mir[id].slots)
+        if (s.valid) mwalk.push_back(mir[id].hash ? s.key : Bytes{});
+      if (mir[id].hash) {
+        EXPECT_EQ(walk, mwalk) << l.name;
+      }
+      // memory, entry by entry, through RAW reads
+      std::vector<Txn> raws;
+      for (size_t n = 0; n < mir[id].slots.size(); ++n) {
+        Txn t;
+        t.op = RAW;
+        t.map = unsigned(id);
+        t.arg = uint32_t(l.offset / 8 + n * ew(l));
+        raws.push_back(t);
+      }
+      std::vector<Expect> got;
+      for (size_t k = 0; k < raws.size(); ++k) unit.cycle(&raws[k], true, uint16_t(k), got);
+      unit.drain(got);
+      ASSERT_EQ(got.size(), raws.size());
+      size_t bad = 0;
+      for (size_t n = 0; n < raws.size(); ++n) {
+        auto w = mir[id].entryWords(n);
+        std::vector<uint64_t> g(got[n].raw.begin(), got[n].raw.begin() + w.size());
+        if (g != w && bad++ < 3)
+          ADD_FAILURE() << fmt::format("map '{}' entry {}: memory {:#x} ... want {:#x} ...", l.name, n,
+                                       g[0], w[0]);
+      }
+      EXPECT_EQ(bad, 0u) << l.name;
+    }
+  }
+
+  Txn randomTxn(unsigned id) {
+    const NicMapLayout &l = lay[id];
+    bool hash = isHash(l.type);
+    Txn t;
+    t.map = id;
+    auto &pool = keys[id];
+    if (hash) {
+      t.key = pool[rng() % pool.size()];
+    } else {
+      uint32_t i = uint32_t(rng() % (l.maxEntries + 3));  // a few past the end
+      t.key.resize(4);
+      std::memcpy(t.key.data(), &i, 4);
+    }
+    t.value = randBytes(l.valueSize);
+    unsigned r = unsigned(rng() % 100);
+    if (r < 40) {
+      t.op = LOOKUP;
+      t.w0 = unsigned(rng() % ((l.valueSize + 3) / 4 + 2));
+      t.ins = hash && rng() % 2;
+      if (rng() % 2) {
+        t.ren = unsigned(1 + rng() % 3);
+        for (unsigned k = 0; k < 2; ++k) {
+          unsigned words = (l.valueSize + 3) / 4;
+          t.rw |= unsigned(rng() % 2) << k;
+          t.rop[k] = unsigned(rng() % 5);
+          t.rword[k] = unsigned(rng() % std::min(words, 32u));
+          if ((t.rw >> k & 1) && t.rword[k] + 1 >= words) t.rw &= ~(1u << k);
+          t.ropnd[k] = rng() % 4 ? rng() % 1000 : rng();
+        }
+      }
+    } else if (r < 75) {
+      t.op = UPDATE;
+      unsigned f = unsigned(rng() % 20);
+      t.flags = f < 8 ? 0 : f < 13 ? 1 : f < 19 ? 2 : 3;
+    } else if (r < 95) {
+      t.op = DELETE;
+    } else {
+      t.op = READWAY;
+      t.arg = uint32_t(rng() % (mir[id].slots.size() + 2));
+    }
+    return t;
+  }
+};
+
+MapDef def(const char *name, uint32_t type, uint32_t k, uint32_t v, uint32_t n) {
+  MapDef d;
+  d.name = name;
+  d.type = type;
+  d.key_size = k;
+  d.value_size = v;
+  d.max_entries = n;
+  return d;
+}
+
+std::vector<MapDef> stageMaps() {
+  return {def("flows", BPF_MAP_TYPE_HASH, 13, 20, 64),
+          def("small", BPF_MAP_TYPE_HASH, 4, 8, 16),
+          def("counters", BPF_MAP_TYPE_ARRAY, 4, 12, 32),
+          def("wide", BPF_MAP_TYPE_PERCPU_HASH, 64, 256, 8),
+          def("pcpu", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 4),
+          def("odd", BPF_MAP_TYPE_HASH, 7, 5, 40)};
+}
+
+void fillPools(Bench &b, unsigned perMap) {
+  for (size_t id = 0; id < b.defs.size(); ++id)
+    if (isHash(b.defs[id].type))
+      for (unsigned i = 0; i < std::max(perMap, b.defs[id].max_entries + 8); ++i)
+        b.keys[id].push_back(b.randBytes(b.defs[id].key_size));
+}
+
+} // namespace
+
+// Random streams over six maps at one transaction per clock, no stalls.
+TEST(MapUnit, RandomStreamsMatchNicMap) {
+  Bench b(stageMaps(), 7);
+  fillPools(b, 24);
+  std::vector<Txn> txns;
+  for (int i = 0; i < 20000; ++i) {
+    unsigned id = unsigned(b.rng() % b.defs.size());
+    Txn t = b.randomTxn(id);
+    txns.push_back(t);
+    // bursts on one entry: the same key back to back
+    if (b.rng() % 8 == 0)
+      for (unsigned k = 0, n = unsigned(1 + b.rng() % 6); k < n; ++k) txns.push_back(b.randomTxn(id)), txns.back().key = t.key;
+  }
+  b.run(txns);
+  b.checkFinal();
+}
+
+// The same with random global stalls (en = 0 holds the unit).
+TEST(MapUnit, RandomStreamsWithStalls) {
+  Bench b(stageMaps(), 11);
+  fillPools(b, 24);
+  std::vector<Txn> txns;
+  for (int i = 0; i < 8000; ++i) {
+    unsigned id = unsigned(b.rng() % b.defs.size());
+    Txn t = b.randomTxn(id);
+    txns.push_back(t);
+    if (b.rng() % 4 == 0)
+      for (unsigned k = 0, n = unsigned(1 + b.rng() % 4); k < n; ++k) txns.push_back(b.randomTxn(id)), txns.back().key = t.key;
+  }
+  b.run(txns, 30);
+  b.checkFinal();
+}
+
+// 10,000 back-to-back counter updates on one entry (MAPLK + MAPATOM add,
+// 32- and 64-bit): every packet sees the previous one's RMW; one per clock.
+TEST(MapUnit, BackToBackSameKeyRmw) {
+  Bench b({def("flows", BPF_MAP_TYPE_HASH, 13, 16, 64), def("stats", BPF_MAP_TYPE_ARRAY, 4, 16, 4)}, 3);
+  Bytes key = b.randBytes(13);
+  Txn ins;
+  ins.op = UPDATE;
+  ins.map = 0;
+  ins.key = key;
+  ins.value.assign(16, 0);
+  std::vector<Txn> txns{ins};
+  for (int i = 0; i < 10000; ++i) {
+    Txn t;
+    t.op = LOOKUP;
+    t.map = unsigned(i % 3 == 2);  // mostly the hash entry, some array entry 1
+    t.key = t.map ? Bytes{1, 0, 0, 0} : key;
+    t.w0 = 0;
+    t.ren = 3;
+    t.rw = 2;        // R0 32-bit packets, R1 64-bit bytes
+    t.rop[0] = 0;
+    t.rword[0] = 0;
+    t.ropnd[0] = 1;
+    t.rop[1] = 0;
+    t.rword[1] = 2;
+    t.ropnd[1] = 60 + uint64_t(i % 1400);
+    txns.push_back(t);
+  }
+  uint64_t c0 = b.unit.cycles();
+  b.run(txns);
+  uint64_t cyc = b.unit.cycles() - c0;
+  b.checkFinal();
+  Bytes v;
+  ASSERT_EQ(b.nic[0].lookup(key, v), 0);
+  uint32_t pk;
+  std::memcpy(&pk, v.data(), 4);
+  EXPECT_EQ(pk, 6667u);
+  // issue to drain: one transaction per clock plus the unit's latency
+  EXPECT_EQ(cyc, txns.size() + kRegs + 2);
+  fmt::print("map unit: {} back-to-back same-entry transactions in {} cycles ({:.4f} per clock)\n",
+             txns.size(), cyc, double(txns.size()) / double(cyc - kRegs - 2));
+}
+
+// Collisions: 17 keys that share both buckets in a 64-entry map fill the 8
+// ways and the 8 stash entries; the 17th is -E2BIG and counted; deletes free
+// a stash entry for the next; then the map is filled to max_entries.
+TEST(MapUnit, CollisionsAndFullMap) {
+  Bench b({def("flows", BPF_MAP_TYPE_HASH, 8, 8, 64)}, 5);
+  const NicMapLayout &l = b.lay[0];
+  std::map<std::pair<uint64_t, uint64_t>, std::vector<Bytes>> groups;
+  std::vector<Bytes> same;
+  while (same.empty()) {
+    Bytes k = b.randBytes(8);
+    uint64_t h0 = (uint64_t(nicHash0(k.data(), 8)) * l.buckets) >> 32;
+    uint64_t h1 = (uint64_t(nicHash1(k.data(), 8)) * l.buckets) >> 32;
+    auto &g = groups[{h0, h1}];
+    g.push_back(k);
+    if (g.size() == 20) same = g;
+  }
+  std::vector<Txn> txns;
+  auto upd = [&](const Bytes &k, unsigned flags) {
+    Txn t;
+    t.op = UPDATE;
+    t.key = k;
+    t.value = b.randBytes(8);
+    t.flags = flags;
+    txns.push_back(t);
+  };
+  auto del = [&](const Bytes &k) {
+    Txn t;
+    t.op = DELETE;
+    t.key = k;
+    txns.push_back(t);
+  };
+  for (auto &k : same) upd(k, 0);           // 16 in, 4 collisions
+  del(same[10]);                             // a stash entry frees
+  upd(same[17], 1);
+  upd(same[18], 0);                          // collision again
+  for (auto &k : same) {                     // lookups with RMW and insert-on-miss
+    Txn t;
+    t.op = LOOKUP;
+    t.key = k;
+    t.ins = true;
+    t.value = b.randBytes(8);
+    t.ren = 1;
+    t.ropnd[0] = 5;
+    txns.push_back(t);
+  }
+  for (int i = 0; i < 80; ++i) upd(b.randBytes(8), 0);  // to max_entries and past
+  b.run(txns);
+  b.checkFinal();
+  EXPECT_GE(b.nic[0].collisions(), 5u);
+  EXPECT_EQ(b.nic[0].size(), 64u);
+  EXPECT_GT(b.nic[0].stashUsed(), 0u);
+}
