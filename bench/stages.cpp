@@ -6,7 +6,9 @@
 // context slots, extractor entries) or the compiler's refusal in one short
 // cell; plus the compile time (verify + lift -O2 + predicate + schedule +
 // emit, the median of N runs of compileProgram) and, for a compiled program,
-// the part spent in compileFunction (CompileStats::compileMs). Prints a
+// the part spent in compileFunction (CompileStats::compileMs); for a
+// stateful sample, its maps and where the compiler put their transactions
+// (the MAPLK stages of the image's MAPS section). Prints a
 // Markdown table (or writes it with --out). Targets from issue 4: stages ==
 // lower bound, compile < 100 ms.
 //
@@ -107,25 +109,30 @@ int main(int argc, char **argv) {
       "CompileStats::compileMs.\n\n",
       target->name, target->hash, target->stages, target->lanes, target->slots,
       target->extractorSlots.size(), o.runs);
-  md += "| sample | insns | result | stages | lower bound | = bound | lane occupancy | slots | "
-        "extractor | compile ms | of which compileFunction |\n";
-  md += "|---|---:|---|---:|---:|:---:|---:|---:|---:|---:|---:|\n";
-  unsigned compiled = 0, atBound = 0, under100 = 0, total = 0;
+  md += "| sample | insns | maps | result | stages | lower bound | = bound | lane occupancy | "
+        "slots | extractor | compile ms | of which compileFunction |\n";
+  md += "|---|---:|---|---|---:|---:|:---:|---:|---:|---:|---:|---:|\n";
+  unsigned compiled = 0, atBound = 0, under100 = 0, total = 0, stateful = 0, statefulCompiled = 0;
   for (const SampleSpec &s : *samples) {
     if (!o.only.empty() && std::find(o.only.begin(), o.only.end(), s.name) == o.only.end())
       continue;
     ++total;
     auto obj = Object::open(s.object);
     if (!obj) {
-      md += fmt::format("| {} | | {} | | | | | | | | |\n", s.name,
+      md += fmt::format("| {} | | | {} | | | | | | | | |\n", s.name,
                         shortReason(llvm::toString(obj.takeError()), ""));
       continue;
     }
     const Program *prog = obj->findProgram(s.program);
     if (!prog) {
-      md += fmt::format("| {} | | no program {} | | | | | | | | |\n", s.name, s.program);
+      md += fmt::format("| {} | | | no program {} | | | | | | | | |\n", s.name, s.program);
       continue;
     }
+    unsigned nmaps = 0;
+    for (const MapDef &m : obj->maps)
+      nmaps += !m.internal || !m.readonly;  // .rodata is folded into constants
+    stateful += nmaps > 0;
+    std::string maps = nmaps ? std::to_string(nmaps) : "";
     std::vector<double> ms, fnMs;
     std::optional<StageImage> img;
     CompileStats stats;
@@ -151,23 +158,32 @@ int main(int argc, char **argv) {
     double median = ms[ms.size() / 2];
     under100 += median < 100;
     if (!img) {
-      md += fmt::format("| {} | {} | {} | | | | | | | {:.2f} | |\n", s.name, prog->insns.size(),
-                        refusal, median);
+      md += fmt::format("| {} | {} | {} | {} | | | | | | | {:.2f} | |\n", s.name,
+                        prog->insns.size(), maps, refusal, median);
       continue;
     }
     ++compiled;
+    if (nmaps) {
+      ++statefulCompiled;
+      std::string at;
+      for (const ImageMap &m : img->maps)
+        if (m.stage >= 0)
+          at += fmt::format("{}{} in {}", at.empty() ? "" : ", ", m.name, m.stage);
+      maps += at.empty() ? "" : " (" + at + ")";
+    }
     emit::ImageStats is = emit::imageStats(*img, *target);
     bool eq = is.stagesUsed == stats.criticalPath;
     atBound += eq;
-    md += fmt::format("| {} | {} | compiled | {} | {} | {} | {:.0f}% | {} | {} | {:.2f} | {:.2f} |\n",
-                      s.name, prog->insns.size(), is.stagesUsed, stats.criticalPath,
+    md += fmt::format("| {} | {} | {} | compiled | {} | {} | {} | {:.0f}% | {} | {} | {:.2f} | "
+                      "{:.2f} |\n",
+                      s.name, prog->insns.size(), maps, is.stagesUsed, stats.criticalPath,
                       eq ? "yes" : "no", is.occupancy * 100, is.slotsUsed, is.extractorEntries,
                       median, fnMs[fnMs.size() / 2]);
     std::fflush(stdout);
   }
-  md += fmt::format("\n{} of {} samples compiled; {} of them at the lower bound; {} of {} "
-                    "compile (or refuse) in under 100 ms.\n",
-                    compiled, total, atBound, under100, total);
+  md += fmt::format("\n{} of {} samples compiled ({} of the {} stateful ones); {} of them at the "
+                    "lower bound; {} of {} compile (or refuse) in under 100 ms.\n",
+                    compiled, total, statefulCompiled, stateful, atBound, under100, total);
   if (o.out.empty()) {
     fmt::print("{}", md);
   } else {

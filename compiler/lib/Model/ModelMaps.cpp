@@ -170,6 +170,9 @@ llvm::Error ModelMaps::update(const std::string &map, const Bytes &key, const By
   auto m = find(map, key, &value);
   if (!m)
     return m.takeError();
+  for (const ImageMap &d : defs_)  // libbpf freezes .rodata (BPF_MAP_FREEZE)
+    if (d.name == map && !d.initial.empty() && (d.flags & BPF_F_RDONLY_PROG))
+      return errnoResult(-EPERM, "update", map);
   return errnoResult((*m)->update(key, value, flags), "update", map);
 }
 

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "llvm/ADT/PostOrderIterator.h"
+#include "llvm/Analysis/CFG.h"
 #include "llvm/Analysis/PostDominators.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/CFG.h"
@@ -25,7 +26,9 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/KnownBits.h"
 #include "llvm/Support/raw_ostream.h"
+#include "sluice/Engine/Run.h"
 #include "sluice/Lift/Lift.h"
+#include "sluice/Maps/NicMaps.h"
 #include "sluice/Support/Error.h"
 
 namespace sluice {
@@ -673,8 +676,13 @@ struct Compiler {
   }
 
   // ---- lowering ----
+  // map transactions (issue 6): lowering, scheduling and emission hooks
+#include "MapOps.inc"
+
   Error lowerInst(Instruction &i, BasicBlock *bb) {
     cur = &i;
+    if (auto r = lowerMapInst(i, bb))
+      return std::move(*r);
     if (!llvm::isa<CallInst>(&i))
       if (auto e = check64(i))
         return e;
@@ -1838,34 +1846,9 @@ struct Compiler {
 
   Error lower() {
     ReversePostOrderTraversal<Function *> rpo(&F);
-    // map operations first: they are the reason a stateful program is refused
-    for (BasicBlock *bb : rpo)
-      for (Instruction &i : *bb) {
-        std::string what;
-        if (auto *call = dyn_cast<CallInst>(&i); call && call->getCalledFunction()) {
-          StringRef n = call->getCalledFunction()->getName();
-          if (n.starts_with("sluice.map.lookup"))
-            what = "bpf_map_lookup_elem";
-          else if (n.starts_with("sluice.map.update"))
-            what = "bpf_map_update_elem";
-          else if (n.starts_with("sluice.map.delete"))
-            what = "bpf_map_delete_elem";
-          else if (n.starts_with("sluice.map.value"))
-            what = "global data, a map value";
-          else if (n.starts_with("sluice.map."))
-            what = n.substr(7).str();
-          else if (n.starts_with("sluice.helper.redirect_map"))
-            what = "bpf_redirect_map";
-        } else if (auto *ld = dyn_cast<LoadInst>(&i); ld && ld->getPointerAddressSpace() == kMapValueAS) {
-          what = "load from a map value";
-        } else if (auto *st = dyn_cast<StoreInst>(&i); st && st->getPointerAddressSpace() == kMapValueAS) {
-          what = "store to a map value";
-        } else if (llvm::isa<AtomicRMWInst>(&i) || llvm::isa<AtomicCmpXchgInst>(&i)) {
-          what = "atomic update of a map value";
-        }
-        if (!what.empty())
-          return fail(&i, fmt::format("map operations arrive with issue 6 ({})", what));
-      }
+    // map operations first: what the datapath cannot do is refused before the rest
+    if (auto e = mapPrepass())
+      return e;
     for (BasicBlock *bb : rpo) {
       // block predicate
       cur = bb->getFirstNonPHI();
@@ -1889,6 +1872,7 @@ struct Compiler {
         if (auto e = lowerInst(i, bb))
           return e;
     }
+    finishMaps();
     return Error::success();
   }
 
@@ -1911,6 +1895,8 @@ struct Compiler {
   static bool isDiv(Op op) { return op == Op::DIV || op == Op::MOD || op == Op::SDIV || op == Op::SMOD; }
   int latency(int n) const {
     const Node &x = nodes[n];
+    if (x.kind == Kind::Op && isMapOp(x.op))
+      return int(mapLatency());
     return x.kind == Kind::Op && isDiv(x.op) ? int(T.unitLatencyStages("div")) : 1;
   }
   bool reads(int lane, int slot) const { return T.laneReads(unsigned(lane), unsigned(slot)); }
@@ -2251,6 +2237,8 @@ struct Compiler {
     slotEverUsed.assign(T.slots, false);
     predOwner.assign(T.predicates, -1);
     predOwner[0] = -2;
+    if (auto e = reserveMapSlots())
+      return e;
     // extractor entries, spread over the banks
     std::vector<int> fields;
     for (int n = 0; n < int(nodes.size()); ++n)
@@ -2363,6 +2351,13 @@ struct Compiler {
                                             isa::opInfo(unsigned(n.op))->name, T.unit("div")->lane,
                                             st));
         }
+        if (isMapOp(n.op))
+          return fail(n.origin, mapStuck(pending.front()));
+        if (getenv("SLUICE_SCHED_DEBUG"))
+          for (auto &p : placed)
+            fprintf(stderr, "st %d lane %d %s n%d h%d\n", p.stage, p.lane,
+                    p.isMove ? "MOV" : isa::opInfo(unsigned(nodes[p.node].op))->name, p.node,
+                    nodes[p.node].height);
         return fail(n.origin, fmt::format("cannot place {} (out of slots or predicates?)",
                                           isa::opInfo(unsigned(n.op))->name));
       }
@@ -2405,6 +2400,8 @@ struct Compiler {
           if (x.op == Op::VLD && (unsigned(l) != T.vreadLane || !vreadAt(s)))
             return false;
           if (isDiv(x.op) && !T.hasUnit("div", unsigned(s), unsigned(l)))
+            return false;
+          if (isMapOp(x.op) && !mapLaneOk(x, l, s, laneBusy))
             return false;
           for (int o : ops)
             if (!canReadFor(x, o, l, s))
@@ -2454,7 +2451,8 @@ struct Compiler {
           bool reachable = false;
           for (int l = 0; l < int(T.lanes) && !reachable; ++l) {
             if ((x.op == Op::VLD && unsigned(l) != T.vreadLane) ||
-                (isDiv(x.op) && unsigned(l) != T.unit("div")->lane))
+                (isDiv(x.op) && unsigned(l) != T.unit("div")->lane) ||
+                (isMapOp(x.op) && unsigned(l) != T.unit("map")->lane))
               continue;
             bool all = true;
             for (int o : ops)
@@ -2472,6 +2470,8 @@ struct Compiler {
         if (!x.bi && x.b >= 0)
           pl.bSlot = readable(x.b, lane, s, true);
         laneBusy[lane] = true;
+        if (isMapOp(x.op))
+          mapPlaced(n, lane, s, laneBusy);
         if (x.res == Res::Verdict)
           verdictBusy = true;
         if (x.res == Res::Redirect)
@@ -2748,7 +2748,8 @@ struct Compiler {
         bool helps = false;
         for (int l = 0; l < int(T.lanes) && !helps; ++l) {
           if ((x.op == Op::VLD && unsigned(l) != T.vreadLane) ||
-                (isDiv(x.op) && unsigned(l) != T.unit("div")->lane))
+                (isDiv(x.op) && unsigned(l) != T.unit("div")->lane) ||
+                (isMapOp(x.op) && unsigned(l) != T.unit("map")->lane))
             continue;
           bool all = true;
           for (int q : ops)
@@ -2768,10 +2769,11 @@ struct Compiler {
       bool reach = false;
       for (int l = 0; l < int(T.lanes); ++l)
         if ((x.op != Op::VLD || unsigned(l) == T.vreadLane) &&
-            (!isDiv(x.op) || unsigned(l) == T.unit("div")->lane) && canReadFor(x, o, l, s))
+            (!isDiv(x.op) || unsigned(l) == T.unit("div")->lane) &&
+            (!isMapOp(x.op) || unsigned(l) == T.unit("map")->lane) && canReadFor(x, o, l, s))
           reach = true;
-      // a lane-restricted op (VLD, div unit): step only what its lane cannot read
-      if (reach && (ops.size() == 1 || x.op == Op::VLD || isDiv(x.op)))
+      // a lane-restricted op (VLD, div, map unit): step only what its lane cannot read
+      if (reach && (ops.size() == 1 || x.op == Op::VLD || isDiv(x.op) || isMapOp(x.op)))
         continue;
       for (const Copy &c : nodes[o].copies) {
         if (c.avail > s)
@@ -2892,7 +2894,10 @@ struct Compiler {
       d.pos = uint32_t(st.off + int64_t(T.headroomBytes));
       img.deparse[unsigned(st.entry)] = isa::encode(d);
     }
+    img.maps.resize(mapDefs ? mapDefs->size() : 0);
     for (auto &p : placed) {
+      if (emitMapOp(img, p))
+        continue;
       isa::Uop u;
       const Instruction *origin = nullptr;
       if (p.isMove) {
@@ -2969,14 +2974,18 @@ void printSchedule(const StageImage &img, raw_ostream &os) {
   os << formatStageImage(img, *t);
 }
 
-Expected<StageImage> compileFunction(Function &f, const TargetParams &target, CompileStats *stats) {
+Expected<StageImage> compileFunction(Function &f, const TargetParams &target, CompileStats *stats,
+                                     const std::vector<MapDef> *maps) {
   auto t0 = std::chrono::steady_clock::now();
   Compiler c(f, target);
+  c.mapDefs = maps;
   if (auto e = c.lower())
     return std::move(e);
   if (auto e = c.schedule())
     return std::move(e);
   StageImage img = c.emit(f.getName().str());
+  if (auto e = c.emitMaps(img))
+    return std::move(e);
   if (auto e = verifyStageImage(img, target))
     return makeError("internal error: the compiled image is illegal: {}", toString(std::move(e)));
   if (stats) {
@@ -3014,13 +3023,10 @@ Expected<StageImage> compileProgram(const Object &obj, const Program &prog,
   Function *f = l->module->getFunction(l->entry);
   if (!f)
     return makeError("{}: the lifted module has no function '{}'", prog.name, l->entry);
-  auto img = compileFunction(*f, target, stats);
+  auto img = compileFunction(*f, target, stats, &obj.maps);
   if (!img)
     return img.takeError();
   img->name = prog.name;
-  for (const auto &m : obj.maps) {
-    (void)m;
-  }
   return img;
 }
 

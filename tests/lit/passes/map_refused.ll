@@ -1,13 +1,14 @@
 ; OPT[SCHED] -passes=sluice-schedule
 ; OPT[PRED] -passes=sluice-predicate
-; bpf-samples/firewall.bpf.c lifted with `sluice lift -O2`: a map lookup,
-; which this datapath does not have yet (maps arrive with issue 6). Both
-; passes print the diagnostic at the C line of the call and nothing else.
+; bpf-samples/firewall.bpf.c lifted with `sluice lift -O2`: a map lookup.
+; The passes see the IR alone, without the object's map definitions, which
+; map transactions need (issue 6): both print the diagnostic at the C line
+; of the call and nothing else.
 ;
-; SCHED: sluice-schedule: xdp_firewall: {{.*}}firewall.bpf.c:{{[0-9]+.*}} map operations arrive with issue 6 (bpf_map_lookup_elem)
+; SCHED: sluice-schedule: xdp_firewall: {{.*}}firewall.bpf.c:{{[0-9]+.*}} map operations need the object's maps (map.lookup.p0): compile the object (sluice build), not its IR alone
 ; SCHED-NOT: lane {{[0-9]}}:
 ;
-; PRED: sluice-predicate: xdp_firewall: {{.*}}firewall.bpf.c:{{[0-9]+.*}} map operations arrive with issue 6 (bpf_map_lookup_elem)
+; PRED: sluice-predicate: xdp_firewall: {{.*}}firewall.bpf.c:{{[0-9]+.*}} map operations need the object's maps (map.lookup.p0): compile the object (sluice build), not its IR alone
 ; PRED-NOT: predicated graph
 
 ; ModuleID = 'xdp_firewall'

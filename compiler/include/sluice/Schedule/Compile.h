@@ -40,9 +40,12 @@ struct CompileStats {
   double compileMs = 0;       ///< wall time of compileFunction (lowering to verified image)
 };
 
-/// Compiles one lifted, optimised, loop-free function for `target`.
+/// Compiles one lifted, optimised, loop-free function for `target`. `maps`
+/// are the object's maps (the map indices of the lifted IR); without them a
+/// map operation is refused.
 llvm::Expected<StageImage> compileFunction(llvm::Function &f, const TargetParams &target,
-                                           CompileStats *stats = nullptr);
+                                           CompileStats *stats = nullptr,
+                                           const std::vector<MapDef> *maps = nullptr);
 
 /// The if-converted, selected micro-op graph before scheduling (dead nodes
 /// dropped, VLDs merged), one node per line:
