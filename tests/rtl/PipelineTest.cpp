@@ -10,6 +10,7 @@
 // random stalls (en) and per-packet program banks.
 //
 //===----------------------------------------------------------------------===//
+#include "../common/ImageBuilder.h"
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -752,28 +753,6 @@ TEST(RtlPipeline, RandomImagesModelEqualsPipeline) {
 
 namespace {
 
-ImageMap mtMap(std::string name, uint32_t type, uint32_t k, uint32_t v, uint32_t n, int32_t stage) {
-  ImageMap m;
-  m.name = std::move(name), m.type = type, m.keySize = k, m.valueSize = v, m.maxEntries = n;
-  m.stage = stage;
-  return m;
-}
-void mtExtract(StageImage &img, unsigned e, unsigned src, unsigned off, unsigned sizeCode) {
-  isa::Extract x;
-  x.en = 1, x.src = src, x.off = off, x.size = sizeCode;
-  img.extract[e] = isa::encode(x);
-}
-void mtDeparse(StageImage &img, unsigned e, unsigned slot, unsigned off) {
-  isa::Deparse d;
-  d.en = 1, d.size = 2, d.src = slot % T().bankSlots(), d.pos = T().headroomBytes + off;
-  ASSERT_EQ(slot / T().bankSlots(), e % T().lanes);
-  img.deparse[e] = isa::encode(d);
-}
-void mtSetv(StageImage &img, unsigned s, unsigned l, uint32_t v, unsigned g, unsigned gn) {
-  isa::Uop u;
-  u.op = unsigned(isa::Op::SETV), u.bi = 1, u.imm = v, u.g = g, u.gn = gn;
-  img.setUop(s, l, u);
-}
 
 // The model's counter image (tests/unit/Model/ModelMapsTest.cpp): array
 // 'cnt' {u64 packets, u64 bytes} indexed by byte 14 in map stage 1, MAPLK
@@ -782,9 +761,9 @@ void mtSetv(StageImage &img, unsigned s, unsigned l, uint32_t v, unsigned g, uns
 StageImage counterImage() {
   StageImage img = StageImage::empty(T());
   img.name = "counter";
-  img.maps = {mtMap("cnt", BPF_MAP_TYPE_ARRAY, 4, 16, 4, 1)};
-  mtExtract(img, 8, 0, 14, 0);  // s16 = byte 14
-  mtExtract(img, 9, 1, 0, 0);   // s17 = packet length
+  img.maps = {test::imageMap("cnt", BPF_MAP_TYPE_ARRAY, 4, 16, 4, 1)};
+  test::extractEntry(img, 8, 0, 14, 0);  // s16 = byte 14
+  test::extractEntry(img, 9, 1, 0, 0);   // s17 = packet length
   img.consts[18] = 0x77;
   img.consts[20] = 1;
   MapLookupOp lk;
@@ -797,11 +776,11 @@ StageImage counterImage() {
   isa::Uop mov;
   mov.op = unsigned(isa::Op::MOV), mov.dst = 9, mov.b = 18;
   img.setUop(3, 1, mov);
-  mtSetv(img, 4, 2, 2 /* XDP_PASS */, 1, 0);
-  mtSetv(img, 5, 2, 1 /* XDP_DROP */, 1, 1);
-  mtDeparse(img, 1, 9, 20);
-  mtDeparse(img, 2, 18, 24);
-  mtDeparse(img, 3, 26, 28);
+  test::setvUop(img, 4, 2, 2 /* XDP_PASS */, 1, 0);
+  test::setvUop(img, 5, 2, 1 /* XDP_DROP */, 1, 1);
+  test::deparseEntry(img, 1, 9, 20);
+  test::deparseEntry(img, 2, 18, 24);
+  test::deparseEntry(img, 3, 26, 28);
   return img;
 }
 
@@ -814,10 +793,10 @@ StageImage counterImage() {
 StageImage flowImage() {
   StageImage img = StageImage::empty(T());
   img.name = "flows";
-  img.maps = {mtMap("flows", BPF_MAP_TYPE_HASH, 8, 8, 40, 1),
-              mtMap("acl", BPF_MAP_TYPE_HASH, 4, 4, 24, 5)};
-  mtExtract(img, 8, 0, 14, 2);  // s16 = bytes 14..17
-  mtExtract(img, 9, 0, 18, 2);  // s17 = bytes 18..21
+  img.maps = {test::imageMap("flows", BPF_MAP_TYPE_HASH, 8, 8, 40, 1),
+              test::imageMap("acl", BPF_MAP_TYPE_HASH, 4, 4, 24, 5)};
+  test::extractEntry(img, 8, 0, 14, 2);  // s16 = bytes 14..17
+  test::extractEntry(img, 9, 0, 18, 2);  // s17 = bytes 18..21
   img.consts[20] = 1;
   img.consts[21] = 0x55;
   MapLookupOp lk;
@@ -829,11 +808,11 @@ StageImage flowImage() {
                                  {.en = true, .wide = false, .op = MapRmwOp::Add, .word = 1,
                                   .operand = 17}));
   img.setUop(5, 2, encodeMapUpdate(1, 16, 17, 1 /* BPF_NOEXIST */, 23));
-  mtSetv(img, 6, 0, 2, 1, 0);
-  mtSetv(img, 7, 0, 1, 1, 1);
-  mtDeparse(img, 2, 22, 20);
-  mtDeparse(img, 3, 30, 24);
-  mtDeparse(img, 6, 23, 28);
+  test::setvUop(img, 6, 0, 2, 1, 0);
+  test::setvUop(img, 7, 0, 1, 1, 1);
+  test::deparseEntry(img, 2, 22, 20);
+  test::deparseEntry(img, 3, 30, 24);
+  test::deparseEntry(img, 6, 23, 28);
   return img;
 }
 

@@ -9,6 +9,7 @@
 // SampleMapsTest.cpp.
 //
 //===----------------------------------------------------------------------===//
+#include "../../common/ImageBuilder.h"
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -24,33 +25,6 @@ namespace {
 
 const TargetParams &T() { return TargetParams::defaults(); }
 
-ImageMap imap(std::string name, uint32_t type, uint32_t k, uint32_t v, uint32_t n, int32_t stage) {
-  ImageMap m;
-  m.name = std::move(name), m.type = type, m.keySize = k, m.valueSize = v, m.maxEntries = n;
-  m.stage = stage;
-  return m;
-}
-
-void extract(StageImage &img, unsigned e, unsigned src, unsigned off, unsigned sizeCode) {
-  isa::Extract x;
-  x.en = 1, x.src = src, x.off = off, x.size = sizeCode;
-  img.extract[e] = isa::encode(x);
-}
-
-// Deparser entry e writes the 4 bytes of slot `slot` (bank e mod lanes) at
-// packet offset `off`.
-void deparse(StageImage &img, unsigned e, unsigned slot, unsigned off) {
-  isa::Deparse d;
-  d.en = 1, d.size = 2, d.src = slot % T().bankSlots(), d.pos = T().headroomBytes + off;
-  ASSERT_EQ(slot / T().bankSlots(), e % T().lanes);
-  img.deparse[e] = isa::encode(d);
-}
-
-void setv(StageImage &img, unsigned s, unsigned l, uint32_t v, unsigned g, unsigned gn) {
-  isa::Uop u;
-  u.op = unsigned(Op::SETV), u.bi = 1, u.imm = v, u.g = g, u.gn = gn;
-  img.setUop(s, l, u);
-}
 
 uint32_t word(const Bytes &b, size_t off) {
   uint32_t v;
@@ -83,9 +57,9 @@ Bytes frame(uint8_t b14, uint32_t w14 = 0, uint32_t w18 = 0, size_t len = 64) {
 StageImage counterImage() {
   StageImage img = StageImage::empty(T());
   img.name = "counter";
-  img.maps = {imap("cnt", BPF_MAP_TYPE_ARRAY, 4, 16, 4, 1)};
-  extract(img, 8, 0, 14, 0);  // s16 = byte 14
-  extract(img, 9, 1, 0, 0);   // s17 = packet length
+  img.maps = {test::imageMap("cnt", BPF_MAP_TYPE_ARRAY, 4, 16, 4, 1)};
+  test::extractEntry(img, 8, 0, 14, 0);  // s16 = byte 14
+  test::extractEntry(img, 9, 1, 0, 0);   // s17 = packet length
   img.consts[18] = 0x77;
   img.consts[20] = 1;
   MapLookupOp lk;
@@ -98,11 +72,11 @@ StageImage counterImage() {
   isa::Uop mov;
   mov.op = unsigned(Op::MOV), mov.dst = 9, mov.b = 18;
   img.setUop(3, 1, mov);
-  setv(img, 4, 2, 2 /* XDP_PASS */, 1, 0);
-  setv(img, 5, 2, 1 /* XDP_DROP */, 1, 1);
-  deparse(img, 1, 9, 20);   // the slot before the result landed
-  deparse(img, 2, 18, 24);  // packets before this packet (low word)
-  deparse(img, 3, 26, 28);  // high word
+  test::setvUop(img, 4, 2, 2 /* XDP_PASS */, 1, 0);
+  test::setvUop(img, 5, 2, 1 /* XDP_DROP */, 1, 1);
+  test::deparseEntry(img, 1, 9, 20);   // the slot before the result landed
+  test::deparseEntry(img, 2, 18, 24);  // packets before this packet (low word)
+  test::deparseEntry(img, 3, 26, 28);  // high word
   return img;
 }
 
@@ -213,22 +187,22 @@ TEST(ModelMaps, RmwGuardsXchgAndThirtyTwoBitWords) {
 TEST(ModelMaps, InsertOnMissUpdateDeleteReturnCodes) {
   StageImage img = StageImage::empty(T());
   img.name = "learn";
-  img.maps = {imap("seen", BPF_MAP_TYPE_HASH, 4, 4, 2, 5), imap("upd", BPF_MAP_TYPE_HASH, 4, 4, 2, 9),
-              imap("arr", BPF_MAP_TYPE_ARRAY, 4, 4, 2, 13), imap("dev", BPF_MAP_TYPE_DEVMAP, 4, 4, 2, -1)};
+  img.maps = {test::imageMap("seen", BPF_MAP_TYPE_HASH, 4, 4, 2, 5), test::imageMap("upd", BPF_MAP_TYPE_HASH, 4, 4, 2, 9),
+              test::imageMap("arr", BPF_MAP_TYPE_ARRAY, 4, 4, 2, 13), test::imageMap("dev", BPF_MAP_TYPE_DEVMAP, 4, 4, 2, -1)};
   img.maps[1].offset = 0;
-  extract(img, 8, 0, 14, 2);  // s16 = word 14
-  extract(img, 9, 0, 18, 2);  // s17 = word 18
+  test::extractEntry(img, 8, 0, 14, 2);  // s16 = word 14
+  test::extractEntry(img, 9, 0, 18, 2);  // s17 = word 18
   MapLookupOp lk;
   lk.map = 0, lk.key = 16, lk.found = 2, lk.readMask = 1, lk.dst = 19, lk.insertOnMiss = true;
   lk.insertValue = 17;
   img.setUop(5, 2, encodeMapLookup(lk));
   img.setUop(9, 2, encodeMapUpdate(1, 16, 17, 1 /* NOEXIST */, 20));
   img.setUop(13, 2, encodeMapDelete(2, 16, 21));
-  setv(img, 8, 2, 2, 2, 0);
-  setv(img, 9, 0, 1, 2, 1);
-  deparse(img, 2, 19, 24);
-  deparse(img, 6, 20, 28);
-  deparse(img, 10, 21, 32);
+  test::setvUop(img, 8, 2, 2, 2, 0);
+  test::setvUop(img, 9, 0, 1, 2, 1);
+  test::deparseEntry(img, 2, 19, 24);
+  test::deparseEntry(img, 6, 20, 28);
+  test::deparseEntry(img, 10, 21, 32);
   ModelEngine m;
   ASSERT_FALSE(bool(m.loadImage(img)));
   struct Case {
