@@ -30,6 +30,8 @@
 #include "sluice/Nic/Mbuf.h"
 #include "sluice/Nic/Nic.h"
 #include "sluice/Nic/SimDevice.h"
+#include "sluice/Nic/sluice_bpf.h"
+#include "sluice/Support/Error.h"
 #include "sluice/Object/Object.h"
 #include "sluice/Schedule/Compile.h"
 #include "sluice/Target/StageImage.h"
@@ -180,13 +182,127 @@ llvm::Error benchSim(nlohmann::json &j, bool json, uint64_t simFrames, unsigned 
   return llvm::Error::success();
 }
 
+/// Maps through the register map port: tests/progs/map_counters compiled
+/// for the NIC; host operations per second (wall clock, the simulation's
+/// speed) and device cycles per operation (what a board would take), single
+/// calls and batches through the libbpf-style API; then a counter mirror
+/// under traffic: its syncs and the staleness bound they give.
+llvm::Error benchMaps(nlohmann::json &j, bool json, unsigned ops) {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  auto obj = sluice::Object::open(
+      (exe.parent_path().parent_path() / "tests/progs/map_counters.bpf.o").string());
+  if (!obj)
+    return obj.takeError();
+  auto img = sluice::compileProgram(*obj, obj->programs.at(0), sluice::TargetParams::defaults());
+  if (!img)
+    return img.takeError();
+  auto bytes = sluice::writeStageImage(*img);
+  auto dev = openDevice("sim");
+  if (!dev)
+    return dev.takeError();
+  auto nic = Nic::open(**dev);
+  if (!nic)
+    return nic.takeError();
+  Nic &n = **nic;
+  if (auto r = n.loadImage(bytes.data(), bytes.size(), "map_counters"); !r)
+    return r.takeError();
+  auto *h = reinterpret_cast<sluice_nic *>(&n);
+  int blocked = sluice_nic_map_fd_by_name(h, "blocked");
+  if (blocked < 0)
+    return sluice::makeError("map_counters has no map 'blocked'");
+  auto timeOps = [&](const char *what, auto &&op) {
+    uint64_t c0 = (*dev)->cycles();
+    auto t0 = Clock::now();
+    for (unsigned i = 0; i < ops; ++i)
+      op(i);
+    double s = seconds(t0, Clock::now());
+    double cpo = double((*dev)->cycles() - c0) / ops;
+    j["maps"].push_back({{"op", what}, {"ops", ops}, {"ops_per_s", ops / s},
+                         {"cycles_per_op", cpo}});
+    if (!json)
+      fmt::print("{:<44} {:>8} {:>12.0f} {:>12.1f}\n", what, ops, ops / s, cpo);
+  };
+  if (!json)
+    fmt::print("{:<44} {:>8} {:>12} {:>12}\n", "map port (map_counters, hash 'blocked')", "ops",
+               "ops/s", "cycles/op");
+  uint64_t v = 1;
+  timeOps("update (BPF_ANY), 16 keys", [&](unsigned i) {
+    uint32_t k = i % 16;
+    sluice_map_update_elem(blocked, &k, &v, BPF_ANY);
+  });
+  timeOps("lookup, found", [&](unsigned i) {
+    uint32_t k = i % 16;
+    sluice_map_lookup_elem(blocked, &k, &v);
+  });
+  timeOps("lookup, absent", [&](unsigned i) {
+    uint32_t k = 1000 + i;
+    sluice_map_lookup_elem(blocked, &k, &v);
+  });
+  {
+    uint32_t keys[16];
+    uint64_t vals[16];
+    for (unsigned i = 0; i < 16; ++i)
+      keys[i] = i, vals[i] = i;
+    unsigned batches = std::max(1u, ops / 16);
+    uint64_t c0 = (*dev)->cycles();
+    auto t0 = Clock::now();
+    for (unsigned b = 0; b < batches; ++b) {
+      uint32_t count = 16;
+      sluice_map_update_batch(blocked, keys, vals, &count, nullptr);
+    }
+    double s = seconds(t0, Clock::now());
+    double cpo = double((*dev)->cycles() - c0) / (batches * 16);
+    j["maps"].push_back({{"op", "update_batch of 16"}, {"ops", batches * 16},
+                         {"ops_per_s", batches * 16 / s}, {"cycles_per_op", cpo}});
+    if (!json)
+      fmt::print("{:<44} {:>8} {:>12.0f} {:>12.1f}\n", "update_batch of 16", batches * 16,
+                 batches * 16 / s, cpo);
+  }
+  // The mirror of 'class_stats' (4 counters) while 64-byte frames stream in.
+  auto cls = n.mapIndex("class_stats");
+  if (!cls)
+    return cls.takeError();
+  const uint64_t period = 2000;
+  if (auto e = n.mirrorMap(*cls, period))
+    return e;
+  Frame f(64, 0);
+  f[12] = 0x08;
+  uint64_t fed = 0, frames = 4000;
+  n.setSource(0, [&]() -> std::optional<Frame> {
+    if (fed >= frames)
+      return std::nullopt;
+    ++fed;
+    return f;
+  });
+  rte_mbuf *bufs[32];
+  auto rx = [&] {
+    uint16_t k = rte_eth_rx_burst(n.hostPortId(), 0, bufs, 32);
+    rte_pktmbuf_free_bulk(bufs, k);
+    return unsigned(k);
+  };
+  if (!n.drain(rx))
+    return sluice::makeError("the NIC did not drain");
+  const Nic::Mirror *m = n.mirrored(*cls);
+  if (!m)
+    return sluice::makeError("the mirror never completed a sync");
+  j["mirror"] = {{"period_cycles", period}, {"syncs", m->syncs},
+                 {"max_sync_cycles", m->maxSyncCycles},
+                 {"staleness_bound_cycles", period + m->maxSyncCycles}};
+  if (!json)
+    fmt::print("\ncounter mirror of 'class_stats' (4 entries), period {} cycles, {} frames: {} "
+               "syncs, the longest {} cycles: an entry is at most {} cycles old\n\n",
+               period, frames, m->syncs, m->maxSyncCycles, period + m->maxSyncCycles);
+  return llvm::Error::success();
+}
+
 #endif // SLUICE_NIC_HAVE_SIM
 
 } // namespace
 
 int main(int argc, char **argv) {
   uint64_t frames = 2000000, simFrames = 20000;
-  unsigned loads = 20;
+  unsigned loads = 20, mapOps = 2000;
   bool json = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--frames") && i + 1 < argc)
@@ -195,10 +311,12 @@ int main(int argc, char **argv) {
       simFrames = std::stoull(argv[++i]);
     else if (!std::strcmp(argv[i], "--loads") && i + 1 < argc)
       loads = unsigned(std::stoul(argv[++i]));
+    else if (!std::strcmp(argv[i], "--map-ops") && i + 1 < argc)
+      mapOps = unsigned(std::stoul(argv[++i]));
     else if (!std::strcmp(argv[i], "--json"))
       json = true;
     else {
-      fmt::print(stderr, "usage: bench-nic [--frames N] [--sim-frames N] [--loads N] [--json]\n");
+      fmt::print(stderr, "usage: bench-nic [--frames N] [--sim-frames N] [--loads N] [--map-ops N] [--json]\n");
       return 2;
     }
   }
@@ -217,9 +335,14 @@ int main(int argc, char **argv) {
     fmt::print(stderr, "bench-nic: {}\n", llvm::toString(std::move(e)));
     return 2;
   }
+  if (auto e = benchMaps(j, json, mapOps)) {
+    fmt::print(stderr, "bench-nic: {}\n", llvm::toString(std::move(e)));
+    return 2;
+  }
 #else
   (void)simFrames;
   (void)loads;
+  (void)mapOps;
   if (!json)
     fmt::print("(no simulated NIC in this build: plumbing only)\n\n");
 #endif
