@@ -166,7 +166,11 @@ module sluice_nic #(
   wire s_runt = s_last && !s_oversize && s_len < 16'd14;
   wire s_need_buf = !s_is_win && !s_oversize;
   wire s_need_issue = s_last && !s_oversize && !s_runt;
-  wire pin_free = !pin_valid || en;
+  // A host map operation takes the pipeline's input slot for one cycle (the
+  // bubble it travels in); the packet waiting there enters one cycle later.
+  wire host_take = hp_req && !hp_busy;
+  wire pin_take = en && !host_take;         // the pipeline takes the waiting packet
+  wire pin_free = !pin_valid || pin_take;
   wire s_ok = (in_pkt || enable) && (!s_need_buf || buf_in_ready) && (!s_need_issue || pin_free);
   wire s_fire = s_valid && s_ok;
   assign p0_rx_tready = s_ok && !pick;
@@ -194,7 +198,7 @@ module sluice_nic #(
       ovs <= 1'b0;
       pin_valid <= 1'b0;
     end else begin
-      if (en)
+      if (pin_take)
         pin_valid <= 1'b0;
       if (s_fire) begin
         in_pkt <= !s_last;
@@ -241,7 +245,7 @@ module sluice_nic #(
   sluice_pipeline #(.TAG_BITS(TAGW)) u_pipe (
     .clk(clk), .rst(rst), .en(en),
     .pm_we(pm_we), .pm_bank(pm_bank), .pm_addr(pm_addr), .pm_wdata(pm_wdata),
-    .in_valid(pin_valid), .in_bank(active_bank), .in_window(pin_window), .in_len(pin_len),
+    .in_valid(pin_valid && !host_take), .in_bank(active_bank), .in_window(pin_window), .in_len(pin_len),
     .in_ifindex(pin_ifindex), .in_rxq(pin_rxq), .in_ts(pin_ts),
     .in_tag({14'd0, active_bank, pin_port}),
     .out_valid(out_valid), .out_tag(out_tag), .out_buf(out_buf), .out_len(out_len),
@@ -249,7 +253,7 @@ module sluice_nic #(
     .out_redirect(out_redirect), .out_fault(out_fault),
     // The host map port: the register block's MAP_* registers (docs/registers.md).
     // Map configuration goes through the PM port (0x4000 + 2m + w, 0x4100).
-    .map_busy(map_busy), .hp_req(hp_req), .hp_op(hp_op), .hp_map(hp_map), .hp_flags(hp_flags),
+    .map_busy(map_busy), .hp_req(host_take), .hp_op(hp_op), .hp_map(hp_map), .hp_flags(hp_flags),
     .hp_arg(hp_arg), .hp_key(hp_key), .hp_val(hp_val), .hp_busy(hp_busy), .hp_done(hp_done),
     .hp_found(hp_found), .hp_rc(hp_rc), .hp_rkey(hp_rkey), .hp_rval(hp_rval), .hp_rraw(hp_rraw));
   /* verilator lint_off UNUSEDSIGNAL */
@@ -259,7 +263,7 @@ module sluice_nic #(
   // Packets in the pipeline per bank: the shadow bank may be rewritten when 0.
   logic [7:0] inflight0, inflight1;
   wire take = en && out_valid;
-  wire issue = en && pin_valid;
+  wire issue = pin_take && pin_valid;
   always_ff @(posedge clk) begin
     if (rst) begin
       inflight0 <= '0;

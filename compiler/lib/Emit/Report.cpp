@@ -156,7 +156,11 @@ ImageStats imageStats(const StageImage &img, const TargetParams &t) {
         continue;
       ++st.uops;
       ++st.lanesPerStage[s];
-      st.stagesUsed = s + 1;
+      st.stagesUsed = std::max(st.stagesUsed, s + 1);
+      // a unit op lasts until its results land (stage-isa.md "Units"),
+      // whether or not anything reads them
+      if (const isa::OpInfo *info = isa::opInfo(u.op); info && info->unit && *info->unit)
+        st.stagesUsed = std::max(st.stagesUsed, s + t.unitLatencyStages(info->unit));
       unsigned pairOff = u.w ? t.bankSlots() : 0;
       auto use = [&](unsigned slot) {
         slots.insert(slot);

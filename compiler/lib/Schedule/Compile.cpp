@@ -3253,6 +3253,11 @@ struct Compiler {
       idle = progress ? 0 : idle + 1;
     }
     usedStages = unsigned(s);
+    // a unit's transaction lasts until its results land, used or not (a map
+    // update whose return code nothing reads still runs L stages)
+    for (const Placed &p : placed)
+      if (!p.isMove && nodes[p.node].kind == Kind::Op)
+        usedStages = std::max(usedStages, unsigned(p.stage + latency(p.node)));
     if (auto e = assignDeparser())
       return e;
     if (getenv("SLUICE_SCHED_DEBUG"))

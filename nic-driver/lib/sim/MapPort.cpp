@@ -16,9 +16,18 @@
 
 namespace sluice::nic {
 
+// The service rounds while an operation waits must not start another port
+// operation (a counter mirror's sync from poll()): it would take the port's
+// registers from under the waiting one. inPortOp_ holds the mirrors off.
 sim::RegisterIo Nic::registerIo() {
   return {std::string(dev_.name()), [this](uint32_t a) { return dev_.read32(a); },
-          [this](uint32_t a, uint32_t v) { dev_.write32(a, v); }, [this] { poll(); }};
+          [this](uint32_t a, uint32_t v) { dev_.write32(a, v); },
+          [this] {
+            bool outer = inPortOp_;
+            inPortOp_ = true;
+            poll();
+            inPortOp_ = outer;
+          }};
 }
 
 llvm::Expected<std::optional<Bytes>> Nic::mapLookup(unsigned map, const Bytes &key) {

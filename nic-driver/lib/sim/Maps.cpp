@@ -144,8 +144,8 @@ const Nic::Mirror *Nic::mirrored(unsigned map) const {
 }
 
 void Nic::syncMirrors() {
-  if (syncing_ || mirrors_.empty())
-    return;
+  if (syncing_ || inPortOp_ || mirrors_.empty())
+    return;  // not inside a port operation's wait (lib/sim/MapPort.cpp)
   syncing_ = true;
   // Mirrors of an earlier program's maps end with it.
   std::erase_if(mirrors_, [&](const MirrorState &ms) { return ms.generation != generation_; });

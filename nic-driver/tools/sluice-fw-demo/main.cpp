@@ -16,8 +16,11 @@
 //
 // It then checks what sequential semantics promise, exactly: for the source
 // blocked in step 2, frames received on the host port + its hit counter =
-// the frames from it that were fed; the program's verdict counters equal
-// the NIC's verdict registers and the frames the application received.
+// the frames from it that were fed; the program's verdict counters (updated
+// by every packet while the host reads them for its mirror) equal the NIC's
+// verdict registers and the frames the application received. Runs on
+// firewall.bpf.o or ip_blocklist.bpf.o (the same maps); the firewall needs
+// more stages than the default datapath has.
 // Exit 0 when every check holds, 1 otherwise, 2 on an error.
 //
 //   sluice-fw-demo --object firewall.bpf.o --pcap firewall.pcap
@@ -178,14 +181,14 @@ int main(int argc, char **argv) {
     return unsigned(n);
   };
   bool didBlock = false, didUnblock = false;
-  uint64_t fedByBlockedBefore = 0;
   while (fed < total) {
     nic.poll();
     rx();
     if (!didBlock && fed >= total / 3) {
-      // The update is ordered between two packets: frames from `blocked`
-      // before it pass, every one after it is dropped and counted.
-      fedByBlockedBefore = fedBy[*blocked];
+      // The update is ordered between two packets as they enter the
+      // pipeline: frames from `blocked` before it pass, every one after it
+      // (including those already fed but still queued at the port) is
+      // dropped and counted.
       if (sluice_map_update_elem(blockFd, &*blocked, &zero, BPF_NOEXIST))
         return fail(fmt::format("blocking {}: {}", ipText(*blocked), std::strerror(errno)));
       fedAtBlock = fed;
@@ -236,8 +239,6 @@ int main(int argc, char **argv) {
   std::vector<Check> checks = {
       {fmt::format("frames from {} received + its hits = frames from it fed", ipText(*blocked)),
        blockedRecv + hits, blockedFed},
-      {fmt::format("frames from {} received >= those fed before the block", ipText(*blocked)),
-       std::min(blockedRecv, fedByBlockedBefore), fedByBlockedBefore},
       {"verdict_cnt[XDP_PASS] = frames received on the host port", verdicts[XDP_PASS], received},
       {"verdict_cnt[XDP_PASS] = the NIC's VERDICT_PASS", verdicts[XDP_PASS], devCnt["VERDICT_PASS"]},
       {"verdict_cnt[XDP_DROP] = the NIC's VERDICT_DROP", verdicts[XDP_DROP], devCnt["VERDICT_DROP"]},

@@ -48,7 +48,7 @@ struct ReportInput {
 
 /// Figures derived from the image itself (and CompileStats when given).
 struct ImageStats {
-  unsigned stagesUsed = 0;       ///< 1 + the last stage with a micro-op
+  unsigned stagesUsed = 0;       ///< 1 + the last stage with a micro-op, or with a unit result landing
   unsigned uops = 0;             ///< non-NOP lanes (PAIR included)
   unsigned extractorEntries = 0; ///< enabled entries
   unsigned deparserEntries = 0;  ///< enabled entries

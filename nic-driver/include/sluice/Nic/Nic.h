@@ -247,6 +247,7 @@ private:
   };
   std::vector<MirrorState> mirrors_;
   bool syncing_ = false;
+  bool inPortOp_ = false;  ///< poll() runs inside a map port operation's wait
   /// poll()'s part: syncs every mirror that is due (not re-entrant: the map
   /// port's waits call poll()).
   void syncMirrors();
