@@ -3079,8 +3079,24 @@ struct Compiler {
             fprintf(stderr, "st %d lane %d %s n%d h%d\n", p.stage, p.lane,
                     p.isMove ? "MOV" : isa::opInfo(unsigned(nodes[p.node].op))->name, p.node,
                     nodes[p.node].height);
-        return fail(n.origin, fmt::format("cannot place {} (out of slots or predicates?)",
-                                          isa::opInfo(unsigned(n.op))->name));
+        // Nothing can be placed any more: name the resource that ran out.
+        std::string why;
+        if (n.res == Res::Pred && freePred() < 0) {
+          why = fmt::format("all {} writable predicates hold conditions that later micro-ops still "
+                            "need (the target has {}, p0 is constant): too many conditions are "
+                            "live at once",
+                            T.predicates - 1, T.predicates);
+        } else {
+          unsigned free = 0;
+          for (unsigned l = 0; l < T.lanes; ++l)
+            free += freeSlot(int(l)) >= 0;
+          why = free ? "no lane that can read its operands has a free slot or lane left"
+                     : fmt::format("all {} context slots hold values that later micro-ops still "
+                                   "need",
+                                   T.slots);
+        }
+        return fail(n.origin, fmt::format("cannot place {}: {}",
+                                          isa::opInfo(unsigned(n.op))->name, why));
       }
       std::vector<bool> laneBusy(T.lanes, false);
       bool verdictBusy = false, redirBusy = false, adjustBusy = false;
