@@ -2251,6 +2251,7 @@ struct Compiler {
   std::vector<bool> slotEverUsed;
   std::vector<int> predOwner;
   unsigned moves = 0, usedStages = 0, criticalPath = 0;
+  bool exhausted = false;  ///< schedule() stopped: predicates or slots ran out
 
   int bank(int slot) const { return int(T.bankOf(unsigned(slot))); }
   static bool isDiv(Op op) { return op == Op::DIV || op == Op::MOD || op == Op::SDIV || op == Op::SMOD; }
@@ -3080,6 +3081,7 @@ struct Compiler {
                     p.isMove ? "MOV" : isa::opInfo(unsigned(nodes[p.node].op))->name, p.node,
                     nodes[p.node].height);
         // Nothing can be placed any more: name the resource that ran out.
+        exhausted = true;
         std::string why;
         if (n.res == Res::Pred && freePred() < 0) {
           why = fmt::format("all {} writable predicates hold conditions that later micro-ops still "
@@ -3763,6 +3765,7 @@ Expected<StageImage> compileFunction(Function &f, const TargetParams &target, Co
   // refusal from lowering is the same in every attempt.
   std::unique_ptr<Compiler> best;
   std::optional<Error> firstErr;
+  unsigned exhaustedAttempts = 0;
   // SLUICE_ATTEMPTS=N overrides the count (for experiments; docs/schedule.md)
   const unsigned kAttempts =
       getenv("SLUICE_ATTEMPTS") ? std::max(1, atoi(getenv("SLUICE_ATTEMPTS"))) : 16u;
@@ -3780,6 +3783,16 @@ Expected<StageImage> compileFunction(Function &f, const TargetParams &target, Co
     if (getenv("SLUICE_SCHED_DEBUG"))
       fprintf(stderr, "attempt %u\n", k);
     if (auto e = c->schedule()) {
+      // Running out of predicates or slots (not of stages) is rarely cured
+      // by other priorities: after four such attempts without a schedule,
+      // the refusal stands (dns_filter took 3 s for sixteen).
+      if (c->exhausted && ++exhaustedAttempts >= 4 && !best) {
+        if (!firstErr)
+          firstErr.emplace(std::move(e));
+        else
+          consumeError(std::move(e));
+        break;
+      }
       if (!firstErr)
         firstErr.emplace(std::move(e));
       else
