@@ -107,8 +107,9 @@ module sluice_nic_regs #(
     end else begin
       pm_we <= 1'b0;
       cnt_clear <= 1'b0;
-      if (hp_busy)
-        hp_req <= 1'b0;                       // the pipeline took it
+      if (hp_busy || hp_done)
+        hp_req <= 1'b0;                       // the pipeline took it (or answered at once:
+                                              // a map no stage holds, -EINVAL)
       if (hp_done) begin
         map_done <= 1'b1;
         map_found <= hp_found;

@@ -137,6 +137,12 @@ TEST(NicMaps, WrongSizesAndUnknownMapsChangeNothing) {
                      "class_stats, blocked"),
             std::string::npos)
       << msg;
+  auto rodata = nic.mapIndex("map_coun.rodata");
+  ASSERT_TRUE(bool(rodata)) << llvm::toString(rodata.takeError());
+  auto folded = nic.mapLookup(*rodata, Bytes(4, 0));
+  ASSERT_FALSE(bool(folded));
+  msg = llvm::toString(folded.takeError());
+  EXPECT_NE(msg.find("map 'map_coun.rodata' has no NIC memory"), std::string::npos) << msg;
   EXPECT_EQ(nic.stats().mapOps, opsBefore) << "a refused call reached the device";
   auto after = nic.mapDump(*id);
   ASSERT_TRUE(bool(after));
@@ -193,4 +199,33 @@ TEST(NicMaps, HostUpdatesInterleavedWithTrafficAreSequential) {
   EXPECT_EQ(receivedUdp + hits, fedUdp) << "blocked after frame " << fedAtBlock;
   // The counters the program keeps agree with the NIC's own.
   EXPECT_EQ(rig.cnt(regs::VERDICT_PASS), rig.received.size());
+}
+
+// The register level: an operation on a map id no stage holds is answered at
+// once with -EINVAL, and the pipeline's input is not held by it afterwards.
+TEST(NicMaps, PortAnswersAnUnconfiguredMapIdAndTrafficFlows) {
+  Rig rig;
+  ASSERT_NO_FATAL_FAILURE(loadOk(*rig.nic, mapCountersImage(), "map_counters"));
+  Device &dev = rig.nic->device();
+  dev.write32(regs::MAP_CMD, 0 /* lookup */ | 7u << 3);
+  uint32_t st = 0;
+  for (int i = 0; i < 1000 && !(st & regs::MAP_STATUS_DONE); ++i) {
+    rig.nic->poll();
+    st = dev.read32(regs::MAP_STATUS);
+  }
+  ASSERT_TRUE(st & regs::MAP_STATUS_DONE) << std::hex << st;
+  EXPECT_FALSE(st & regs::MAP_STATUS_BUSY);
+  EXPECT_EQ(int32_t(dev.read32(regs::MAP_RC)), -EINVAL);
+  // traffic still passes
+  auto frames = readPcap(pcapPath("udp_reflect"));
+  ASSERT_TRUE(bool(frames));
+  size_t k = 0;
+  rig.nic->setSource(0, [&]() -> std::optional<Frame> {
+    if (k == frames->size())
+      return std::nullopt;
+    return (*frames)[k++].data;
+  });
+  rig.runToEnd();
+  EXPECT_EQ(rig.cnt(regs::RX_PKTS_P0), frames->size());
+  EXPECT_GT(rig.received.size(), 0u);
 }

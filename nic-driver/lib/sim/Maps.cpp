@@ -58,6 +58,11 @@ llvm::Expected<const ImageMap *> Nic::mapChecked(unsigned map, const Bytes *key,
                           dev_.name(), map, ms.size());
   if (auto e = checkSizes(dev_.name(), ms[map], key, value))
     return std::move(e);
+  if (ms[map].stage < 0)
+    return makeErrnoError(EOPNOTSUPP,
+                          "{}: map '{}' has no NIC memory: the program never touches it on the "
+                          "datapath (its reads are folded into constants or it is unused)",
+                          dev_.name(), ms[map].name);
   return &ms[map];
 }
 
