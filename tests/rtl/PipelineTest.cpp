@@ -754,35 +754,7 @@ TEST(RtlPipeline, RandomImagesModelEqualsPipeline) {
 namespace {
 
 
-// The model's counter image (tests/unit/Model/ModelMapsTest.cpp): array
-// 'cnt' {u64 packets, u64 bytes} indexed by byte 14 in map stage 1, MAPLK
-// reads both words of `packets` (pre-RMW), MAPATOM adds 1 and the length,
-// 64-bit; PASS if found, DROP if not.
-StageImage counterImage() {
-  StageImage img = StageImage::empty(T());
-  img.name = "counter";
-  img.maps = {test::imageMap("cnt", BPF_MAP_TYPE_ARRAY, 4, 16, 4, 1)};
-  test::extractEntry(img, 8, 0, 14, 0);  // s16 = byte 14
-  test::extractEntry(img, 9, 1, 0, 0);   // s17 = packet length
-  img.consts[18] = 0x77;
-  img.consts[20] = 1;
-  MapLookupOp lk;
-  lk.map = 0, lk.key = 16, lk.found = 1, lk.readMask = 0x3, lk.w0 = 0, lk.dst = 18;
-  img.setUop(1, 2, encodeMapLookup(lk));
-  img.setUop(1, 3, encodeMapAtom({.en = true, .wide = true, .op = MapRmwOp::Add, .word = 0,
-                                  .operand = 20},
-                                 {.en = true, .wide = true, .op = MapRmwOp::Add, .word = 2,
-                                  .operand = 17}));
-  isa::Uop mov;
-  mov.op = unsigned(isa::Op::MOV), mov.dst = 9, mov.b = 18;
-  img.setUop(3, 1, mov);
-  test::setvUop(img, 4, 2, 2 /* XDP_PASS */, 1, 0);
-  test::setvUop(img, 5, 2, 1 /* XDP_DROP */, 1, 1);
-  test::deparseEntry(img, 1, 9, 20);
-  test::deparseEntry(img, 2, 18, 24);
-  test::deparseEntry(img, 3, 26, 28);
-  return img;
-}
+using test::counterImage;  // the model's counter image (tests/common/ImageBuilder.h)
 
 // A flow table and an ACL in two map stages: 'flows' (hash, key bytes
 // 14..21) in stage 1: MAPLK with insert-on-miss of {1, 0x55}, reads words 0

@@ -23,6 +23,8 @@ using isa::Op;
 
 namespace {
 
+using test::counterImage;
+
 const TargetParams &T() { return TargetParams::defaults(); }
 
 
@@ -48,37 +50,6 @@ Bytes frame(uint8_t b14, uint32_t w14 = 0, uint32_t w18 = 0, size_t len = 64) {
   return f;
 }
 
-// A per-index counter: array 'cnt' of {u64 packets, u64 bytes}, index =
-// packet byte 14, in map stage 1. MAPLK reads both words of `packets` into
-// (s18, s26); MAPATOM adds 1 (s20:s28) to packets and the length (s17:s25)
-// to bytes. s18 starts as 0x77: stage 3 copies it to s9 before the read
-// words land (end of stage 3), so the packet shows both. Verdict PASS if
-// found, DROP if not.
-StageImage counterImage() {
-  StageImage img = StageImage::empty(T());
-  img.name = "counter";
-  img.maps = {test::imageMap("cnt", BPF_MAP_TYPE_ARRAY, 4, 16, 4, 1)};
-  test::extractEntry(img, 8, 0, 14, 0);  // s16 = byte 14
-  test::extractEntry(img, 9, 1, 0, 0);   // s17 = packet length
-  img.consts[18] = 0x77;
-  img.consts[20] = 1;
-  MapLookupOp lk;
-  lk.map = 0, lk.key = 16, lk.found = 1, lk.readMask = 0x3, lk.w0 = 0, lk.dst = 18;
-  img.setUop(1, 2, encodeMapLookup(lk));
-  img.setUop(1, 3, encodeMapAtom({.en = true, .wide = true, .op = MapRmwOp::Add, .word = 0,
-                                  .operand = 20},
-                                 {.en = true, .wide = true, .op = MapRmwOp::Add, .word = 2,
-                                  .operand = 17}));
-  isa::Uop mov;
-  mov.op = unsigned(Op::MOV), mov.dst = 9, mov.b = 18;
-  img.setUop(3, 1, mov);
-  test::setvUop(img, 4, 2, 2 /* XDP_PASS */, 1, 0);
-  test::setvUop(img, 5, 2, 1 /* XDP_DROP */, 1, 1);
-  test::deparseEntry(img, 1, 9, 20);   // the slot before the result landed
-  test::deparseEntry(img, 2, 18, 24);  // packets before this packet (low word)
-  test::deparseEntry(img, 3, 26, 28);  // high word
-  return img;
-}
 
 } // namespace
 
