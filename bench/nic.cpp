@@ -100,6 +100,21 @@ llvm::Expected<std::vector<uint8_t>> imageOf(const std::string &sample) {
   return sluice::writeStageImage(*img);
 }
 
+/// The simulated NIC and the driver over it.
+struct SimNic {
+  std::unique_ptr<Device> dev;
+  std::unique_ptr<Nic> nic;
+};
+llvm::Expected<SimNic> openSimNic() {
+  auto dev = openDevice("sim");
+  if (!dev)
+    return dev.takeError();
+  auto nic = Nic::open(**dev);
+  if (!nic)
+    return nic.takeError();
+  return SimNic{std::move(*dev), std::move(*nic)};
+}
+
 /// The simulated NIC: load times and frames per second to the host port.
 llvm::Error benchSim(nlohmann::json &j, bool json, uint64_t simFrames, unsigned loads) {
   auto pass = imageOf("pass_all"), drop = imageOf("drop_all");
@@ -107,13 +122,11 @@ llvm::Error benchSim(nlohmann::json &j, bool json, uint64_t simFrames, unsigned 
     return pass.takeError();
   if (!drop)
     return drop.takeError();
-  auto dev = openDevice("sim");
-  if (!dev)
-    return dev.takeError();
-  auto nic = Nic::open(**dev);
-  if (!nic)
-    return nic.takeError();
-  Nic &n = **nic;
+  auto sim = openSimNic();
+  if (!sim)
+    return sim.takeError();
+  auto &dev = sim->dev;
+  Nic &n = *sim->nic;
   // Load times: alternate the two images, idle NIC.
   std::vector<LoadReport> reps;
   for (unsigned i = 0; i < loads; ++i) {
@@ -160,7 +173,7 @@ llvm::Error benchSim(nlohmann::json &j, bool json, uint64_t simFrames, unsigned 
       ++fed;
       return f;
     });
-    uint64_t got = 0, c0 = (*dev)->cycles();
+    uint64_t got = 0, c0 = dev->cycles();
     rte_mbuf *bufs[32];
     auto t0 = Clock::now();
     while (got < simFrames) {
@@ -170,7 +183,7 @@ llvm::Error benchSim(nlohmann::json &j, bool json, uint64_t simFrames, unsigned 
       got += k;
     }
     double s = seconds(t0, Clock::now());
-    double cpf = double((*dev)->cycles() - c0) / simFrames;
+    double cpf = double(dev->cycles() - c0) / simFrames;
     j["sim"].push_back({{"bytes", len}, {"frames", simFrames}, {"fps", simFrames / s},
                         {"cycles_per_frame", cpf}});
     if (!json)
@@ -198,13 +211,11 @@ llvm::Error benchMaps(nlohmann::json &j, bool json, unsigned ops) {
   if (!img)
     return img.takeError();
   auto bytes = sluice::writeStageImage(*img);
-  auto dev = openDevice("sim");
-  if (!dev)
-    return dev.takeError();
-  auto nic = Nic::open(**dev);
-  if (!nic)
-    return nic.takeError();
-  Nic &n = **nic;
+  auto sim = openSimNic();
+  if (!sim)
+    return sim.takeError();
+  auto &dev = sim->dev;
+  Nic &n = *sim->nic;
   if (auto r = n.loadImage(bytes.data(), bytes.size(), "map_counters"); !r)
     return r.takeError();
   auto *h = reinterpret_cast<sluice_nic *>(&n);
@@ -212,12 +223,12 @@ llvm::Error benchMaps(nlohmann::json &j, bool json, unsigned ops) {
   if (blocked < 0)
     return sluice::makeError("map_counters has no map 'blocked'");
   auto timeOps = [&](const char *what, auto &&op) {
-    uint64_t c0 = (*dev)->cycles();
+    uint64_t c0 = dev->cycles();
     auto t0 = Clock::now();
     for (unsigned i = 0; i < ops; ++i)
       op(i);
     double s = seconds(t0, Clock::now());
-    double cpo = double((*dev)->cycles() - c0) / ops;
+    double cpo = double(dev->cycles() - c0) / ops;
     j["maps"].push_back({{"op", what}, {"ops", ops}, {"ops_per_s", ops / s},
                          {"cycles_per_op", cpo}});
     if (!json)
@@ -245,14 +256,14 @@ llvm::Error benchMaps(nlohmann::json &j, bool json, unsigned ops) {
     for (unsigned i = 0; i < 16; ++i)
       keys[i] = i, vals[i] = i;
     unsigned batches = std::max(1u, ops / 16);
-    uint64_t c0 = (*dev)->cycles();
+    uint64_t c0 = dev->cycles();
     auto t0 = Clock::now();
     for (unsigned b = 0; b < batches; ++b) {
       uint32_t count = 16;
       sluice_map_update_batch(blocked, keys, vals, &count, nullptr);
     }
     double s = seconds(t0, Clock::now());
-    double cpo = double((*dev)->cycles() - c0) / (batches * 16);
+    double cpo = double(dev->cycles() - c0) / (batches * 16);
     j["maps"].push_back({{"op", "update_batch of 16"}, {"ops", batches * 16},
                          {"ops_per_s", batches * 16 / s}, {"cycles_per_op", cpo}});
     if (!json)

@@ -77,8 +77,7 @@ llvm::Expected<unsigned> loadStageImage(Device &dev, const StageImage &img,
   if (!img.maps.empty()) {  // (an image without maps leaves the map units alone)
     wr(regs::PM_ADDR, 0x4100);
     word(0);
-    RegisterIo io{"rtl", [&](uint32_t a) { return dev.read(a); },
-                  [&](uint32_t a, uint32_t v) { dev.write(a, v); }, [&] { dev.tick(16); }};
+    RegisterIo io = registerIo(dev);
     if (auto e = waitMapStatus(io, regs::MAP_STATUS_CLEARING, 0, "the map memories' clear"))
       return std::move(e);
     for (auto [addr, w] : *cfg) {
@@ -88,6 +87,11 @@ llvm::Expected<unsigned> loadStageImage(Device &dev, const StageImage &img,
   }
   wr(regs::BANK_SWAP, 3);  // swap and enable
   return writes;
+}
+
+RegisterIo registerIo(Device &dev) {
+  return {"rtl", [&dev](uint32_t a) { return dev.read(a); },
+          [&dev](uint32_t a, uint32_t v) { dev.write(a, v); }, [&dev] { dev.tick(4); }};
 }
 
 } // namespace sluice::sim

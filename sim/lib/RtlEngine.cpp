@@ -65,9 +65,7 @@ llvm::Error RtlEngine::loadImage(const StageImage &img) {
 
 namespace {
 llvm::Error rcError(int rc, const char *what, const std::string &map) {
-  if (rc == 0)
-    return llvm::Error::success();
-  return makeErrnoError(-rc, "rtl: {} on map '{}': {}", what, map, std::strerror(-rc));
+  return mapOpResult("rtl", rc, what, map);
 }
 } // namespace
 
@@ -80,24 +78,14 @@ llvm::Expected<unsigned> RtlEngine::findMap(const std::string &map, const Bytes 
     if (d.stage < 0 && !hostMaps_[i])
       return makeErrnoError(EOPNOTSUPP, "rtl: map '{}' ({}) is not stored on the NIC", map,
                             mapTypeName(d.type));
-    if (key && key->size() != d.keySize)
-      return makeErrnoError(EINVAL, "rtl: map '{}': key of {} bytes, the map's keys have {}", map,
-                            key->size(), d.keySize);
-    if (value && value->size() != d.valueSize)
-      return makeErrnoError(EINVAL, "rtl: map '{}': value of {} bytes, the map's values have {}",
-                            map, value->size(), d.valueSize);
+    if (auto e = checkMapArgs("rtl", map, d.keySize, d.valueSize, key, value))
+      return std::move(e);
     return i;
   }
   return makeErrnoError(ENOENT, "rtl: no map '{}'{}", map,
                         maps_.empty() ? " (no image loaded, or it has no maps)" : "");
 }
 
-namespace {
-RegisterIo deviceIo(Device &d) {
-  return {"rtl", [&d](uint32_t a) { return d.read(a); },
-          [&d](uint32_t a, uint32_t v) { d.write(a, v); }, [&d] { d.tick(4); }};
-}
-} // namespace
 
 llvm::Error RtlEngine::mapUpdate(const std::string &map, const Bytes &key, const Bytes &value,
                                  uint64_t flags) {
@@ -105,13 +93,13 @@ llvm::Error RtlEngine::mapUpdate(const std::string &map, const Bytes &key, const
   if (!i)
     return i.takeError();
   const ImageMap &d = maps_[*i];
-  if (!d.initial.empty() && (d.flags & BPF_F_RDONLY_PROG))  // libbpf freezes .rodata
+  if (frozenForHost(d.flags, !d.initial.empty()))
     return rcError(-EPERM, "update", map);
   if (hostMaps_[*i])
     return rcError(hostMaps_[*i]->update(key, value, flags), "update", map);
   if (flags > BPF_EXIST)
     return rcError(-EINVAL, "update", map);
-  auto io = deviceIo(*dev_);
+  auto io = registerIo(*dev_);
   auto r = mapPortOp(io, d, *i, MapPortOp::Update, uint32_t(flags), &key, &value, 0, false, false);
   if (!r)
     return makeError("rtl: {}", llvm::toString(r.takeError()));
@@ -132,7 +120,7 @@ llvm::Expected<std::optional<Bytes>> RtlEngine::mapLookup(const std::string &map
       return rcError(rc, "lookup", map);
     return v;
   }
-  auto io = deviceIo(*dev_);
+  auto io = registerIo(*dev_);
   auto r = mapPortOp(io, maps_[*i], *i, MapPortOp::Lookup, 0, &key, nullptr, 0, false, true);
   if (!r)
     return makeError("rtl: {}", llvm::toString(r.takeError()));
@@ -147,7 +135,7 @@ llvm::Error RtlEngine::mapDelete(const std::string &map, const Bytes &key) {
     return i.takeError();
   if (hostMaps_[*i])
     return rcError(hostMaps_[*i]->deleteKey(key), "delete", map);
-  auto io = deviceIo(*dev_);
+  auto io = registerIo(*dev_);
   auto r = mapPortOp(io, maps_[*i], *i, MapPortOp::Delete, 0, &key, nullptr, 0, false, false);
   if (!r)
     return makeError("rtl: {}", llvm::toString(r.takeError()));
@@ -166,7 +154,7 @@ llvm::Expected<std::vector<MapDump>> RtlEngine::dumpMaps() {
     if (hostMaps_[i]) {
       md.entries = hostMaps_[i]->entries();
     } else {
-      auto io = deviceIo(*dev_);
+      auto io = registerIo(*dev_);
       for (uint32_t pos = 0;;) {
         auto e = mapPortWalk(io, d, i, pos);
         if (!e)

@@ -7,7 +7,11 @@
 #pragma once
 
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -35,5 +39,29 @@ inline bool kernelRequired() {
   const char *v = std::getenv("SLUICE_REQUIRE_KERNEL");
   return v && *v && std::string(v) != "0";
 }
+
+#ifdef SLUICE_SOURCE_DIR
+/// hdl/params/default.json with `stages` stages, the variable read ports
+/// continued every four stages up to `lastVread` and the map stages up to
+/// `lastMap` (the default's own lists where the bound is below them): the
+/// longer datapaths tests compile samples for that the default cannot hold.
+inline std::string longerDefaultParams(unsigned stages, unsigned lastVread, unsigned lastMap) {
+  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/hdl/params/default.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto every4 = [](unsigned first, unsigned last) {
+    std::string l;
+    for (unsigned s = first; s <= last; s += 4)
+      l += (l.empty() ? "" : ", ") + std::to_string(s);
+    return "\"stages\": [" + l + "]";
+  };
+  text = std::regex_replace(text, std::regex("\"stages\": 24"),
+                            "\"stages\": " + std::to_string(stages));
+  text = std::regex_replace(text, std::regex("\"stages\": \\[2, 6, 10, 14, 18\\]"),
+                            every4(2, std::max(lastVread, 18u)));
+  text = std::regex_replace(text, std::regex("\"stages\": \\[1, 5, 9, 13, 17\\]"),
+                            every4(1, std::max(lastMap, 17u)));
+  return text;
+}
+#endif
 
 } // namespace sluice::testing

@@ -15,6 +15,7 @@
 
 #include "llvm/Support/FormatVariadic.h"
 #include "sluice/Engine/Run.h"
+#include "sluice/Support/Error.h"
 
 namespace sluice {
 
@@ -359,6 +360,23 @@ std::vector<MapEntry> NicMap::entries() const {
   std::sort(out.begin(), out.end(),
             [](const MapEntry &a, const MapEntry &b) { return a.key < b.key; });
   return out;
+}
+
+llvm::Error checkMapArgs(std::string_view engine, const std::string &map, uint32_t keySize,
+                         uint32_t valueSize, const Bytes *key, const Bytes *value) {
+  if (key && key->size() != keySize)
+    return makeErrnoError(EINVAL, "{}: map '{}': key of {} bytes, the map's keys have {}", engine,
+                          map, key->size(), keySize);
+  if (value && value->size() != valueSize)
+    return makeErrnoError(EINVAL, "{}: map '{}': value of {} bytes, the map's values have {}",
+                          engine, map, value->size(), valueSize);
+  return llvm::Error::success();
+}
+
+llvm::Error mapOpResult(std::string_view engine, int rc, const char *what, const std::string &map) {
+  if (rc == 0)
+    return llvm::Error::success();
+  return makeErrnoError(-rc, "{}: {} on map '{}': {}", engine, what, map, std::strerror(-rc));
 }
 
 } // namespace sluice

@@ -146,12 +146,8 @@ llvm::Expected<NicMap *> ModelMaps::find(const std::string &name, const Bytes &k
     if (!maps_[i])
       return makeErrnoError(EOPNOTSUPP, "model: map '{}' ({}) is not stored on the NIC", name,
                             mapTypeName(d.type));
-    if (key.size() != d.keySize)
-      return makeErrnoError(EINVAL, "model: map '{}': key of {} bytes, the map's keys have {}",
-                            name, key.size(), d.keySize);
-    if (value && value->size() != d.valueSize)
-      return makeErrnoError(EINVAL, "model: map '{}': value of {} bytes, the map's values have {}",
-                            name, value->size(), d.valueSize);
+    if (auto e = checkMapArgs("model", name, d.keySize, d.valueSize, &key, value))
+      return std::move(e);
     return &*maps_[i];
   }
   return makeErrnoError(ENOENT, "model: no map '{}'", name);
@@ -159,9 +155,7 @@ llvm::Expected<NicMap *> ModelMaps::find(const std::string &name, const Bytes &k
 
 namespace {
 llvm::Error errnoResult(int rc, const char *what, const std::string &map) {
-  if (rc == 0)
-    return llvm::Error::success();
-  return makeErrnoError(-rc, "model: {} on map '{}': {}", what, map, std::strerror(-rc));
+  return mapOpResult("model", rc, what, map);
 }
 } // namespace
 
@@ -170,8 +164,8 @@ llvm::Error ModelMaps::update(const std::string &map, const Bytes &key, const By
   auto m = find(map, key, &value);
   if (!m)
     return m.takeError();
-  for (const ImageMap &d : defs_)  // libbpf freezes .rodata (BPF_MAP_FREEZE)
-    if (d.name == map && !d.initial.empty() && (d.flags & BPF_F_RDONLY_PROG))
+  for (const ImageMap &d : defs_)
+    if (d.name == map && frozenForHost(d.flags, !d.initial.empty()))
       return errnoResult(-EPERM, "update", map);
   return errnoResult((*m)->update(key, value, flags), "update", map);
 }

@@ -35,12 +35,7 @@ std::string samplesDir() { return SLUICE_SAMPLES_DIR; }
 /// The default datapath with 64 stages and a VLD port every four stages, on
 /// which parse_decide fits (tests/unit/Schedule/CompileTest.cpp does the same).
 TargetParams bigTarget() {
-  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/hdl/params/default.json");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  text = std::regex_replace(text, std::regex("\"stages\": 24"), "\"stages\": 64");
-  text = std::regex_replace(text, std::regex("\"stages\": \\[2, 6, 10, 14, 18\\]"),
-                            "\"stages\": [2, 6, 10, 14, 18, 22, 26, 30, 34, 38, 42, 46, 50, 54, 58]");
-  auto t = TargetParams::fromJson(text, "big");
+  auto t = TargetParams::fromJson(sluice::testing::longerDefaultParams(64, 58, 0), "big");
   EXPECT_TRUE(bool(t)) << llvm::toString(t.takeError());
   return *t;
 }

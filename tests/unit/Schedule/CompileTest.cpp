@@ -63,14 +63,8 @@ void expectModelEqualsInterp(const std::string &name, unsigned *stages = nullptr
 TEST(Compile, PassAll) { expectModelEqualsInterp("pass_all"); }
 TEST(Compile, DropAll) { expectModelEqualsInterp("drop_all"); }
 
-std::string bigTarget() {
-  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/hdl/params/default.json");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  text = std::regex_replace(text, std::regex("\"stages\": 24"), "\"stages\": 64");
-  text = std::regex_replace(text, std::regex("\"stages\": \\[2, 6, 10, 14, 18\\]"),
-                            "\"stages\": [2, 6, 10, 14, 18, 22, 26, 30, 34, 38, 42, 46, 50, 54, 58]");
-  return text;
-}
+// 64 stages, a VLD port every four stages (up to 58), the default's map stages.
+std::string bigTarget() { return sluice::testing::longerDefaultParams(64, 58, 0); }
 
 // parse_decide on a 64-stage datapath with VLD ports every four stages:
 // model must still equal interp packet by packet (a longer target changes

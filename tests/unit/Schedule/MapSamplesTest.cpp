@@ -151,16 +151,7 @@ TEST(MapSamples, EveryStatefulSampleRunsOnModelAsOnKernelOrIsRefusedAsListed) {
 
 // The default parameters with 40 stages, VLD ports every four stages from
 // 2 and map stages every four from 1 (nine map stages).
-std::string longTarget() {
-  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/hdl/params/default.json");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  text = std::regex_replace(text, std::regex("\"stages\": 24"), "\"stages\": 40");
-  text = std::regex_replace(text, std::regex("\"stages\": \\[2, 6, 10, 14, 18\\]"),
-                            "\"stages\": [2, 6, 10, 14, 18, 22, 26, 30, 34]");
-  text = std::regex_replace(text, std::regex("\"stages\": \\[1, 5, 9, 13, 17\\]"),
-                            "\"stages\": [1, 5, 9, 13, 17, 21, 25, 29, 33]");
-  return text;
-}
+std::string longTarget() { return sluice::testing::longerDefaultParams(40, 34, 33); }
 
 // firewall's two transactions chain (the verdict counter's key depends on
 // the blocklist's found predicate): with map stages up to 33 it compiles,

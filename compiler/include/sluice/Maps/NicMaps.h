@@ -38,7 +38,9 @@
 #pragma once
 
 #include <cstdint>
+#include <linux/bpf.h>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "llvm/Support/Error.h"
@@ -158,5 +160,20 @@ private:
   uint32_t count_ = 0;
   uint64_t collisions_ = 0;
 };
+
+/// What the engines that hold NIC maps (model, rtl) say for the Engine map
+/// API, one wording for both: `engine` prefixes every message.
+/// A key or value of the wrong size: EINVAL, "<engine>: map 'm': key of N
+/// bytes, the map's keys have K" (value likewise); success otherwise.
+llvm::Error checkMapArgs(std::string_view engine, const std::string &map, uint32_t keySize,
+                         uint32_t valueSize, const Bytes *key, const Bytes *value);
+/// A host operation's return code (0 or -errno) as an Error carrying the
+/// errno: "<engine>: <what> on map 'm': <strerror>".
+llvm::Error mapOpResult(std::string_view engine, int rc, const char *what, const std::string &map);
+/// libbpf freezes .rodata after load (BPF_MAP_FREEZE): a global-data map the
+/// program may not write is read-only for the host too (EPERM).
+inline bool frozenForHost(uint32_t mapFlags, bool globalData) {
+  return globalData && (mapFlags & BPF_F_RDONLY_PROG);
+}
 
 } // namespace sluice

@@ -11,6 +11,7 @@
 
 #include "llvm/Support/Error.h"
 #include "sluice/Sim/Device.h"
+#include "sluice/Sim/MapPort.h"
 #include "sluice/Target/StageImage.h"
 
 namespace sluice::sim {
@@ -25,5 +26,9 @@ llvm::Error checkDevice(Device &dev, uint64_t expectHash);
 /// Returns the number of register writes.
 llvm::Expected<unsigned> loadStageImage(Device &dev, const StageImage &img,
                                         const TargetParams &deviceParams);
+
+/// The in-process device's registers for the map port client
+/// (sluice/Sim/MapPort.h); waiting advances the device a few cycles.
+RegisterIo registerIo(Device &dev);
 
 } // namespace sluice::sim
