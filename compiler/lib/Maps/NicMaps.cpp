@@ -90,6 +90,8 @@ llvm::Expected<std::vector<NicMapLayout>> planStageMaps(const std::vector<MapDef
                                 "stages: {2})",
                                 def.name, stage, list.empty() ? "none" : list));
     }
+    if (auto e = checkDatapathMapType(def.name, def.type))
+      return std::move(e);
     auto l = nicMapLayout(def, p);
     if (!l)
       return l.takeError();
@@ -113,10 +115,22 @@ bool nicStoresMapType(uint32_t type) {
          type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_PERCPU_HASH;
 }
 
+llvm::Error checkDatapathMapType(const std::string &name, uint32_t type) {
+  if (nicStoresMapType(type))
+    return llvm::Error::success();
+  return fail(llvm::formatv("map '{0}': type {1} is not stored on the NIC yet (stored: array, "
+                            "percpu_array, hash, percpu_hash)",
+                            name, mapTypeName(type)));
+}
+
+bool nicMapHasLayout(uint32_t type) {
+  return nicStoresMapType(type) || type == BPF_MAP_TYPE_LPM_TRIE;
+}
+
 llvm::Expected<NicMapLayout> nicMapLayout(const MapDef &def, const TargetParams &p) {
-  if (!nicStoresMapType(def.type))
+  if (!nicMapHasLayout(def.type))
     return fail(llvm::formatv("map '{0}': type {1} is not stored on the NIC yet (stored: "
-                              "array, percpu_array, hash, percpu_hash)",
+                              "array, percpu_array, hash, percpu_hash, lpm_trie)",
                               def.name, mapTypeName(def.type)));
   if (def.key_size == 0 || def.value_size == 0 || def.max_entries == 0)
     return fail(llvm::formatv("map '{0}': key_size, value_size and max_entries must be "
@@ -137,7 +151,16 @@ llvm::Expected<NicMapLayout> nicMapLayout(const MapDef &def, const TargetParams 
   l.valueSize = def.value_size;
   l.maxEntries = def.max_entries;
   bool hash = def.type == BPF_MAP_TYPE_HASH || def.type == BPF_MAP_TYPE_PERCPU_HASH;
-  if (!hash) {
+  if (def.type == BPF_MAP_TYPE_LPM_TRIE) {
+    if (def.key_size < 5 || def.key_size > 4 + 256)
+      return fail(llvm::formatv("map '{0}': an LPM trie's key is 4 bytes of prefix length and "
+                                "1 to 256 data bytes, not {1} bytes",
+                                def.name, def.key_size));
+    l.entryBytes = 8 + roundUp8(def.key_size) + roundUp8(def.value_size);
+    l.rows = def.max_entries;
+    l.ways = def.max_entries;
+    l.bytes = l.rows * l.entryBytes;
+  } else if (!hash) {
     if (def.key_size != 4)
       return fail(llvm::formatv("map '{0}': an array's key is 4 bytes, not {1}", def.name,
                                 def.key_size));
@@ -184,9 +207,12 @@ llvm::Expected<std::vector<NicMapLayout>> planMaps(const std::vector<MapDef> &ma
 
 NicMap::NicMap(const MapDef &def, NicMapLayout layout)
     : layout_(std::move(layout)),
-      hash_(def.type == BPF_MAP_TYPE_HASH || def.type == BPF_MAP_TYPE_PERCPU_HASH) {
+      hash_(def.type == BPF_MAP_TYPE_HASH || def.type == BPF_MAP_TYPE_PERCPU_HASH),
+      lpm_(def.type == BPF_MAP_TYPE_LPM_TRIE) {
   if (hash_) {
     slots_.resize(layout_.ways + layout_.stashEntries);
+  } else if (lpm_) {
+    slots_.resize(layout_.maxEntries);
   } else {
     slots_.resize(layout_.maxEntries);
     for (uint32_t i = 0; i < layout_.maxEntries; ++i) {
@@ -224,6 +250,8 @@ uint32_t NicMap::occupied(uint64_t base) const {
 }
 
 int64_t NicMap::find(const Bytes &key) const {
+  if (lpm_)
+    return lpmFind(key);
   for (unsigned t = 0; t < 2; ++t) {
     uint64_t base = bucketBase(t, key);
     for (uint32_t w = 0; w < kNicBucketWays; ++w)
@@ -239,6 +267,13 @@ int64_t NicMap::find(const Bytes &key) const {
 int NicMap::lookup(const Bytes &key, Bytes &value) const {
   if (key.size() != layout_.keySize)
     return -EINVAL;
+  if (lpm_) {
+    int64_t r = lpmMatch(key);
+    if (r < 0)
+      return -ENOENT;
+    value = slots_[size_t(r)].value;
+    return 0;
+  }
   if (!hash_) {
     uint32_t i = arrayIndex(key);
     if (i >= layout_.maxEntries)
@@ -259,6 +294,8 @@ int NicMap::update(const Bytes &key, const Bytes &value, uint64_t flags) {
   // BPF_F_LOCK needs a bpf_spin_lock in the value, which NIC maps never have.
   if (flags > BPF_EXIST)
     return -EINVAL;
+  if (lpm_)
+    return lpmUpdate(key, value, flags);
   if (!hash_) {  // array_map_update_elem
     uint32_t i = arrayIndex(key);
     if (i >= layout_.maxEntries)
@@ -308,7 +345,9 @@ int NicMap::update(const Bytes &key, const Bytes &value, uint64_t flags) {
 int NicMap::deleteKey(const Bytes &key) {
   if (key.size() != layout_.keySize)
     return -EINVAL;
-  if (!hash_)
+  if (lpm_ && lpmPrefixLen(key) > 8 * (layout_.keySize - 4))
+    return -EINVAL;  // trie_delete_elem
+  if (!hash_ && !lpm_)
     return -EINVAL;
   int64_t i = find(key);
   if (i < 0)
@@ -321,6 +360,8 @@ int NicMap::deleteKey(const Bytes &key) {
 int NicMap::getNextKey(const Bytes *key, Bytes &next) const {
   if (key && key->size() != layout_.keySize)
     return -EINVAL;
+  if (lpm_)
+    return lpmGetNextKey(key, next);
   if (!hash_) {  // array_map_get_next_key
     uint32_t n = layout_.maxEntries;
     uint32_t i = key ? arrayIndex(*key) : n;
@@ -340,6 +381,118 @@ int NicMap::getNextKey(const Bytes *key, Bytes &next) const {
       return 0;
     }
   return -ENOENT;
+}
+
+//===-- LPM tries (lpm_trie.c's host semantics over a prefix CAM) ----------===//
+
+uint32_t NicMap::lpmPrefixLen(const Bytes &key) const {
+  uint32_t pl;
+  std::memcpy(&pl, key.data(), 4);
+  return pl;
+}
+
+bool NicMap::lpmSamePrefix(const Bytes &a, const Bytes &b, uint32_t bits) const {
+  const uint8_t *x = a.data() + 4, *y = b.data() + 4;
+  uint32_t full = bits / 8, rem = bits % 8;
+  if (std::memcmp(x, y, full) != 0)
+    return false;
+  if (rem == 0)
+    return true;
+  uint8_t mask = uint8_t(0xff00u >> rem);
+  return ((x[full] ^ y[full]) & mask) == 0;
+}
+
+int64_t NicMap::lpmFind(const Bytes &key) const {
+  uint32_t pl = lpmPrefixLen(key);
+  for (size_t r = 0; r < slots_.size(); ++r)
+    if (slots_[r].valid && lpmPrefixLen(slots_[r].key) == pl && lpmSamePrefix(slots_[r].key, key, pl))
+      return int64_t(r);
+  return -1;
+}
+
+int64_t NicMap::lpmMatch(const Bytes &key) const {
+  if (!lpm_ || key.size() != layout_.keySize)
+    return -1;
+  uint32_t pl = lpmPrefixLen(key);
+  if (pl > 8 * (layout_.keySize - 4))
+    return -1;  // trie_lookup_elem: no match
+  int64_t best = -1;
+  uint32_t bestLen = 0;
+  for (size_t r = 0; r < slots_.size(); ++r) {
+    if (!slots_[r].valid)
+      continue;
+    uint32_t rl = lpmPrefixLen(slots_[r].key);
+    if (rl > pl || (best >= 0 && rl <= bestLen) || !lpmSamePrefix(slots_[r].key, key, rl))
+      continue;
+    best = int64_t(r);
+    bestLen = rl;
+  }
+  return best;
+}
+
+int NicMap::lpmUpdate(const Bytes &key, const Bytes &value, uint64_t flags) {
+  // trie_update_elem: flags and prefix length, then an exact match, then room.
+  if (lpmPrefixLen(key) > 8 * (layout_.keySize - 4))
+    return -EINVAL;
+  int64_t at = lpmFind(key);
+  if (at >= 0) {
+    if (flags == BPF_NOEXIST)
+      return -EEXIST;
+    slots_[size_t(at)].key = key;  // the new node keeps the new key's bytes
+    slots_[size_t(at)].value = value;
+    return 0;
+  }
+  if (flags == BPF_EXIST)
+    return -ENOENT;
+  if (count_ >= layout_.maxEntries)
+    return -ENOSPC;
+  for (Slot &s : slots_)
+    if (!s.valid) {
+      s.valid = true;
+      s.key = key;
+      s.value = value;
+      ++count_;
+      return 0;
+    }
+  return -ENOSPC;  // not reached: max_entries rows hold count_ < max_entries prefixes
+}
+
+namespace {
+/// The kernel trie's post-order: true when prefix a (length la) comes before
+/// b (length lb).
+bool lpmBefore(const uint8_t *a, uint32_t la, const uint8_t *b, uint32_t lb) {
+  uint32_t lim = std::min(la, lb);
+  for (uint32_t i = 0; i < lim; ++i) {
+    unsigned x = (a[i / 8] >> (7 - i % 8)) & 1u, y = (b[i / 8] >> (7 - i % 8)) & 1u;
+    if (x != y)
+      return x < y;
+  }
+  return la > lb;  // the one inside the other comes first
+}
+} // namespace
+
+int NicMap::lpmGetNextKey(const Bytes *key, Bytes &next) const {
+  int64_t from = -1;
+  if (key && lpmPrefixLen(*key) <= 8 * (layout_.keySize - 4))
+    from = lpmFind(*key);
+  int64_t best = -1;
+  for (size_t r = 0; r < slots_.size(); ++r) {
+    const Slot &s = slots_[r];
+    if (!s.valid || int64_t(r) == from)
+      continue;
+    if (from >= 0 && !lpmBefore(slots_[size_t(from)].key.data() + 4,
+                                lpmPrefixLen(slots_[size_t(from)].key), s.key.data() + 4,
+                                lpmPrefixLen(s.key)))
+      continue;
+    if (best < 0 || lpmBefore(s.key.data() + 4, lpmPrefixLen(s.key),
+                              slots_[size_t(best)].key.data() + 4,
+                              lpmPrefixLen(slots_[size_t(best)].key)))
+      best = int64_t(r);
+  }
+  if (best < 0)
+    return -ENOENT;
+  next = slots_[size_t(best)].key;
+  return 0;
 }
 
 uint32_t NicMap::size() const { return count_; }

@@ -622,6 +622,8 @@ llvm::Error checkMapPlacement(const StageImage &img, const TargetParams &t) {
     MapDef def;
     def.name = m.name, def.type = m.type, def.key_size = m.keySize, def.value_size = m.valueSize;
     def.max_entries = m.maxEntries, def.flags = m.flags;
+    if (auto e = checkDatapathMapType(m.name, m.type))
+      return e;
     auto layout = nicMapLayout(def, t);
     if (!layout)
       return layout.takeError();

@@ -104,9 +104,10 @@ TEST(PlanMaps, SizeLimitsAndMapCount) {
   auto n = planMaps(nine, p);
   ASSERT_FALSE(bool(n));
   EXPECT_EQ(errText(n.takeError()), "9 maps, the NIC holds at most 8 (max_maps)");
-  auto t = planMaps({def("lpm", BPF_MAP_TYPE_LPM_TRIE, 8, 4, 8)}, p);
+  auto t = planMaps({def("ports", BPF_MAP_TYPE_DEVMAP, 4, 4, 8)}, p);
   ASSERT_FALSE(bool(t));
-  EXPECT_NE(errText(t.takeError()).find("map 'lpm': type"), std::string::npos);
+  EXPECT_EQ(errText(t.takeError()), "map 'ports': type devmap is not stored on the NIC yet "
+                                    "(stored: array, percpu_array, hash, percpu_hash, lpm_trie)");
 }
 
 //===-- NicMap on its own ---------------------------------------------------===//
@@ -238,8 +239,9 @@ struct KernelMap {
     perCpu = d.type == BPF_MAP_TYPE_PERCPU_ARRAY || d.type == BPF_MAP_TYPE_PERCPU_HASH;
     if (perCpu)
       ncpus = size_t(libbpf_num_possible_cpus());
+    LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = d.flags);
     fd = bpf_map_create(bpf_map_type(d.type), nullptr, d.key_size, d.value_size,
-                        d.max_entries, nullptr);
+                        d.max_entries, &opts);
   }
   ~KernelMap() {
     if (fd >= 0)
@@ -440,5 +442,162 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"hash_odd", BPF_MAP_TYPE_HASH, 13, 5, 100},
                       Case{"percpu_hash", BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 64}),
     [](const ::testing::TestParamInfo<Case> &i) { return std::string(i.param.name); });
+
+} // namespace
+
+//===-- LPM tries against the kernel ----------------------------------------===//
+
+namespace {
+
+struct LpmCase {
+  const char *name;
+  uint32_t dataBytes, valueSize, maxEntries;
+};
+
+class NicLpmVsKernel : public ::testing::TestWithParam<LpmCase> {};
+
+// Random updates, deletes, lookups and get_next_key on a NicMap LPM trie and
+// on a kernel LPM trie: the same return codes, the same values, the same
+// walk order (the kernel's post-order), then a full trie's -ENOSPC.
+TEST_P(NicLpmVsKernel, SameReturnCodesValuesAndWalkOrder) {
+  const LpmCase &c = GetParam();
+  MapDef d = def(c.name, BPF_MAP_TYPE_LPM_TRIE, 4 + c.dataBytes, c.valueSize, c.maxEntries);
+  d.flags = BPF_F_NO_PREALLOC;  // the kernel's LPM tries require it
+  KernelMap k(d);
+  if (k.fd < 0) {
+    std::string why = std::string("bpf_map_create: ") + std::strerror(errno);
+    if (sluice::testing::kernelRequired())
+      FAIL() << "SLUICE_REQUIRE_KERNEL is set and the kernel is unavailable: " << why;
+    std::fprintf(stderr,
+                 "\n*************************************************************\n"
+                 "*** KERNEL MAPS UNAVAILABLE: %s\n"
+                 "*** NicLpmVsKernel is SKIPPED: it checks nothing.\n"
+                 "*************************************************************\n\n",
+                 why.c_str());
+    GTEST_SKIP() << "kernel maps unavailable: " << why;
+  }
+  auto nm = NicMap::create(d, TargetParams::defaults());
+  ASSERT_TRUE(bool(nm)) << errText(nm.takeError());
+  NicMap &n = *nm;
+  ASSERT_TRUE(n.isLpm());
+  EXPECT_FALSE(nicStoresMapType(BPF_MAP_TYPE_LPM_TRIE)) << "the datapath does not run LPM yet";
+
+  const uint32_t maxPrefix = 8 * c.dataBytes;
+  std::mt19937 rng(0x1b3u + c.dataBytes);
+  // A few base addresses, so prefixes nest, collide and share branches.
+  std::vector<Bytes> bases(6, Bytes(c.dataBytes));
+  for (auto &b : bases)
+    for (auto &x : b)
+      x = uint8_t(rng());
+  auto keyOf = [&](uint32_t pl, bool noise) {
+    Bytes k(4 + c.dataBytes);
+    std::memcpy(k.data(), &pl, 4);
+    const Bytes &b = bases[rng() % bases.size()];
+    for (uint32_t j = 0; j < c.dataBytes; ++j)
+      k[4 + j] = b[j] ^ (noise ? uint8_t(rng() & rng() & rng()) : 0);
+    return k;
+  };
+  auto randLen = [&] {
+    uint32_t r = rng() % 20;
+    return r == 0 ? maxPrefix + 1 + rng() % 8 : rng() % (maxPrefix + 1);
+  };
+  auto randValue = [&] {
+    Bytes v(c.valueSize);
+    for (auto &x : v)
+      x = uint8_t(rng());
+    return v;
+  };
+  const uint64_t flagChoices[] = {BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_ANY, 3, BPF_F_LOCK};
+  int ops = 0;
+  auto step = [&](const std::string &what, int rn, int rk) {
+    ++ops;
+    ASSERT_EQ(rn, rk) << what << " (op " << ops << "): NicMap " << rn << ", kernel " << rk;
+  };
+  auto hex = [](const Bytes &b) {
+    std::string s;
+    char buf[4];
+    for (uint8_t x : b) {
+      std::snprintf(buf, sizeof buf, "%02x", x);
+      s += buf;
+    }
+    return s;
+  };
+
+  for (int i = 0; i < 4000; ++i) {
+    unsigned op = rng() % 10;
+    if (op < 4) {
+      Bytes key = keyOf(randLen(), rng() % 2), v = randValue();
+      uint64_t fl = flagChoices[rng() % 6];
+      ASSERT_NO_FATAL_FAILURE(step("update " + hex(key) + " flags " + std::to_string(fl),
+                                   n.update(key, v, fl), k.update(key, v, fl)));
+    } else if (op < 6) {
+      Bytes key = keyOf(randLen(), rng() % 2);
+      ASSERT_NO_FATAL_FAILURE(step("delete " + hex(key), n.deleteKey(key), k.deleteKey(key)));
+    } else if (op < 9) {
+      // Lookups mostly at full length, as programs do, from an address near a base.
+      uint32_t pl = rng() % 3 ? maxPrefix : randLen();
+      Bytes key = keyOf(pl, true), vn, vk;
+      int rn = n.lookup(key, vn), rk = k.lookup(key, vk);
+      ASSERT_NO_FATAL_FAILURE(step("lookup " + hex(key), rn, rk));
+      if (rn == 0) {
+        ASSERT_EQ(vn, vk) << "lookup " << hex(key);
+      }
+    } else {
+      Bytes key = keyOf(randLen(), rng() % 2), nn, nk;
+      int rn = n.getNextKey(&key, nn), rk = k.getNextKey(&key, nk);
+      ASSERT_NO_FATAL_FAILURE(step("get_next_key " + hex(key), rn, rk));
+      if (rn == 0) {
+        ASSERT_EQ(hex(nn), hex(nk)) << "get_next_key " << hex(key);
+      }
+    }
+  }
+  EXPECT_EQ(n.entries(), k.entries()) << "contents after the random operations";
+  int endN = 0, endK = 0;
+  auto wn = walk(n, endN), wk = walk(k, endK);
+  EXPECT_EQ(endN, -ENOENT);
+  EXPECT_EQ(endK, -ENOENT);
+  EXPECT_EQ(wn, wk) << "the walk follows the kernel's post-order";
+  EXPECT_GT(wn.size(), 3u) << "the random operations left too few prefixes to test the walk";
+
+  // Fill to max_entries with distinct prefixes, then one more: -ENOSPC.
+  for (const Bytes &key : wk)
+    ASSERT_NO_FATAL_FAILURE(step("empty", n.deleteKey(key), k.deleteKey(key)));
+  for (uint32_t i = 0; i < c.maxEntries; ++i) {
+    Bytes key(4 + c.dataBytes, 0);
+    uint32_t pl = maxPrefix;
+    std::memcpy(key.data(), &pl, 4);
+    std::memcpy(key.data() + 4, &i, std::min<uint32_t>(4, c.dataBytes));
+    Bytes v = randValue();
+    ASSERT_NO_FATAL_FAILURE(step("fill " + std::to_string(i), n.update(key, v, BPF_NOEXIST),
+                                 k.update(key, v, BPF_NOEXIST)));
+  }
+  Bytes extra = keyOf(maxPrefix / 2, false), v = randValue();
+  for (uint64_t fl : {BPF_ANY, BPF_NOEXIST, BPF_EXIST})
+    ASSERT_NO_FATAL_FAILURE(step("one more, flags " + std::to_string(fl), n.update(extra, v, fl),
+                                 k.update(extra, v, fl)));
+  EXPECT_EQ(n.entries(), k.entries()) << "final contents";
+  std::printf("%s: %d operations, %zu prefixes walked\n", c.name, ops, wn.size());
+}
+
+INSTANTIATE_TEST_SUITE_P(NicMap, NicLpmVsKernel,
+                         ::testing::Values(LpmCase{"ipv4", 4, 12, 64}, LpmCase{"ipv6", 16, 8, 48},
+                                           LpmCase{"one_byte", 1, 4, 16}),
+                         [](const ::testing::TestParamInfo<LpmCase> &i) {
+                           return std::string(i.param.name);
+                         });
+
+TEST(NicMap, LpmLayoutIsAPrefixCamOfMaxEntriesRows) {
+  MapDef d = def("routes", BPF_MAP_TYPE_LPM_TRIE, 8, 16, 256);
+  auto l = nicMapLayout(d, TargetParams::defaults());
+  ASSERT_TRUE(bool(l)) << errText(l.takeError());
+  EXPECT_EQ(l->entryBytes, 8u + 8u + 16u);
+  EXPECT_EQ(l->rows, 256u);
+  EXPECT_EQ(l->bytes, 256u * 32u);
+  EXPECT_EQ(errText(nicMapLayout(def("bad", BPF_MAP_TYPE_LPM_TRIE, 4, 8, 8),
+                                 TargetParams::defaults())
+                        .takeError()),
+            "map 'bad': an LPM trie's key is 4 bytes of prefix length and 1 to 256 data bytes, "
+            "not 4 bytes");
+}
 
 } // namespace

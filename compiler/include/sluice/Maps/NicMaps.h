@@ -6,8 +6,11 @@
 // placement rules and the kernel's host-side return codes (bpf(2): negative
 // errno, 0 on success).
 //
-// Types stored today: ARRAY, PERCPU_ARRAY, HASH, PERCPU_HASH. Per-CPU maps
-// have one instance on the NIC; the host sees it as CPU 0's value.
+// Types the datapath runs today: ARRAY, PERCPU_ARRAY, HASH, PERCPU_HASH.
+// Per-CPU maps have one instance on the NIC; the host sees it as CPU 0's
+// value. LPM_TRIE has its layout and the kernel's host semantics here (the
+// first step; the map unit, the model's datapath ops and the compiler come
+// next), so nicStoresMapType() is still false for it.
 //
 // Arrays: row i holds the value of index i (little-endian u32 key).
 //
@@ -33,6 +36,22 @@
 // getNextKey walks sub-table 0 bucket by bucket (ways in order), then
 // sub-table 1, then the stash: the NIC's order, like the kernel's walk in
 // bucket order. A key that is absent (or none) gives the first key.
+//
+// LPM tries: a prefix CAM of max_entries rows, laid out as hash entries
+// (header word with the valid bit, the key {u32 prefixlen; data} as the
+// last update gave it, bits past the prefix included, then the value). A
+// new prefix takes the lowest free row; replacing a prefix keeps its row.
+// A lookup matches every valid row whose prefix length is at most the
+// key's and whose first prefixlen bits (network order: byte 0's MSB first)
+// equal the key's, and takes the longest: prefixes of one length that
+// match one key are equal, so the longest match is unique and a priority
+// by length (not by row) finds it. Host return codes as the kernel's
+// lpm_trie.c: -EINVAL for prefixlen > 8 * data bytes or flags >
+// BPF_EXIST, -EEXIST / -ENOENT for the flags, -ENOSPC when max_entries
+// prefixes exist. getNextKey follows the kernel's post-order walk of the
+// trie: of two prefixes, the one inside the other comes first; otherwise
+// the one with a 0 at the first bit where they differ. An absent key (or
+// none, or an invalid prefix length) gives the first prefix.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -72,9 +91,15 @@ struct NicMapLayout {
 constexpr uint32_t kNicBucketWays = 4;
 constexpr uint32_t kNicStashEntries = 8;
 
-/// True for the map types the NIC stores (today: array, percpu-array, hash,
-/// percpu-hash).
+/// True for the map types the datapath runs (today: array, percpu-array,
+/// hash, percpu-hash).
 bool nicStoresMapType(uint32_t type);
+/// Success if the datapath runs maps of this type; else "map 'm': type t
+/// is not stored on the NIC yet (stored: ...)" (a map bound to a stage).
+llvm::Error checkDatapathMapType(const std::string &name, uint32_t type);
+/// True for the map types with a NIC layout and NicMap's host semantics:
+/// those of nicStoresMapType() and LPM_TRIE.
+bool nicMapHasLayout(uint32_t type);
 
 /// The layout of one map; an Error if its type is not stored or its key or
 /// value is over the parameters' limits.
@@ -119,6 +144,7 @@ public:
 
   const NicMapLayout &layout() const { return layout_; }
   bool isHash() const { return hash_; }
+  bool isLpm() const { return lpm_; }
 
   // Host operations: 0 or a negative errno, as bpf(2).
   /// -ENOENT when absent (arrays: index >= max_entries).
@@ -135,6 +161,10 @@ public:
 
   /// Elements present (arrays: max_entries).
   uint32_t size() const;
+  /// LPM tries: the row the longest prefix matching `key` is in, or -1
+  /// (what the map unit's CAM computes); the key's prefix length bounds
+  /// the match, as the kernel's lookup.
+  int64_t lpmMatch(const Bytes &key) const;
   /// Inserts refused because both buckets and the stash were full.
   uint64_t collisions() const { return collisions_; }
   /// Elements in the stash now (hash maps).
@@ -147,15 +177,23 @@ private:
     bool valid = false;
     Bytes key, value;
   };
-  /// Index into slots_ of `key` (hash maps), or -1.
+  /// Index into slots_ of `key` (hash maps; LPM tries: the row holding
+  /// exactly this prefix), or -1.
   int64_t find(const Bytes &key) const;
+  int64_t lpmFind(const Bytes &key) const;
+  int lpmUpdate(const Bytes &key, const Bytes &value, uint64_t flags);
+  int lpmGetNextKey(const Bytes *key, Bytes &next) const;
+  uint32_t lpmPrefixLen(const Bytes &key) const;
+  /// True when the first `bits` bits of the data of keys a and b are equal.
+  bool lpmSamePrefix(const Bytes &a, const Bytes &b, uint32_t bits) const;
   uint64_t bucketBase(unsigned table, const Bytes &key) const;
   uint32_t occupied(uint64_t base) const;
 
   NicMapLayout layout_;
   bool hash_ = false;
+  bool lpm_ = false;
   /// Arrays: max_entries values. Hash maps: 8 * buckets ways (sub-table 0,
-  /// then 1, bucket by bucket), then the stash.
+  /// then 1, bucket by bucket), then the stash. LPM tries: max_entries rows.
   std::vector<Slot> slots_;
   uint32_t count_ = 0;
   uint64_t collisions_ = 0;
