@@ -65,6 +65,7 @@ struct Node {
   uint32_t vsize = 0;    // VLD size code (3: a W VLD, its high half is node `hi`)
   int hi = -1;           // W VLD: the node of the high half; high-half node: its VLD
   bool isHigh = false;   // the high half of a W VLD (placed with it, never on its own)
+  int fixedSlot = -1;    // the result's slot is fixed (map key/value words: MapOps.inc)
   std::vector<int> after;  // ordering-only dependences
   const Instruction *origin = nullptr;
   // Const / Extract
@@ -3073,7 +3074,7 @@ struct Compiler {
                                             isa::opInfo(unsigned(n.op))->name, T.unit("div")->lane,
                                             st));
         }
-        if (isMapOp(n.op))
+        if (isMapOp(n.op) || n.fixedSlot != -1)
           return fail(n.origin, mapStuck(pending.front()));
         if (getenv("SLUICE_SCHED_DEBUG"))
           for (auto &p : placed)
@@ -3131,11 +3132,27 @@ struct Compiler {
           return false;
         if (isMapOp(x.op) && !mapLaneOk(x, l, s, laneBusy))
           return false;
+        if (x.fixedSlot == -2 && !mapRunAlloc(n))
+          return false;
+        if (x.fixedSlot >= 0 && bank(x.fixedSlot) != l)
+          return false;
         for (int o : {x.a, x.bi ? -1 : x.b})
           if (o >= 0 && !canReadFor(x, o, l, s))
             return false;
-        if (x.res == Res::Slot && !isW(x) && freeSlot(l) < 0)
-          return false;
+        if (x.res == Res::Slot && !isW(x) && x.fixedSlot < 0) {
+          int f = freeSlot(l);
+          if (f < 0)
+            return false;
+          // a constant operand not in a slot yet takes a never-used one: not f
+          for (int o : {x.a, x.bi ? -1 : x.b})
+            if (o >= 0 && nodes[o].kind == Kind::Const && readable(o, l, s, false) < 0) {
+              bool other = false;
+              for (unsigned k = 0; k < T.slots && !other; ++k)
+                other = reads(l, int(k)) && !slotEverUsed[k] && slotOwner[k] < 0 && int(k) != f;
+              if (!other)
+                return false;
+            }
+        }
         if (isW(x) && (unsigned(l) + 1 >= T.lanes || laneBusy[l + 1] || freePairSlot(l) < 0))
           return false;
         return true;
@@ -3213,7 +3230,8 @@ struct Compiler {
           for (int l = 0; l < int(T.lanes) && !reachable; ++l) {
             if ((x.op == Op::VLD && unsigned(l) != T.vreadLane) ||
                 (isDiv(x.op) && unsigned(l) != T.unit("div")->lane) ||
-                (isMapOp(x.op) && unsigned(l) != T.unit("map")->lane))
+                (isMapOp(x.op) && unsigned(l) != T.unit("map")->lane) ||
+                (x.fixedSlot >= 0 && l != bank(x.fixedSlot)))
               continue;
             bool all = true;
             for (int o : ops)
@@ -3226,6 +3244,11 @@ struct Compiler {
           continue;
         }
         Placed pl{n, -1, -1, s, lane};
+        // the result's slot first: a constant operand taking a never-used
+        // slot must not take it
+        int resSlot = -1;
+        if (x.res == Res::Slot && !isW(x) && x.fixedSlot < 0)
+          resSlot = freeSlot(lane), slotOwner[resSlot] = n;
         if (x.a >= 0)
           pl.aSlot = readableFor(x, x.a, lane, s, true);
         if (!x.bi && x.b >= 0)
@@ -3253,7 +3276,7 @@ struct Compiler {
           laneBusy[lane + 1] = true;
           placed.push_back(Placed{x.hi, -1, -1, s, lane + 1});
         } else if (x.res == Res::Slot) {
-          int slot = freeSlot(lane);
+          int slot = x.fixedSlot >= 0 ? x.fixedSlot : resSlot;
           slotOwner[slot] = n;
           slotEverUsed[slot] = true;
           x.copies.push_back({slot, s + latency(n)});
@@ -3527,7 +3550,8 @@ struct Compiler {
         for (int l = 0; l < int(T.lanes) && !helps; ++l) {
           if ((x.op == Op::VLD && unsigned(l) != T.vreadLane) ||
                 (isDiv(x.op) && unsigned(l) != T.unit("div")->lane) ||
-                (isMapOp(x.op) && unsigned(l) != T.unit("map")->lane))
+                (isMapOp(x.op) && unsigned(l) != T.unit("map")->lane) ||
+                (x.fixedSlot >= 0 && l != bank(x.fixedSlot)))
             continue;
           bool all = true;
           for (int q : ops)
@@ -3548,10 +3572,12 @@ struct Compiler {
       for (int l = 0; l < int(T.lanes); ++l)
         if ((x.op != Op::VLD || unsigned(l) == T.vreadLane) &&
             (!isDiv(x.op) || unsigned(l) == T.unit("div")->lane) &&
-            (!isMapOp(x.op) || unsigned(l) == T.unit("map")->lane) && canReadFor(x, o, l, s))
+            (!isMapOp(x.op) || unsigned(l) == T.unit("map")->lane) &&
+            (x.fixedSlot < 0 || l == bank(x.fixedSlot)) && canReadFor(x, o, l, s))
           reach = true;
-      // a lane-restricted op (VLD, div, map unit): step only what its lane cannot read
-      if (reach && (ops.size() == 1 || x.op == Op::VLD || isDiv(x.op) || isMapOp(x.op)))
+      // a lane-restricted op (VLD, div, map unit, fixed slot): step only what its lane cannot read
+      if (reach && (ops.size() == 1 || x.op == Op::VLD || isDiv(x.op) || isMapOp(x.op) ||
+                    x.fixedSlot >= 0))
         continue;
       for (const Copy &c : nodes[o].copies) {
         if (c.avail > s)
