@@ -2365,6 +2365,7 @@ struct Compiler {
   std::vector<bool> predEverUsed;
   unsigned moves = 0, usedStages = 0, criticalPath = 0;
   bool exhausted = false;  ///< schedule() stopped: predicates or slots ran out
+  bool beyondBound = false;  ///< refused: the lower bound exceeds the target's stages
 
   int bank(int slot) const { return int(T.bankOf(unsigned(slot))); }
   static bool isDiv(Op op) { return op == Op::DIV || op == Op::MOD || op == Op::SDIV || op == Op::SMOD; }
@@ -2809,6 +2810,38 @@ struct Compiler {
         nodes[n].height = height(n);
   }
 
+  // The refusal of a program that needs more stages than the target has:
+  // the C lines of the critical path, walked back from node `last` along
+  // the dependence issued last (`at`: each node's stage).
+  Error doesNotFit(int last, unsigned needs, const std::vector<int> &at) {
+    std::vector<std::string> lines, cols;
+    for (int n = last; n >= 0;) {
+      std::string w = where(nodes[n].origin, false);
+      if (lines.empty() || lines.back() != w) {
+        lines.push_back(w);
+        cols.push_back(where(nodes[n].origin));
+      }
+      int next = -1;
+      for (int d : nodes[n].deps())
+        if (nodes[d].kind == Kind::Op && (next < 0 || at[d] > at[next]))
+          next = d;
+      n = next;
+    }
+    std::reverse(lines.begin(), lines.end());
+    std::reverse(cols.begin(), cols.end());
+    std::set<std::string> seen;
+    std::string list, notes;
+    for (size_t k = 0; k < lines.size(); ++k)
+      if (seen.insert(lines[k]).second) {
+        list += (list.empty() ? "" : ", ") + lines[k];
+        notes += fmt::format("\nnote: {}: on the critical path", cols[k]);
+      }
+    return makeError("{}: error: needs {} stages, target has {} (critical path: {}; lower bound "
+                     "{} stages){}",
+                     cols.empty() ? "<unknown>" : cols.front(), needs, T.stages, list,
+                     criticalPath, notes);
+  }
+
   Error schedule() {
     prepare();
     feedsVld.assign(nodes.size(), false);
@@ -3108,7 +3141,8 @@ struct Compiler {
         for (int n : order)
           if (isOp(n))
             dep = std::max(dep, asap[n] + latency(n));
-        fprintf(stderr, "bound: ports each alone %d, +setv+lanes %d\n", dep, bound);
+        fprintf(stderr, "bound: ports each alone %d, +setv+lanes %d (%zu micro-ops)\n", dep,
+                bound, size_t(std::count_if(order.begin(), order.end(), isOp)));
       }
       if (!vldList.empty() && vldList.size() <= 6) {
         int best = std::numeric_limits<int>::max(), evals = 0;
@@ -3145,6 +3179,17 @@ struct Compiler {
         evalBound(asap);
       }
       criticalPath = unsigned(bound);
+      // No schedule is shorter than the bound: a program whose bound
+      // exceeds the target is refused without scheduling (dns_filter's
+      // schedule past the end ran out of predicates, and took seconds).
+      if (criticalPath > T.stages) {
+        int last = -1;
+        for (int n : order)
+          if (isOp(n) && (last < 0 || asap[n] + latency(n) > asap[last] + latency(last)))
+            last = n;
+        beyondBound = true;
+        return doesNotFit(last, criticalPath, asap);
+      }
       // The priorities: the latest stages for a schedule 1 (attempts 8-15:
       // 3) stages shorter than the bound: a tighter anchor makes the
       // off-path micro-ops more urgent, so they fill the early stages'
@@ -3466,35 +3511,10 @@ struct Compiler {
       for (auto &p : placed)
         if (!p.isMove && (last < 0 || nodes[p.node].stage >= nodes[last].stage))
           last = p.node;
-      std::vector<std::string> lines, cols;
-      std::vector<const Instruction *> at;
-      for (int n = last; n >= 0;) {
-        std::string w = where(nodes[n].origin, false);
-        if (lines.empty() || lines.back() != w) {
-          lines.push_back(w);
-          cols.push_back(where(nodes[n].origin));
-          at.push_back(nodes[n].origin);
-        }
-        int next = -1;
-        for (int d : nodes[n].deps())
-          if (nodes[d].kind == Kind::Op && (next < 0 || nodes[d].stage > nodes[next].stage))
-            next = d;
-        n = next;
-      }
-      std::reverse(lines.begin(), lines.end());
-      std::reverse(cols.begin(), cols.end());
-      std::reverse(at.begin(), at.end());
-      std::set<std::string> seen;
-      std::string list, notes;
-      for (size_t k = 0; k < lines.size(); ++k)
-        if (seen.insert(lines[k]).second) {
-          list += (list.empty() ? "" : ", ") + lines[k];
-          notes += fmt::format("\nnote: {}: on the critical path", cols[k]);
-        }
-      return makeError("{}: error: needs {} stages, target has {} (critical path: {}; lower "
-                       "bound {} stages){}",
-                       at.empty() ? "<unknown>" : cols.front(), usedStages, T.stages, list,
-                       criticalPath, notes);
+      std::vector<int> at(nodes.size(), -1);
+      for (int n = 0; n < int(nodes.size()); ++n)
+        at[n] = nodes[n].stage;
+      return doesNotFit(last, usedStages, at);
     }
     return Error::success();
   }
@@ -3957,6 +3977,9 @@ Expected<StageImage> compileFunction(Function &f, const TargetParams &target, Co
     if (getenv("SLUICE_SCHED_DEBUG"))
       fprintf(stderr, "attempt %u\n", k);
     if (auto e = c->schedule()) {
+      // the bound is the same in every attempt
+      if (c->beyondBound && !best && !firstErr)
+        return std::move(e);
       // Running out of predicates or slots (not of stages) is rarely cured
       // by other priorities: after four such attempts without a schedule,
       // the refusal stands (dns_filter took 3 s for sixteen).
