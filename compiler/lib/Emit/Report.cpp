@@ -175,6 +175,8 @@ ImageStats imageStats(const StageImage &img, const TargetParams &t) {
         use(u.b);
       if (writesPred(u))
         preds.insert(u.p);
+      if (Op(u.op) == Op::MAPLK && decodeMapLookup(u).found)
+        preds.insert(decodeMapLookup(u).found);  // the found predicate
     }
   for (unsigned e = 0; e < img.extract.size(); ++e)
     if (isa::decodeExtract(img.extract[e]).en) {

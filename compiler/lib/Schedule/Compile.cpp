@@ -66,6 +66,8 @@ struct Node {
   int hi = -1;           // W VLD: the node of the high half; high-half node: its VLD
   bool isHigh = false;   // the high half of a W VLD (placed with it, never on its own)
   int fixedSlot = -1;    // the result's slot is fixed (map key/value words: MapOps.inc)
+  bool freshPred = false;  // MAPLK: its found predicate in a never-written predicate
+                           // (so found == guard && hit: predicates start false)
   std::vector<int> after;  // ordering-only dependences
   const Instruction *origin = nullptr;
   // Const / Extract
@@ -257,6 +259,43 @@ struct Compiler {
     return {add(n), false};
   }
   // Any function of two predicates: f(x, y) for x, y in {0, 1}.
+  // Known implications between predicates: `impliesOf[n]` is implied by
+  // node n being true (a fresh MAPLK's found implies its single site's
+  // block predicate).
+  std::map<int, PVal> impliesOf;
+  // True when predicate value y (as a PVal) being true makes x true.
+  bool implies(PVal y, PVal x) const {
+    if (y.node < 0 || x.node < 0)
+      return false;
+    if (y.node == x.node)
+      return y.neg == x.neg;
+    if (y.neg)
+      return false;
+    const Node &n = nodes[y.node];
+    if (n.kind != Kind::Op || n.res != Res::Pred)
+      return false;
+    if (auto it = impliesOf.find(y.node);
+        it != impliesOf.end() && it->second.node == x.node && it->second.neg == x.neg)
+      return true;
+    if (n.op == Op::MAPLK)
+      return false;  // a guard-false MAPLK leaves its predicate
+    // CMP and PLUT write guard && condition
+    if (n.guard >= 0 && n.guard == x.node && n.gn == x.neg)
+      return true;
+    if (n.op == Op::PLUT)
+      for (int k = 0; k < 2; ++k) {
+        int in = k ? n.pb : n.pa;
+        if (in != x.node)
+          continue;
+        bool ok = true;  // every true row of the table has input k == !x.neg
+        for (unsigned i = 0; i < 4; ++i)
+          if ((n.imm >> i & 1) && bool(i >> k & 1) == x.neg)
+            ok = false;
+        if (ok)
+          return true;
+      }
+    return false;
+  }
   template <class Fn> PVal plut(PVal x, PVal y, Fn f) {
     // constant folding
     if (x.node < 0 || y.node < 0) {
@@ -275,6 +314,24 @@ struct Compiler {
       if (f0 == f1)
         return f0 ? PVal{} : PVal{-1, true};
       return f1 ? x : PVal{x.node, !x.neg};
+    }
+    // an implication between x and y rules out a row: f may then be x, y,
+    // their negations or a constant on the rows left
+    if (bool yx = implies(y, x), xy = implies(x, y); yx || xy) {
+      bool fx = true, fnx = true, fy = true, fny = true, f1 = true, f0 = true;
+      for (unsigned i = 0; i < 4; ++i) {
+        bool xv = i & 1, yv = i & 2;
+        if ((yx && yv && !xv) || (xy && xv && !yv))
+          continue;
+        bool r = f(xv, yv);
+        fx &= r == xv, fnx &= r != xv, fy &= r == yv, fny &= r != yv, f1 &= r, f0 &= !r;
+      }
+      if (f1 || f0)
+        return f1 ? PVal{} : PVal{-1, true};
+      if (fx || fnx)
+        return fx ? x : PVal{x.node, !x.neg};
+      if (fy || fny)
+        return fy ? y : PVal{y.node, !y.neg};
     }
     uint32_t table = 0;
     for (unsigned i = 0; i < 4; ++i)
@@ -311,6 +368,61 @@ struct Compiler {
       v = std::move(n);
     }
     return v[0];
+  }
+  // Stages from the packet's start until node n's value is ready (ports,
+  // lanes and map stages left out): the order of exclusive selections.
+  int readyEstimate(int n, std::map<int, int> &memo) {
+    if (n < 0 || nodes[n].kind != Kind::Op)
+      return 0;
+    if (auto it = memo.find(n); it != memo.end())
+      return it->second;
+    memo[n] = 0;
+    const Node &x = nodes[n];
+    if (x.isHigh && x.hi >= 0)
+      return memo[n] = readyEstimate(x.hi, memo);
+    int r = 0;
+    for (int d : x.deps())
+      r = std::max(r, readyEstimate(d, memo));
+    return memo[n] = r + latency(n);
+  }
+  // value[i] under pred[i], for predicates that exclude each other and a
+  // result that matters only when one of them holds: a SEL chain taking the
+  // cases in order of readiness, the latest one the default (untested),
+  // the cases with the default's value left out.
+  int exclusiveSelect(const std::vector<PVal> &preds, const std::vector<int> &values) {
+    std::map<int, int> memo;
+    std::vector<size_t> order(preds.size());
+    std::vector<int> ready(preds.size());
+    for (size_t k = 0; k < preds.size(); ++k)
+      order[k] = k, ready[k] = readyEstimate(preds[k].node, memo);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return ready[a] < ready[b]; });
+    int dflt = values[order.back()];
+    int v = dflt;
+    for (size_t k = 0; k + 1 < order.size(); ++k)
+      if (values[order[k]] != dflt)
+        v = select(preds[order[k]], values[order[k]], v);
+    return v;
+  }
+  // True when every path from the entry to a return runs one of the blocks
+  // of `calls`.
+  bool sitesCoverAllPaths(const std::vector<CallInst *> &calls) {
+    std::set<const BasicBlock *> cut;
+    for (CallInst *c : calls)
+      cut.insert(c->getParent());
+    std::vector<const BasicBlock *> work{&F.getEntryBlock()};
+    std::set<const BasicBlock *> seen;
+    while (!work.empty()) {
+      const BasicBlock *b = work.back();
+      work.pop_back();
+      if (cut.count(b) || !seen.insert(b).second)
+        continue;
+      if (succ_empty(b))
+        return false;
+      for (const BasicBlock *x : successors(b))
+        work.push_back(x);
+    }
+    return true;
   }
   // dst = p ? a : b
   int select(PVal p, int a, int b) {
@@ -2251,8 +2363,10 @@ struct Compiler {
   std::vector<int> slotOwner;  // node holding the slot, -1 free
   std::vector<bool> slotEverUsed;
   std::vector<int> predOwner;
+  std::vector<bool> predEverUsed;
   unsigned moves = 0, usedStages = 0, criticalPath = 0;
   bool exhausted = false;  ///< schedule() stopped: predicates or slots ran out
+  bool beyondBound = false;  ///< refused: the lower bound exceeds the target's stages
 
   int bank(int slot) const { return int(T.bankOf(unsigned(slot))); }
   static bool isDiv(Op op) { return op == Op::DIV || op == Op::MOD || op == Op::SDIV || op == Op::SMOD; }
@@ -2282,6 +2396,16 @@ struct Compiler {
   int freePred() {
     for (unsigned p = 1; p < T.predicates; ++p)
       if (predOwner[p] < 0)
+        return int(p);
+    return -1;
+  }
+  // The predicate for node n: the lowest free one, or for a fresh MAPLK one
+  // never written before in the packet (the highest such).
+  int freePredFor(int n) {
+    if (!nodes[n].freshPred)
+      return freePred();
+    for (unsigned p = T.predicates; p-- > 1;)
+      if (predOwner[p] < 0 && !predEverUsed[p])
         return int(p);
     return -1;
   }
@@ -2687,6 +2811,38 @@ struct Compiler {
         nodes[n].height = height(n);
   }
 
+  // The refusal of a program that needs more stages than the target has:
+  // the C lines of the critical path, walked back from node `last` along
+  // the dependence issued last (`at`: each node's stage).
+  Error doesNotFit(int last, unsigned needs, const std::vector<int> &at) {
+    std::vector<std::string> lines, cols;
+    for (int n = last; n >= 0;) {
+      std::string w = where(nodes[n].origin, false);
+      if (lines.empty() || lines.back() != w) {
+        lines.push_back(w);
+        cols.push_back(where(nodes[n].origin));
+      }
+      int next = -1;
+      for (int d : nodes[n].deps())
+        if (nodes[d].kind == Kind::Op && (next < 0 || at[d] > at[next]))
+          next = d;
+      n = next;
+    }
+    std::reverse(lines.begin(), lines.end());
+    std::reverse(cols.begin(), cols.end());
+    std::set<std::string> seen;
+    std::string list, notes;
+    for (size_t k = 0; k < lines.size(); ++k)
+      if (seen.insert(lines[k]).second) {
+        list += (list.empty() ? "" : ", ") + lines[k];
+        notes += fmt::format("\nnote: {}: on the critical path", cols[k]);
+      }
+    return makeError("{}: error: needs {} stages, target has {} (critical path: {}; lower bound "
+                     "{} stages){}",
+                     cols.empty() ? "<unknown>" : cols.front(), needs, T.stages, list,
+                     criticalPath, notes);
+  }
+
   Error schedule() {
     prepare();
     feedsVld.assign(nodes.size(), false);
@@ -2717,6 +2873,7 @@ struct Compiler {
     slotEverUsed.assign(T.slots, false);
     predOwner.assign(T.predicates, -1);
     predOwner[0] = -2;
+    predEverUsed.assign(T.predicates, false);
     if (auto e = reserveMapSlots())
       return e;
     // extractor entries, spread over the banks
@@ -2840,6 +2997,10 @@ struct Compiler {
           for (unsigned k : T.unit("div")->stages)
             if (int(k) >= s)
               return int(k);
+        } else if (isMapOp(nodes[n].op) && T.unit("map") && !T.unit("map")->stages.empty()) {
+          for (unsigned k : T.unit("map")->stages)
+            if (int(k) >= s)
+              return int(k);
         }
         return s;
       };
@@ -2851,6 +3012,12 @@ struct Compiler {
         } else if (isDiv(nodes[n].op) && T.unit("div") && !T.unit("div")->stages.empty()) {
           int best = s;
           for (unsigned k : T.unit("div")->stages)
+            if (int(k) <= s)
+              best = int(k);
+          return best;
+        } else if (isMapOp(nodes[n].op) && T.unit("map") && !T.unit("map")->stages.empty()) {
+          int best = s;
+          for (unsigned k : T.unit("map")->stages)
             if (int(k) <= s)
               best = int(k);
           return best;
@@ -2975,7 +3142,8 @@ struct Compiler {
         for (int n : order)
           if (isOp(n))
             dep = std::max(dep, asap[n] + latency(n));
-        fprintf(stderr, "bound: ports each alone %d, +setv+lanes %d\n", dep, bound);
+        fprintf(stderr, "bound: ports each alone %d, +setv+lanes %d (%zu micro-ops)\n", dep,
+                bound, size_t(std::count_if(order.begin(), order.end(), isOp)));
       }
       if (!vldList.empty() && vldList.size() <= 6) {
         int best = std::numeric_limits<int>::max(), evals = 0;
@@ -3012,6 +3180,17 @@ struct Compiler {
         evalBound(asap);
       }
       criticalPath = unsigned(bound);
+      // No schedule is shorter than the bound: a program whose bound
+      // exceeds the target is refused without scheduling (dns_filter's
+      // schedule past the end ran out of predicates, and took seconds).
+      if (criticalPath > T.stages) {
+        int last = -1;
+        for (int n : order)
+          if (isOp(n) && (last < 0 || asap[n] + latency(n) > asap[last] + latency(last)))
+            last = n;
+        beyondBound = true;
+        return doesNotFit(last, criticalPath, asap);
+      }
       // The priorities: the latest stages for a schedule 1 (attempts 8-15:
       // 3) stages shorter than the bound: a tighter anchor makes the
       // off-path micro-ops more urgent, so they fill the early stages'
@@ -3074,17 +3253,29 @@ struct Compiler {
                                             isa::opInfo(unsigned(n.op))->name, T.unit("div")->lane,
                                             st));
         }
-        if (isMapOp(n.op) || n.fixedSlot != -1)
-          return fail(n.origin, mapStuck(pending.front()));
         if (getenv("SLUICE_SCHED_DEBUG"))
           for (auto &p : placed)
-            fprintf(stderr, "st %d lane %d %s n%d h%d\n", p.stage, p.lane,
+            fprintf(stderr, "st %d lane %d %s n%d h%d alap %d\n", p.stage, p.lane,
                     p.isMove ? "MOV" : isa::opInfo(unsigned(nodes[p.node].op))->name, p.node,
-                    nodes[p.node].height);
+                    nodes[p.node].height, alap[p.node]);
+        if (isMapOp(n.op) || n.fixedSlot != -1) {
+          // the map op stuck first: one whose operands are all placed
+          int stuck = pending.front();
+          for (int q : pending) {
+            bool placedDeps = isMapOp(nodes[q].op);
+            for (int d : nodes[q].deps())
+              placedDeps = placedDeps && (nodes[d].kind != Kind::Op || nodes[d].stage >= 0);
+            if (placedDeps) {
+              stuck = q;
+              break;
+            }
+          }
+          return fail(nodes[stuck].origin, mapStuck(stuck));
+        }
         // Nothing can be placed any more: name the resource that ran out.
         exhausted = true;
         std::string why;
-        if (n.res == Res::Pred && freePred() < 0) {
+        if (n.res == Res::Pred && freePredFor(pending.front()) < 0) {
           why = fmt::format("all {} writable predicates hold conditions that later micro-ops still "
                             "need (the target has {}, p0 is constant): too many conditions are "
                             "live at once",
@@ -3179,7 +3370,7 @@ struct Compiler {
         if (!x.bi && x.b >= 0)
           ops.push_back(x.b);
         auto laneOk = [&](int l) { return laneOkFor(n, l); };
-        if (x.res == Res::Pred && freePred() < 0)
+        if (x.res == Res::Pred && freePredFor(n) < 0)
           continue;
         int lane = -1;
         int bestFree = std::numeric_limits<int>::min();
@@ -3190,6 +3381,13 @@ struct Compiler {
               nf += slotOwner[l * T.bankSlots() + k] < 0;
             if (feedsVld[n] && T.laneReads(T.vreadLane, unsigned(l) * T.bankSlots()))
               nf += 100;
+            // a map op's key or value: in a bank the map lane reads
+            if (T.unit("map") && x.res == Res::Slot)
+              for (int u : userList[n])
+                if (nodes[u].kind == Kind::Op && isMapOp(nodes[u].op) &&
+                    (nodes[u].a == n || (!nodes[u].bi && nodes[u].b == n)) &&
+                    T.laneReads(T.unit("map")->lane, unsigned(l) * T.bankSlots()))
+                  nf += 100;
             // the stored value in the bank of its deparser entry
             if (auto it = storeBank.find(n); it != storeBank.end() && it->second == l)
               nf += 40;
@@ -3281,14 +3479,35 @@ struct Compiler {
           slotEverUsed[slot] = true;
           x.copies.push_back({slot, s + latency(n)});
         } else if (x.res == Res::Pred) {
-          x.pred = freePred();
+          x.pred = freePredFor(n);
           predOwner[x.pred] = n;
+          predEverUsed[x.pred] = true;
         }
         placed.push_back(pl);
         done.push_back(n);
         placedNow.insert(n);
         progress = true;
       }
+      // a map op waits for its guard, and then for a map stage: an operand
+      // ready before them that the map lane cannot read is moved in a lane
+      // left free now, not when the op is ready
+      if (T.unit("map"))
+        for (int n : pending) {
+          Node &x = nodes[n];
+          if (x.kind != Kind::Op || !isMapOp(x.op) || placedNow.count(n))
+            continue;
+          int ml = int(T.unit("map")->lane);
+          for (int o : {x.a, x.bi ? -1 : x.b}) {
+            if (o < 0 || nodes[o].kind != Kind::Op || nodes[o].stage < 0 ||
+                nodes[o].stage + latency(o) > s || canReadFor(x, o, ml, s))
+              continue;
+            bool avail = false;
+            for (const Copy &c : nodes[o].copies)
+              avail = avail || c.avail <= s;
+            if (avail)
+              tryMove(x, {o}, s, laneBusy);
+          }
+        }
       for (int n : done)
         pending.erase(std::find(pending.begin(), pending.end(), n));
       idle = progress ? 0 : idle + 1;
@@ -3315,35 +3534,10 @@ struct Compiler {
       for (auto &p : placed)
         if (!p.isMove && (last < 0 || nodes[p.node].stage >= nodes[last].stage))
           last = p.node;
-      std::vector<std::string> lines, cols;
-      std::vector<const Instruction *> at;
-      for (int n = last; n >= 0;) {
-        std::string w = where(nodes[n].origin, false);
-        if (lines.empty() || lines.back() != w) {
-          lines.push_back(w);
-          cols.push_back(where(nodes[n].origin));
-          at.push_back(nodes[n].origin);
-        }
-        int next = -1;
-        for (int d : nodes[n].deps())
-          if (nodes[d].kind == Kind::Op && (next < 0 || nodes[d].stage > nodes[next].stage))
-            next = d;
-        n = next;
-      }
-      std::reverse(lines.begin(), lines.end());
-      std::reverse(cols.begin(), cols.end());
-      std::reverse(at.begin(), at.end());
-      std::set<std::string> seen;
-      std::string list, notes;
-      for (size_t k = 0; k < lines.size(); ++k)
-        if (seen.insert(lines[k]).second) {
-          list += (list.empty() ? "" : ", ") + lines[k];
-          notes += fmt::format("\nnote: {}: on the critical path", cols[k]);
-        }
-      return makeError("{}: error: needs {} stages, target has {} (critical path: {}; lower "
-                       "bound {} stages){}",
-                       at.empty() ? "<unknown>" : cols.front(), usedStages, T.stages, list,
-                       criticalPath, notes);
+      std::vector<int> at(nodes.size(), -1);
+      for (int n = 0; n < int(nodes.size()); ++n)
+        at[n] = nodes[n].stage;
+      return doesNotFit(last, usedStages, at);
     }
     return Error::success();
   }
@@ -3809,6 +4003,9 @@ Expected<StageImage> compileFunction(Function &f, const TargetParams &target, Co
     if (getenv("SLUICE_SCHED_DEBUG"))
       fprintf(stderr, "attempt %u\n", k);
     if (auto e = c->schedule()) {
+      // the bound is the same in every attempt
+      if (c->beyondBound && !best && !firstErr)
+        return std::move(e);
       // Running out of predicates or slots (not of stages) is rarely cured
       // by other priorities: after four such attempts without a schedule,
       // the refusal stands (dns_filter took 3 s for sixteen).
