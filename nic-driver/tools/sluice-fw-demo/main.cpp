@@ -19,12 +19,13 @@
 // the frames from it that were fed; the program's verdict counters (updated
 // by every packet while the host reads them for its mirror) equal the NIC's
 // verdict registers and the frames the application received. Runs on
-// firewall.bpf.o or ip_blocklist.bpf.o (the same maps); the firewall needs
-// more stages than the default datapath has.
+// firewall.bpf.o or ip_blocklist.bpf.o (the same maps; --parse names the
+// one whose header parsing the checks follow).
 // Exit 0 when every check holds, 1 otherwise, 2 on an error.
 //
 //   sluice-fw-demo --object firewall.bpf.o --pcap firewall.pcap
-//                  [--map-init firewall.maps.json] [--repeat N] [-j]
+//                  [--map-init firewall.maps.json] [--repeat N]
+//                  [--parse firewall|ip_blocklist] [-j]
 //
 //===----------------------------------------------------------------------===//
 #include <CLI/CLI.hpp>
@@ -58,16 +59,37 @@ int fail(const std::string &msg) {
   return 2;
 }
 
-/// The IPv4 source address of a frame the firewall looks up (Ethernet +
-/// an IPv4 header with ihl >= 5 that fits in the frame), or nothing.
-std::optional<uint32_t> lookedUpSource(const Frame &f) {
-  if (f.size() < 34 || f[12] != 0x08 || f[13] != 0x00)
+/// How the program finds the IPv4 header whose source it looks up: the
+/// firewall sample skips up to two VLAN tags (802.1Q / 802.1ad) and wants
+/// version 4 (xdp_common.h's parse_ethhdr and parse_iphdr); ip_blocklist
+/// takes untagged frames only and does not check the version.
+struct SourceRule {
+  unsigned vlanDepth = 2;
+  bool checkVersion = true;
+};
+
+/// The IPv4 source address of a frame the program looks up (Ethernet, the
+/// VLAN tags `rule` skips, an IPv4 header with ihl >= 5 that fits in the
+/// frame), or nothing.
+std::optional<uint32_t> lookedUpSource(const Frame &f, const SourceRule &rule) {
+  size_t off = 12;
+  if (f.size() < off + 2)
     return std::nullopt;
-  unsigned ihl = f[14] & 0xf;
-  if (ihl < 5 || f.size() < 14 + ihl * 4)
+  unsigned type = unsigned(f[off]) << 8 | f[off + 1];
+  for (unsigned i = 0; i < rule.vlanDepth && (type == 0x8100 || type == 0x88a8); ++i) {
+    off += 4;
+    if (f.size() < off + 2)
+      return std::nullopt;
+    type = unsigned(f[off]) << 8 | f[off + 1];
+  }
+  size_t ip = off + 2;
+  if (type != 0x0800 || f.size() < ip + 20)
+    return std::nullopt;
+  unsigned ihl = f[ip] & 0xf;
+  if ((rule.checkVersion && f[ip] >> 4 != 4) || ihl < 5 || f.size() < ip + ihl * 4)
     return std::nullopt;
   uint32_t a;
-  std::memcpy(&a, &f[26], 4);
+  std::memcpy(&a, &f[ip + 12], 4);
   return a;  // network order, as the map key
 }
 
@@ -93,8 +115,17 @@ int main(int argc, char **argv) {
   app.add_option("--mirror-period", mirrorPeriod, "device cycles between two syncs of the "
                                                   "verdict counters' host mirror")
       ->capture_default_str();
+  std::string parse = "firewall";
+  app.add_option("--parse", parse, "whose header parsing decides which frames are looked up: "
+                                   "firewall (up to two VLAN tags, IPv4 version checked) or "
+                                   "ip_blocklist (untagged only)")
+      ->check(CLI::IsMember({"firewall", "ip_blocklist"}))
+      ->capture_default_str();
   app.add_flag("-j,--json", asJson, "JSON summary");
   CLI11_PARSE(app, argc, argv);
+  SourceRule rule;
+  if (parse == "ip_blocklist")
+    rule = SourceRule{0, false};
 
   auto dev = openDevice("sim", "");
   if (!dev)
@@ -139,7 +170,7 @@ int main(int argc, char **argv) {
   const uint64_t total = uint64_t(frames->size()) * repeat;
   std::map<uint32_t, uint64_t> perSourceInPcap;
   for (auto &p : *frames)
-    if (auto s = lookedUpSource(p.data))
+    if (auto s = lookedUpSource(p.data, rule))
       ++perSourceInPcap[*s];
   uint64_t fed = 0;
   std::map<uint32_t, uint64_t> fedBy, fedAfterBlock;
@@ -149,7 +180,7 @@ int main(int argc, char **argv) {
       return std::nullopt;
     const Frame &f = (*frames)[fed % frames->size()].data;
     ++fed;
-    if (auto s = lookedUpSource(f))
+    if (auto s = lookedUpSource(f, rule))
       ++fedBy[*s];
     return f;
   });
@@ -173,7 +204,7 @@ int main(int argc, char **argv) {
     uint16_t n = rte_eth_rx_burst(nic.hostPortId(), 0, bufs, 32);
     for (uint16_t i = 0; i < n; ++i) {
       Frame f = bytesFromMbuf(bufs[i]);
-      if (auto s = lookedUpSource(f))
+      if (auto s = lookedUpSource(f, rule))
         ++receivedBy[*s];
       ++received;
       rte_pktmbuf_free(bufs[i]);
