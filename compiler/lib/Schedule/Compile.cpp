@@ -1202,6 +1202,16 @@ struct Compiler {
         if (!x)
           return x.takeError();
         vals[&i] = *x;
+        // data_end as a number (`data_end - data`): the kernel's linear part
+        // ends at max_linear_bytes (a 9000-byte frame reads as 3520 bytes,
+        // docs/engines.md); comparisons with packet pointers need no clamp
+        if (auto *dc = dyn_cast<CallInst>(src);
+            dc && c->getOpcode() == Instruction::PtrToInt && dc->getCalledFunction() &&
+            dc->getCalledFunction()->getName() == "sluice.xdp.data_end" &&
+            *x == extract(1, 2, 0) && T.maxLinearBytes) {
+          PVal big = cmp(Op::JGT, *x, constant(T.maxLinearBytes));
+          vals[&i] = select(big, constant(T.maxLinearBytes), *x);
+        }
         return Error::success();
       }
       default:
