@@ -3060,7 +3060,19 @@ struct Compiler {
     int s = 0;
     for (; !pending.empty(); ++s) {
       if (s >= maxStages || idle > 64) {
-        const Node &n = nodes[pending.front()];
+        // report a micro-op whose operands are all placed (what holds the
+        // others up), the first pending one if none is
+        int stuck = pending.front();
+        for (int q : pending) {
+          bool ready = true;
+          for (int d : nodes[q].deps())
+            ready = ready && (nodes[d].kind != Kind::Op || nodes[d].stage >= 0);
+          if (ready) {
+            stuck = q;
+            break;
+          }
+        }
+        const Node &n = nodes[stuck];
         if (getenv("SLUICE_SCHED_DEBUG")) {
           for (unsigned k = 0; k < T.slots; ++k)
             fprintf(stderr, "s%u owner %d\n", k, slotOwner[k]);
@@ -3085,7 +3097,7 @@ struct Compiler {
                                             st));
         }
         if (isMapOp(n.op) || n.fixedSlot != -1)
-          return fail(n.origin, mapStuck(pending.front()));
+          return fail(n.origin, mapStuck(stuck));
         if (getenv("SLUICE_SCHED_DEBUG"))
           for (auto &p : placed)
             fprintf(stderr, "st %d lane %d %s n%d h%d\n", p.stage, p.lane,
@@ -3854,7 +3866,9 @@ Expected<StageImage> compileFunction(Function &f, const TargetParams &target, Co
     return makeError("internal error: the compiled image is illegal: {}", toString(std::move(e)));
   if (stats) {
     stats->stagesUsed = c.usedStages;
-    stats->uops = unsigned(c.placed.size());
+    stats->uops = 0;  // not the map read words' entries (MAPLK writes them)
+    for (auto &p : c.placed)
+      stats->uops += p.isMove || !(c.nodes[p.node].op == Op::MAPLK && c.nodes[p.node].isHigh);
     stats->moves = c.moves;
     stats->criticalPath = c.criticalPath;
     stats->extractorEntries = 0;
