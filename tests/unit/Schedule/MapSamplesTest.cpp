@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include <gtest/gtest.h>
 
+#include <array>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -428,6 +429,50 @@ TEST(MapSamples, MultiSlotValuesAndReadWordsModelEqualsKernel) {
   for (const MapDump &d : r.maps)
     if (d.name == "last")
       EXPECT_EQ(d.entries.size(), 3u);  // protocols 6, 17 (the initial entry) and 1
+}
+
+// Keys read straight from the packet (a packet pointer as the key): a
+// 6-byte and a 7-byte key, 4 + 2 and 4 + 2 + 1 bytes of packet loads.
+TEST(MapSamples, PacketKeysModelEqualsKernel) {
+  auto obj = Object::open(std::string(SLUICE_TEST_PROGS_DIR) + "/map_pktkey.bpf.o");
+  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  const Program &prog = obj->programs[0];
+  auto init = parseMapInit(std::string(SLUICE_SOURCE_DIR) + "/tests/progs/map_pktkey.maps.json",
+                           *obj);
+  ASSERT_TRUE(bool(init)) << llvm::toString(init.takeError());
+  for (const char *pcap : {"redirect_port", "firewall", "mac_learn"}) {
+    auto pkts = readPcap(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/pcaps/" + pcap + ".pcap");
+    ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
+    expectModelEqualsKernel(*obj, prog, *init, *pkts, pcap);
+  }
+  auto mk = [](std::array<uint8_t, 6> dst, uint8_t srcLast, uint16_t ethertype) {
+    PcapPacket p = frame(6, 60, ethertype);
+    std::copy(dst.begin(), dst.end(), p.data.begin());
+    p.data[6] = 2, p.data[11] = srcLast;
+    return p;
+  };
+  std::vector<PcapPacket> pkts = {
+      mk({2, 0, 0, 0, 0, 0x0a}, 2, 0x0800),  // TX; tails[:02 08] 100 -> 101
+      mk({2, 0, 0, 0, 0, 0x0b}, 2, 0x86dd),  // DROP; tails[:02 86] 5 -> 6
+      mk({2, 0, 0, 0, 1, 0x0a}, 3, 0x0800),  // second key word differs: PASS; tails[:03 08] 0 -> 1
+      mk({0, 0, 0, 0, 0, 0x0a}, 3, 0x0806),  // DROP (value 1); tails[:03 08] 2 (ethertype byte 0x08)
+      mk({2, 0, 0, 0, 0, 0x01}, 2, 0x0800),  // PASS (value 2); tails[:02 08] 102
+  };
+  auto r = expectModelEqualsKernel(*obj, prog, *init, pkts, "literal");
+  ASSERT_EQ(r.packets.size(), 5u);
+  std::vector<uint32_t> want = {3, 1, 2, 1, 2};
+  for (size_t k = 0; k < want.size(); ++k)
+    EXPECT_EQ(r.packets[k].out.action, want[k]) << "packet " << k;
+  for (const MapDump &d : r.maps)
+    if (d.name == "tails")
+      for (const MapEntry &e : d.entries) {
+        if (e.key == Bytes{2, 0, 0, 0, 0, 2, 8})
+          EXPECT_EQ(e.value, u32(102));
+        if (e.key == Bytes{2, 0, 0, 0, 0, 2, 0x86})
+          EXPECT_EQ(e.value, u32(6));
+        if (e.key == Bytes{2, 0, 0, 0, 0, 3, 8})
+          EXPECT_EQ(e.value, u32(2));
+      }
 }
 
 TEST(MapSamples, TenThousandBackToBackPacketsOnOneKey) {
