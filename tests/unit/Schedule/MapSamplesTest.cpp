@@ -475,6 +475,43 @@ TEST(MapSamples, PacketKeysModelEqualsKernel) {
       }
 }
 
+// A 12-byte struct key built on two exclusive paths (IPv4, IPv6) and looked
+// up at two call sites: one MAPLK, its key words selected by the sites'
+// block predicates.
+TEST(MapSamples, MultiSlotKeysOfExclusiveSitesModelEqualsKernel) {
+  auto obj = Object::open(std::string(SLUICE_TEST_PROGS_DIR) + "/map_sites.bpf.o");
+  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  const Program &prog = obj->programs[0];
+  auto img = compileProgram(*obj, prog, TargetParams::defaults());
+  ASSERT_TRUE(bool(img)) << llvm::toString(img.takeError());
+  unsigned lk = 0;
+  for (auto &st : img->stages)
+    for (uint64_t w : st)
+      lk += isa::decodeUop(w).op == unsigned(isa::Op::MAPLK);
+  EXPECT_EQ(lk, 1u);
+  auto init = parseMapInit(std::string(SLUICE_SOURCE_DIR) + "/tests/progs/map_sites.maps.json",
+                           *obj);
+  ASSERT_TRUE(bool(init)) << llvm::toString(init.takeError());
+  for (const char *pcap : {"ipv6_ext", "firewall", "proto_counters"}) {
+    auto pkts = readPcap(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/pcaps/" + pcap + ".pcap");
+    ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
+    auto r = expectModelEqualsKernel(*obj, prog, *init, *pkts, pcap);
+    if (std::string(pcap) != "ipv6_ext")
+      continue;
+    // ipv6_ext.pcap: 7 IPv4 UDP frames from 10.0.0.2, 11 IPv6 frames with
+    // next header 0 and 3 with 6 from ::2 (address word 3)
+    for (const MapDump &d : r.maps)
+      for (const MapEntry &e : d.entries) {
+        if (e.key == Bytes{4, 0, 0, 0, 10, 0, 0, 2, 17, 0, 0, 0})
+          EXPECT_EQ(e.value, u32(17));
+        if (e.key == Bytes{6, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0})
+          EXPECT_EQ(e.value, u32(31));
+        if (e.key == Bytes{6, 0, 0, 0, 0, 0, 0, 2, 6, 0, 0, 0})
+          EXPECT_EQ(e.value, u32(3));
+      }
+  }
+}
+
 TEST(MapSamples, TenThousandBackToBackPacketsOnOneKey) {
   auto fx = fixture();
   ASSERT_TRUE(fx && !fx->programs.empty());
