@@ -53,7 +53,7 @@ const std::map<std::string, std::string> kRefused = {
     {"router", "router.bpf.c:97:7: error: map 'routes' is a lpm_trie map: ISA v2 runs array, "
                "percpu_array, hash and percpu_hash maps (LRU, LPM, devmap and map-in-map come "
                "later)"},
-    {"l4_lb", "l4_lb.bpf.c:144:6: error: cannot place PLUT: all 15 writable predicates hold "
+    {"l4_lb", "l4_lb.bpf.c:130:6: error: cannot place JSET: all 15 writable predicates hold "
               "conditions that later micro-ops still need (the target has 16, p0 is constant): "
               "too many conditions are live at once"},
     {"tunnel_decap", "tunnel_decap.bpf.c:120:6: error: bpf_xdp_adjust_head with a variable delta "
