@@ -49,24 +49,19 @@ int xdp_map_flows(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u8 *p = data;
-	__u32 len = data_end - data;
+	__u64 len = data_end - data;
 	struct flow_key fk;
 	struct mac_key mk;
 	struct flow_rec *r;
 	__u64 *mb;
 	int verdict = XDP_DROP;
 
-	/* the compiler reads data_end - data as the arrival length, the kernel
-	 * as the linear part (at most 3520 bytes): jumbo frames differ, so the
-	 * length counted is capped below that */
-	if (len > 3000)
-		len = 3000;
 	if (data + 38 > data_end)
 		return XDP_ABORTED;
 	__builtin_memcpy(mk.addr, p + 6, ETH_ALEN);
 	mb = bpf_map_lookup_elem(&mac_bytes, &mk);
 	if (mb) {
-		*mb += (__u64)len;
+		*mb += len;
 		return XDP_TX;
 	}
 	if (p[12] != 0x08 || p[13] != 0x00 || p[14] != 0x45)
@@ -83,7 +78,7 @@ int xdp_map_flows(struct xdp_md *ctx)
 	r = bpf_map_lookup_elem(&flows, &fk);
 	if (r) {
 		__sync_fetch_and_add(&r->packets, 1);
-		__sync_fetch_and_add(&r->bytes, (__u64)len);
+		__sync_fetch_and_add(&r->bytes, len);
 		verdict = XDP_PASS;
 	}
 	return verdict;

@@ -167,6 +167,42 @@ ImageStats imageStats(const StageImage &img, const TargetParams &t) {
         if (pairOff)
           slots.insert(slot + pairOff);
       };
+      // map ops: keys and values of several slots (the MAPS section's
+      // sizes), read words, RMW operand pairs, the found predicate
+      if (Op(u.op) == Op::MAPLK || Op(u.op) == Op::MAPUPD || Op(u.op) == Op::MAPDEL ||
+          Op(u.op) == Op::MAPATOM) {
+        const unsigned bs = t.bankSlots();
+        auto words = [](unsigned bytes) { return (bytes + 3) / 4; };
+        if (Op(u.op) == Op::MAPATOM) {
+          MapRmw r[2] = {decodeMapAtomR0(u), decodeMapAtomR1(u)};
+          for (unsigned k = 0; k < 2; ++k)
+            if (k == 0 || r[k].en) {  // R0 is always enabled
+              slots.insert(r[k].operand);
+              if (r[k].wide)
+                slots.insert(r[k].operand + bs);
+            }
+          continue;
+        }
+        unsigned id = u.imm & 7;
+        const ImageMap *m = id < img.maps.size() ? &img.maps[id] : nullptr;
+        for (unsigned k = 0; m && k < words(m->keySize); ++k)
+          slots.insert(u.a + k);
+        if (Op(u.op) == Op::MAPLK) {
+          MapLookupOp lk = decodeMapLookup(u);
+          for (unsigned k = 0; k < 4; ++k)
+            if (lk.readMask >> k & 1)
+              slots.insert(lk.dst + (k & 1) * bs + (k >> 1));
+          for (unsigned k = 0; m && lk.insertOnMiss && k < words(m->valueSize); ++k)
+            slots.insert(lk.insertValue + k);
+          if (lk.found)
+            preds.insert(lk.found);
+        } else {
+          slots.insert(u.dst);
+          for (unsigned k = 0; m && Op(u.op) == Op::MAPUPD && k < words(m->valueSize); ++k)
+            slots.insert(u.b + k);
+        }
+        continue;
+      }
       if (writesSlot(u))
         use(u.dst);
       if (readsA(u))

@@ -1314,6 +1314,16 @@ struct Compiler {
         if (!x)
           return x.takeError();
         vals[&i] = *x;
+        // data_end as a number (`data_end - data`): the kernel's linear part
+        // ends at max_linear_bytes (a 9000-byte frame reads as 3520 bytes,
+        // docs/engines.md); comparisons with packet pointers need no clamp
+        if (auto *dc = dyn_cast<CallInst>(src);
+            dc && c->getOpcode() == Instruction::PtrToInt && dc->getCalledFunction() &&
+            dc->getCalledFunction()->getName() == "sluice.xdp.data_end" &&
+            *x == extract(1, 2, 0) && T.maxLinearBytes) {
+          PVal big = cmp(Op::JGT, *x, constant(T.maxLinearBytes));
+          vals[&i] = select(big, constant(T.maxLinearBytes), *x);
+        }
         return Error::success();
       }
       default:
@@ -3229,7 +3239,19 @@ struct Compiler {
     int s = 0;
     for (; !pending.empty(); ++s) {
       if (s >= maxStages || idle > 64) {
-        const Node &n = nodes[pending.front()];
+        // report a micro-op whose operands are all placed (what holds the
+        // others up), the first pending one if none is
+        int stuck = pending.front();
+        for (int q : pending) {
+          bool ready = true;
+          for (int d : nodes[q].deps())
+            ready = ready && (nodes[d].kind != Kind::Op || nodes[d].stage >= 0);
+          if (ready) {
+            stuck = q;
+            break;
+          }
+        }
+        const Node &n = nodes[stuck];
         if (getenv("SLUICE_SCHED_DEBUG")) {
           for (unsigned k = 0; k < T.slots; ++k)
             fprintf(stderr, "s%u owner %d\n", k, slotOwner[k]);
@@ -3260,7 +3282,7 @@ struct Compiler {
                     nodes[p.node].height, alap[p.node]);
         if (isMapOp(n.op) || n.fixedSlot != -1) {
           // the map op stuck first: one whose operands are all placed
-          int stuck = pending.front();
+          stuck = pending.front();
           for (int q : pending) {
             bool placedDeps = isMapOp(nodes[q].op);
             for (int d : nodes[q].deps())
@@ -3275,7 +3297,7 @@ struct Compiler {
         // Nothing can be placed any more: name the resource that ran out.
         exhausted = true;
         std::string why;
-        if (n.res == Res::Pred && freePredFor(pending.front()) < 0) {
+        if (n.res == Res::Pred && freePredFor(stuck) < 0) {
           why = fmt::format("all {} writable predicates hold conditions that later micro-ops still "
                             "need (the target has {}, p0 is constant): too many conditions are "
                             "live at once",
@@ -4041,7 +4063,9 @@ Expected<StageImage> compileFunction(Function &f, const TargetParams &target, Co
     return makeError("internal error: the compiled image is illegal: {}", toString(std::move(e)));
   if (stats) {
     stats->stagesUsed = c.usedStages;
-    stats->uops = unsigned(c.placed.size());
+    stats->uops = 0;  // not the map read words' entries (MAPLK writes them)
+    for (auto &p : c.placed)
+      stats->uops += p.isMove || !(c.nodes[p.node].op == Op::MAPLK && c.nodes[p.node].isHigh);
     stats->moves = c.moves;
     stats->criticalPath = c.criticalPath;
     stats->extractorEntries = 0;
