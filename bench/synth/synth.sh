@@ -5,7 +5,9 @@
 # default datapath. Logic levels: `ltp -noff` over every cell but the
 # flip-flops (FD*), i.e. the longest register-to-register path in cells,
 # carry and MUXF cells included. Not in CI (slow): run it under nice, in the background.
-#   units: alu_wide alu_narrow stage_plain stage_vld stage_ret extractor deparser div
+#   units: alu_wide alu_narrow stage_plain stage_vld stage_ret extractor deparser div map
+# (map: sluice_map with its default sizes, the default datapath's; not in the
+# default list: hours of yosys, run it on its own)
 # BUILD_DIR holds generated/hdl/sluice_params.vh (ninja sluice-generated).
 set -e
 BUILD=${1:?usage: synth.sh BUILD_DIR [OUT_DIR] [UNIT...]}
@@ -16,7 +18,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 RTL=$HERE/../../hdl/rtl
 GEN=$BUILD/generated/hdl
 mkdir -p "$OUT"
-SRCS="$RTL/sluice_div.sv $RTL/sluice_stage.sv $RTL/sluice_extractor.sv $RTL/sluice_deparser.sv"
+SRCS="$RTL/sluice_div.sv $RTL/sluice_stage.sv $RTL/sluice_extractor.sv $RTL/sluice_deparser.sv $RTL/sluice_map.sv"
 # stage numbers from the default parameters: 0 has neither VLD nor a unit,
 # 2 has the VLD port, 14 = 3 + 12 - 1 ... see summarise.py (it reads the masks)
 for u in $UNITS; do
@@ -29,6 +31,7 @@ for u in $UNITS; do
     extractor)   top=sluice_extractor; set_p="" ;;
     deparser)    top=sluice_deparser; set_p="" ;;
     div)         top=sluice_div; set_p="chparam -set REGS 34 sluice_div" ;;
+    map)         top=sluice_map; set_p="" ;;
     *) echo "unknown unit $u"; exit 2 ;;
   esac
   echo "$(date -u +%H:%M:%S) $u ..."

@@ -202,12 +202,15 @@ module sluice_map #(
     ks = m_ksz[i_map];
     vs = m_vsz[i_map];
     if (32'(ks) > 32'(KEYB)) ks = 8'(KEYB);
-    key_m = i_key & ~({(8 * KEYB){1'b1}} << (32'(ks) * 8));
-    val_m = i_val & ~({(64 * VW){1'b1}} << (32'(vs) * 8));
-    key_r = key_m << (32'(KEYB) - 32'(ks)) * 8;
-    for (int i = 0; i < 32; i++) begin
-      l0[i] = ^(key_r & crow0[i]);
-      l1[i] = ^(key_r & crow1[i]);
+    key_m = 'x; val_m = 'x; key_r = 'x; l0 = 'x; l1 = 'x;
+    if (i_valid) begin                      // (don't care otherwise: less to simulate)
+      key_m = i_key & ~({(8 * KEYB){1'b1}} << (32'(ks) * 8));
+      val_m = i_val & ~({(64 * VW){1'b1}} << (32'(vs) * 8));
+      key_r = key_m << (32'(KEYB) - 32'(ks)) * 8;
+      for (int i = 0; i < 32; i++) begin
+        l0[i] = ^(key_r & crow0[i]);
+        l1[i] = ^(key_r & crow1[i]);
+      end
     end
     h0_c = ~(l0 ^ INIT0[32 * 32'(ks) +: 32]);
     h1_c = ~(l1 ^ INIT1[32 * 32'(ks) +: 32]);
@@ -260,22 +263,22 @@ module sluice_map #(
       t1.valid <= t0.valid; t2.valid <= t1.valid; t3.valid <= t2.valid;
       t4.valid <= t3.valid; t5.valid <= t4.valid;
     end
-    if (en) begin
-      t1[TXW-2:0] <= t0[TXW-2:0];
-      t2[TXW-2:0] <= t1[TXW-2:0];
-      t3[TXW-2:0] <= t2[TXW-2:0];
-      t4[TXW-2:0] <= t3[TXW-2:0];
-      t5[TXW-2:0] <= t4[TXW-2:0];
+    if (en) begin                           // payloads load with their transactions only
+      if (t0.valid) t1[TXW-2:0] <= t0[TXW-2:0];
+      if (t1.valid) t2[TXW-2:0] <= t1[TXW-2:0];
+      if (t2.valid) t3[TXW-2:0] <= t2[TXW-2:0];
+      if (t3.valid) t4[TXW-2:0] <= t3[TXW-2:0];
+      if (t4.valid) t5[TXW-2:0] <= t4[TXW-2:0];
     end
   end
 
   // r1
   always_ff @(posedge clk)
-    if (en) begin h0_1 <= h0_c; h1_1 <= h1_c; end
+    if (en && t0.valid) begin h0_1 <= h0_c; h1_1 <= h1_c; end
 
   // r2: buckets; array index / way ranges
   always_ff @(posedge clk) begin
-    if (en) begin
+    if (en && t1.valid) begin
       /* verilator lint_off UNUSEDSIGNAL */
       logic [63:0] p0, p1;
       /* verilator lint_on UNUSEDSIGNAL */
@@ -301,7 +304,7 @@ module sluice_map #(
 
   // r3: logical word addresses and where they are in P0 / P1
   always_ff @(posedge clk) begin
-    if (en) begin
+    if (en && t2.valid) begin
       logic [63:0] ew, base, idx, sub, rel, a;
       logic hash;
       ew = 64'(ewords(m_type[t2.mid], m_ksz[t2.mid], m_vsz[t2.mid]));
@@ -340,7 +343,7 @@ module sluice_map #(
   logic [OB-1:0] offR [2], offW [2], offR_4 [2], offR_5 [2];
   logic wm_en [2];
   logic [AW-1:0] wm_x [2];
-  logic [EWM-1:0][63:0] wm_d [2];
+  logic [64*EWM-1:0] wm_d [2];
   logic [EWM-1:0] wm_m [2];
   assign rowR[0] = x0_3 / AW'(NB);
   assign offR[0] = OB'(x0_3 % AW'(NB));
@@ -357,7 +360,7 @@ module sluice_map #(
   assign clr_busy = clr_row != '0;
   assign rowC = RB'(clr_row - 1'b1);
 
-  logic [63:0] q0 [NB], q1 [NB], q0_5 [NB], q1_5 [NB];   // bank outputs (r4), second register (r5)
+  logic [63:0] q0_5 [NB], q1_5 [NB];       // bank outputs after the second register (r5)
   generate
     for (genvar p = 0; p < 2; p++) begin : g_mem
       localparam int HW = p == 0 ? HW0 : HW1;
@@ -367,15 +370,18 @@ module sluice_map #(
         logic [63:0] mem [DEPTH];
         logic [RB-1:0] ra, wr;
         logic we;
-        logic [63:0] wd, q;
+        logic [63:0] wd, q, q2;
         assign ra = RB'(rowR[p] + ((32'(b) < 32'(offR[p])) ? AW'(1) : AW'(0)));
         always_comb begin
           int j;
-          j = 32'(b) - 32'(offW[p]);
-          if (j < 0) j = j + NB;
-          we = wm_en[p] && j < EWM && wm_m[p][j < EWM ? j : 0];
-          wr = RB'(rowW[p] + ((32'(b) < 32'(offW[p])) ? AW'(1) : AW'(0)));
-          wd = wm_d[p][j < EWM ? j : 0];
+          j = 0; we = 1'b0; wr = 'x; wd = 'x;
+          if (wm_en[p]) begin
+            j = 32'(b) - 32'(offW[p]);
+            if (j < 0) j = j + NB;
+            we = j < EWM && wm_m[p][j < EWM ? j : 0];
+            wr = RB'(rowW[p] + ((32'(b) < 32'(offW[p])) ? AW'(1) : AW'(0)));
+            wd = wm_d[p][64 * (j < EWM ? j : 0) +: 64];
+          end
           if (clr_busy) begin
             we = 1'b1;
             wr = rowC;
@@ -385,11 +391,12 @@ module sluice_map #(
         always_ff @(posedge clk) begin
           if ((en || clr_busy) && we) mem[wr] <= wd;
           if (en && t3.valid) q <= mem[ra];   // read only for a transaction
+          if (en && t4.valid) q2 <= q;        // the memory's output register
         end
         if (p == 0) begin : g_q0
-          assign q0[b] = q;
+          assign q0_5[b] = q2;
         end else begin : g_q1
-          assign q1[b] = q;
+          assign q1_5[b] = q2;
         end
       end
     end
@@ -397,13 +404,16 @@ module sluice_map #(
 
   always_ff @(posedge clk) begin
     if (en) begin
-      if (t4.valid) begin q0_5 <= q0; q1_5 <= q1; end
-      offR_4 <= offR; offR_5 <= offR_4;
-      aA_4 <= aA_3; aB_4 <= aB_3; aA_5 <= aA_4; aB_5 <= aB_4;
-      x0_4 <= x0_3; x1_4 <= x1_3; x0_5 <= x0_4; x1_5 <= x1_4;
-      md_4 <= md_3; md_5 <= md_4;
-      inrange_4 <= inrange_3; stash_4 <= stash_3; sidx_4 <= sidx_3;
-      inrange_5 <= inrange_4; stash_5 <= stash_4; sidx_5 <= sidx_4;
+      if (t3.valid) begin
+        for (int p = 0; p < 2; p++) offR_4[p] <= offR[p];
+        aA_4 <= aA_3; aB_4 <= aB_3; x0_4 <= x0_3; x1_4 <= x1_3; md_4 <= md_3;
+        inrange_4 <= inrange_3; stash_4 <= stash_3; sidx_4 <= sidx_3;
+      end
+      if (t4.valid) begin
+        for (int p = 0; p < 2; p++) offR_5[p] <= offR_4[p];
+        aA_5 <= aA_4; aB_5 <= aB_4; x0_5 <= x0_4; x1_5 <= x1_4; md_5 <= md_4;
+        inrange_5 <= inrange_4; stash_5 <= stash_4; sidx_5 <= sidx_4;
+      end
     end
   end
 
@@ -423,24 +433,24 @@ module sluice_map #(
     end
 
   // The entry (or RAW's words) at aA: P0's words, P1's, or both interleaved.
-  logic [EWM-1:0][63:0] line;
+  logic [64*EWM-1:0] line;
   always_comb
     for (int j = 0; j < EWM; j++) begin
-      if (md_5 == IN_P1) line[j] = dB[j];
-      else if (md_5 == IN_IL) line[j] = ((j % 2 == 1) != aA_5[0]) ? dB[j / 2] : dA[j / 2];
-      else line[j] = dA[j];
+      if (md_5 == IN_P1) line[64*j +: 64] = dB[j];
+      else if (md_5 == IN_IL) line[64*j +: 64] = ((j % 2 == 1) != aA_5[0]) ? dB[j / 2] : dA[j / 2];
+      else line[64*j +: 64] = dA[j];
     end
 
   // Forwarding: the writes of the two previous commits (fw 0 the newest).
   logic [1:0] fw_v;
   logic [AW-1:0] fw_a [2];
-  logic [EWM-1:0][63:0] fw_d [2];
+  logic [64*EWM-1:0] fw_d [2];
 
   // The 8 ways of the two buckets (ways 0..3 of A in P0, 4..7 of B in P1),
   // forwarded; way 0 is also the entry of every other transaction.
   logic [7:0] ew_c, kw_c, vw_c;
   logic [1:0] ty_c;
-  logic [EWM-1:0][63:0] way_e [8];
+  logic [64*EWM-1:0] way_e [8];
   logic [AW-1:0] way_a [8], way_x [8];
   logic [1:0] way_md [8];
   always_comb begin
@@ -449,22 +459,25 @@ module sluice_map #(
     vw_c = vwords(m_vsz[t5.mid]);
     ew_c = ewords(ty_c, m_ksz[t5.mid], m_vsz[t5.mid]);
     for (int w = 0; w < 8; w++) begin
-      int off;
+      int off, k;
       off = (w % 4) * 32'(ew_c);
+      k = 0;
       way_a[w] = (w < 4 ? aA_5 : aB_5) + AW'(off);
       way_x[w] = (w < 4 ? x0_5 : x1_5) + AW'(off);
       way_md[w] = w < 4 ? IN_P0 : IN_P1;
-      for (int j = 0; j < EWM; j++) begin
-        int k;
-        k = off + j;
-        if (k >= NB) k = 0;
-        if (j >= 32'(ew_c)) way_e[w][j] = 64'd0;
-        else if (w == 0) way_e[w][j] = line[j];
-        else if (w < 4) way_e[w][j] = dA[k];
-        else way_e[w][j] = dB[k];
+      way_e[w] = 'x;
+      if (t5.valid) begin                   // (don't care otherwise: less to simulate)
+        for (int j = 0; j < EWM; j++) begin
+          k = off + j;
+          if (k >= NB) k = 0;
+          if (j >= 32'(ew_c)) way_e[w][64*j +: 64] = 64'd0;
+          else if (w == 0) way_e[w][64*j +: 64] = line[64*j +: 64];
+          else if (w < 4) way_e[w][64*j +: 64] = dA[k];
+          else way_e[w][64*j +: 64] = dB[k];
+        end
+        for (int f = 1; f >= 0; f--)
+          if (fw_v[f] && fw_a[f] == way_a[w]) way_e[w] = fw_d[f];
       end
-      for (int f = 1; f >= 0; f--)
-        if (fw_v[f] && fw_a[f] == way_a[w]) way_e[w] = fw_d[f];
     end
     way_md[0] = md_5;
   end
@@ -527,7 +540,7 @@ module sluice_map #(
   logic [31:0] c_rc;
   logic [64*KW-1:0] c_key;
   logic [64*VW-1:0] c_val;
-  logic [EWM-1:0][63:0] c_entry;
+  logic [64*EWM-1:0] c_entry;
   logic [AW-1:0] c_addr, c_x;               // the write: logical address, place
   logic [1:0] c_md;
   logic [127:0] c_words;
@@ -536,6 +549,11 @@ module sluice_map #(
 
   always_comb begin
     logic [7:0] hit;
+    logic eq;
+    logic [AW-1:0] pa_a, pa_x;
+    logic [1:0] pa_md;
+    logic placed, ps;
+    logic [2:0] pst;
     logic [NS-1:0] shit, sfree;
     logic [3:0] n0, n1;
     logic found, in_stash;
@@ -543,10 +561,10 @@ module sluice_map #(
     logic [AW-1:0] at_a, at_x, st_base;
     logic [1:0] at_md;
     logic [2:0] sat;
-    logic [2*VW-1:0][31:0] oldv, newv;
+    logic [64*VW-1:0] oldv, newv;
     logic [64*VW-1:0] vmask;
     logic [64*KW-1:0] ekey;
-    logic [EWM-1:0][63:0] ent;
+    logic [64*EWM-1:0] ent;
     logic ins;
     logic [31:0] cnt;
     int wi, wd;
@@ -558,23 +576,27 @@ module sluice_map #(
     c_words = '0;
     c_st_rec = '0;
     cnt = m_count[t5.mid];
+    eq = 1'b0; pa_a = '0; pa_x = '0; pa_md = '0; placed = 1'b0; ps = 1'b0; pst = '0;
+    hit = '0; shit = '0; sfree = '0; n0 = '0; n1 = '0; found = 1'b0; in_stash = 1'b0;
+    wsel = '0; at_a = '0; at_x = '0; at_md = '0; sat = '0; oldv = '0; ekey = '0; ent = '0;
+    ins = 1'b0; vmask = '0; st_base = '0;
+    if (t5.valid) begin                     // (nothing to decide otherwise: less to simulate)
     vmask = ~({(64 * VW){1'b1}} << (32'(m_vsz[t5.mid]) * 8));
     st_base = m_base[t5.mid] + AW'(2 * m_sub[t5.mid]);   // logical address of stash entry 0
 
     // find
     for (int w = 0; w < 8; w++) begin
-      logic eq;
       eq = 1'b1;
       for (int j = 0; j < KW; j++)
-        if (((32'(j) < 32'(kw_c)) ? way_e[w][1 + j] : 64'd0) != qkey[64*j +: 64]) eq = 1'b0;
-      hit[w] = way_e[w][0][0] && eq;
+        if (((32'(j) < 32'(kw_c)) ? way_e[w][64 * (1 + j) +: 64] : 64'd0) != qkey[64*j +: 64]) eq = 1'b0;
+      hit[w] = way_e[w][0] && eq;
     end
     for (int s = 0; s < NS; s++) begin
       shit[s] = st_e[s][0] && st_e[s][1 +: 64 * KW] == qkey;
       sfree[s] = !st_e[s][0];
     end
-    n0 = 4'(way_e[0][0][0]) + 4'(way_e[1][0][0]) + 4'(way_e[2][0][0]) + 4'(way_e[3][0][0]);
-    n1 = 4'(way_e[4][0][0]) + 4'(way_e[5][0][0]) + 4'(way_e[6][0][0]) + 4'(way_e[7][0][0]);
+    n0 = 4'(way_e[0][0]) + 4'(way_e[1][0]) + 4'(way_e[2][0]) + 4'(way_e[3][0]);
+    n1 = 4'(way_e[4][0]) + 4'(way_e[5][0]) + 4'(way_e[6][0]) + 4'(way_e[7][0]);
     found = 1'b0; in_stash = 1'b0; sat = 3'd0; wsel = 3'd0;
     for (int w = 7; w >= 0; w--)
       if (hit[w]) begin found = 1'b1; wsel = 3'(w); end
@@ -602,19 +624,15 @@ module sluice_map #(
     // lowest free way; else the lowest free stash entry
     ins = 1'b0;
     begin
-      logic [AW-1:0] pa_a, pa_x;
-      logic [1:0] pa_md;
-      logic placed, ps;
-      logic [2:0] pst;
       placed = 1'b0; ps = 1'b0; pst = 3'd0; pa_a = way_a[0]; pa_x = way_x[0]; pa_md = IN_P0;
       if (n0 < 4'd4 || n1 < 4'd4) begin
         for (int w = 3; w >= 0; w--) begin
           if (n1 < n0) begin
-            if (!way_e[4 + w][0][0]) begin
+            if (!way_e[4 + w][0]) begin
               placed = 1'b1; pa_a = way_a[4 + w]; pa_x = way_x[4 + w]; pa_md = IN_P1;
             end
           end else begin
-            if (!way_e[w][0][0]) begin
+            if (!way_e[w][0]) begin
               placed = 1'b1; pa_a = way_a[w]; pa_x = way_x[w]; pa_md = IN_P0;
             end
           end
@@ -641,7 +659,7 @@ module sluice_map #(
               for (int k = 0; k < 4; k++) begin
                 wi = 32'(t5.w0) + k;
                 c_words[32*k +: 32] = (found && wi < 2 * 32'(vw_c) && wi < 2 * VW)
-                    ? oldv[wi < 2 * VW ? wi : 0] : 32'd0;
+                    ? oldv[32 * (wi < 2 * VW ? wi : 0) +: 32] : 32'd0;
               end
               if (found && t5.r_en != 2'b00) begin
                 newv = oldv;
@@ -650,14 +668,15 @@ module sluice_map #(
                     wd = 32'(t5.r_word[5*r +: 5]);
                     rb = t5.r_opnd[64*r +: 64];
                     if (t5.r_w[r]) begin
-                      ra = {(wd + 1 < 2 * VW) ? newv[wd + 1 < 2 * VW ? wd + 1 : 0] : 32'd0, newv[wd]};
+                      ra = {(wd + 1 < 2 * VW) ? newv[32 * (wd + 1 < 2 * VW ? wd + 1 : 0) +: 32] : 32'd0,
+                            newv[32*wd +: 32]};
                       rres = rmw(t5.r_op[3*r +: 3], ra, rb);
-                      newv[wd] = rres[31:0];
-                      if (wd + 1 < 2 * VW) newv[wd + 1 < 2 * VW ? wd + 1 : 0] = rres[63:32];
+                      newv[32*wd +: 32] = rres[31:0];
+                      if (wd + 1 < 2 * VW) newv[32 * (wd + 1 < 2 * VW ? wd + 1 : 0) +: 32] = rres[63:32];
                     end else begin
-                      ra = {32'd0, newv[wd]};
+                      ra = {32'd0, newv[32*wd +: 32]};
                       rres = rmw(t5.r_op[3*r +: 3], ra, {32'd0, rb[31:0]});
-                      newv[wd] = rres[31:0];
+                      newv[32*wd +: 32] = rres[31:0];
                     end
                   end
                 end
@@ -708,7 +727,7 @@ module sluice_map #(
                 c_key = st_e[sidx_5][1 +: 64 * KW];
                 c_val = st_e[sidx_5][1 + 64 * KW +: 64 * VW];
               end else begin
-                c_found = ty_c != 2'd2 || way_e[0][0][0];
+                c_found = ty_c != 2'd2 || way_e[0][0];
                 c_key = ty_c == 2'd2 ? e_key(way_e[0], kw_c) : (64 * KW)'(t5.arg);
                 c_val = e_val(way_e[0], ty_c, kw_c, vw_c);
               end
@@ -723,6 +742,7 @@ module sluice_map #(
           end
         end
       end
+    end
     end
   end
 
@@ -748,8 +768,8 @@ module sluice_map #(
       for (int k = 0; k < EWM; k++) begin
         j0 = 2 * k + 32'(par);
         j1 = 2 * k + 1 - 32'(par);
-        wm_d[0][k] = j0 < EWM ? c_entry[j0 < EWM ? j0 : 0] : 64'd0;
-        wm_d[1][k] = j1 < EWM ? c_entry[j1 < EWM ? j1 : 0] : 64'd0;
+        wm_d[0][64*k +: 64] = j0 < EWM ? c_entry[64 * (j0 < EWM ? j0 : 0) +: 64] : 64'd0;
+        wm_d[1][64*k +: 64] = j1 < EWM ? c_entry[64 * (j1 < EWM ? j1 : 0) +: 64] : 64'd0;
         wm_m[0][k] = j0 < 32'(ew_c);
         wm_m[1][k] = j1 < 32'(ew_c);
       end
@@ -823,8 +843,13 @@ module sluice_map #(
     if (rst) begin
       for (int k = 0; k < REGS - 5; k++) rq[RW*k + RW - 1] <= 1'b0;
     end else if (en) begin
-      rq[RW-1:0] <= res_c;
-      for (int k = 1; k < REGS - 5; k++) rq[RW*k +: RW] <= rq[RW*(k-1) +: RW];
+      rq[RW-1] <= res_c[RW-1];
+      for (int k = 1; k < REGS - 5; k++) rq[RW*k + RW - 1] <= rq[RW*(k-1) + RW - 1];
+    end
+    if (en) begin                           // results load with their valid bit only
+      if (res_c[RW-1]) rq[RW-2:0] <= res_c[RW-2:0];
+      for (int k = 1; k < REGS - 5; k++)
+        if (rq[RW*(k-1) + RW - 1]) rq[RW*k +: RW-1] <= rq[RW*(k-1) +: RW-1];
     end
   end
   assign {o_valid, o_tag, o_op, o_found, o_rc, o_words, o_key, o_val, o_raw} = rq[RW*(REGS-6) +: RW];
