@@ -38,14 +38,16 @@ for u in $UNITS; do
   start=$(date +%s)
   # Stages keep their lanes' ALUs as black boxes (synthesised once each as
   # alu_wide / alu_narrow): summarise.py adds them by instance count.
+  srcs=$SRCS
   case $u in
     stage_*) alu="read_verilog -sv -lib -I$RTL -I$GEN $RTL/sluice_lane_alu.sv" ;;
+    map)     alu=""; srcs="$RTL/sluice_map.sv" ;;   # on its own: nothing else elaborated
     *)       alu="read_verilog -sv -I$RTL -I$GEN $RTL/sluice_lane_alu.sv" ;;
   esac
   nice -n 19 yosys -q -l "$OUT/$u.log" -p "
     read_verilog -sv -I$RTL -I$GEN $RTL/sluice_pkg.sv;
     $alu;
-    read_verilog -sv -I$RTL -I$GEN $SRCS;
+    read_verilog -sv -I$RTL -I$GEN $srcs;
     $set_p;
     synth_xilinx -family xcup -top $top -flatten;
     tee -o $OUT/$u.stat stat;
