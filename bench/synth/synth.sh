@@ -5,7 +5,9 @@
 # default datapath. Logic levels: `ltp -noff` over every cell but the
 # flip-flops (FD*), i.e. the longest register-to-register path in cells,
 # carry and MUXF cells included. Not in CI (slow): run it under nice, in the background.
-#   units: alu_wide alu_narrow stage_plain stage_vld stage_ret extractor deparser div
+#   units: alu_wide alu_narrow stage_plain stage_vld stage_ret extractor deparser div map
+# (map: sluice_map with its default sizes, the default datapath's; not in the
+# default list: hours of yosys, run it on its own)
 # BUILD_DIR holds generated/hdl/sluice_params.vh (ninja sluice-generated).
 set -e
 BUILD=${1:?usage: synth.sh BUILD_DIR [OUT_DIR] [UNIT...]}
@@ -16,7 +18,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 RTL=$HERE/../../hdl/rtl
 GEN=$BUILD/generated/hdl
 mkdir -p "$OUT"
-SRCS="$RTL/sluice_div.sv $RTL/sluice_stage.sv $RTL/sluice_extractor.sv $RTL/sluice_deparser.sv"
+SRCS="$RTL/sluice_div.sv $RTL/sluice_stage.sv $RTL/sluice_extractor.sv $RTL/sluice_deparser.sv $RTL/sluice_map.sv"
 # stage numbers from the default parameters: 0 has neither VLD nor a unit,
 # 2 has the VLD port, 14 = 3 + 12 - 1 ... see summarise.py (it reads the masks)
 for u in $UNITS; do
@@ -29,20 +31,23 @@ for u in $UNITS; do
     extractor)   top=sluice_extractor; set_p="" ;;
     deparser)    top=sluice_deparser; set_p="" ;;
     div)         top=sluice_div; set_p="chparam -set REGS 34 sluice_div" ;;
+    map)         top=sluice_map; set_p="" ;;
     *) echo "unknown unit $u"; exit 2 ;;
   esac
   echo "$(date -u +%H:%M:%S) $u ..."
   start=$(date +%s)
   # Stages keep their lanes' ALUs as black boxes (synthesised once each as
   # alu_wide / alu_narrow): summarise.py adds them by instance count.
+  srcs=$SRCS
   case $u in
     stage_*) alu="read_verilog -sv -lib -I$RTL -I$GEN $RTL/sluice_lane_alu.sv" ;;
+    map)     alu=""; srcs="$RTL/sluice_map.sv" ;;   # on its own: nothing else elaborated
     *)       alu="read_verilog -sv -I$RTL -I$GEN $RTL/sluice_lane_alu.sv" ;;
   esac
   nice -n 19 yosys -q -l "$OUT/$u.log" -p "
     read_verilog -sv -I$RTL -I$GEN $RTL/sluice_pkg.sv;
     $alu;
-    read_verilog -sv -I$RTL -I$GEN $SRCS;
+    read_verilog -sv -I$RTL -I$GEN $srcs;
     $set_p;
     synth_xilinx -family xcup -top $top -flatten;
     tee -o $OUT/$u.stat stat;

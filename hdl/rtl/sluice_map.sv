@@ -18,29 +18,48 @@
 //             order, then the stash; arrays: index i_arg): o_found = valid,
 //             o_key, o_val; rc -ENOENT past the last entry.
 //   4 RAW     EWM 64-bit words of the memory from word address i_arg (host
-//             dumps; o_val holds the first VW words, o_key the next KW... see
-//             o_raw).
+//             dumps of an idle unit) in o_raw: exact for the words up to the
+//             end of the piece of the layout i_arg is in (one sub-table of
+//             hash mid i_map, or anything outside hash sub-tables: arrays,
+//             stashes, free words); past it, unspecified.
 // Unknown mid (not configured): rc -EINVAL.
 //
-// Memory: MEM_WORDS 64-bit words; a map's entries sit at word base + n*ew
-// (ew = entry words: arrays ceil(value/8); hash maps 1 + ceil(key/8) +
-// ceil(value/8): header word (1 = valid), key, value, zero padded; a free
-// way is all zeros). Hash rows: sub-table 0's buckets, sub-table 1's, 4 ways
-// each, then the 8 stash entries. The memory is NB = 4 * EWM banks of 64-bit
-// words, word a in bank a mod NB, so one read returns a whole bucket at any
-// word address; it is held twice (copy A reads bucket 0, copy B bucket 1),
-// both written alike. The stash is also held as a CAM (one LUT-RAM per
-// stash entry, indexed by mid id, read asynchronously at commit).
+// Memory: MEM_WORDS 64-bit words of logical address space; a map's entries
+// sit at word base + n*ew (ew = entry words: arrays ceil(value/8); hash maps
+// 1 + ceil(key/8) + ceil(value/8): header word (1 = valid), key, value, zero
+// padded; a free way is all zeros). Hash rows: sub-table 0's buckets,
+// sub-table 1's, 4 ways each, then the 8 stash entries.
+// Physically that is two memories of MEM_WORDS/2 words, P0 and P1 (together
+// exactly MEM_WORDS words), each NB = 4 * EWM banks of 64-bit words (word x
+// of a memory in bank x mod NB, row x / NB), so one read returns NB
+// consecutive words (a whole bucket) at any address, and each bank is a
+// 1R1W memory: one read (registered) and one write per clock. Logical word
+// a lives in P(a mod 2) at a / 2 (interleaved), except inside a hash map's
+// two sub-tables (logical [base, base + 2S), S = 4 * buckets * ew): that
+// range's P0 half holds sub-table 0 and its P1 half sub-table 1, in order
+// (sub-table 0 word o at P0 ceil(base/2) + o, sub-table 1 word o at
+// P1 floor(base/2) + o). Both halves occupy exactly the words interleaving
+// would give the range, so every map's words stay inside its own share of
+// each memory, and a lookup reads its bucket 0 from P0 and its bucket 1
+// from P1: one read per memory per transaction. An array entry or a stash
+// entry is interleaved (its even words in one memory, odd in the other);
+// a commit writes one entry: one write per memory. The stash is also held
+// as a CAM (one LUT-RAM per stash entry, indexed by mid id, read
+// asynchronously at commit).
 //
 // Pipeline (REGS >= 6 registers from issue to o_*):
 //   issue (comb)  key and value masked to the map's sizes; CRC-32, CRC-32C
-//   r1            bucket_t = (h_t * buckets) >> 32; array / way range checks
-//   r2            word addresses of the two buckets (or the entry)
-//   r3            bank rows; the memory registers its output     (read)
-//   r4            memory output register
-//   r5 (commit)   rotate, forward the writes of the FWD = 2 transactions
-//                 whose commits the read did not see, compare keys, decide,
-//                 RMW, write one entry (memory copies, stash CAM, counts)
+//                 (the key right-aligned in KEYB bytes through a constant
+//                 XOR matrix, plus the constant of the key's length)
+//   r1            the two hashes
+//   r2            bucket_t = (h_t * buckets) >> 32; array / way range checks
+//   r3            logical word addresses of the two buckets (or the entry)
+//                 and their places in P0 / P1; bank rows (comb)
+//   r4            the memories' output registers                  (read)
+//   r5 (commit)   second memory register; rotate, forward the writes of the
+//                 FWD = 2 transactions whose commits the read did not see,
+//                 compare keys, decide, RMW, write one entry (memories, stash
+//                 CAM, counts)
 //   r6..REGS      result registers
 // en = 0 holds everything (a global stall), as in every unit.
 module sluice_map #(
@@ -81,15 +100,71 @@ module sluice_map #(
   output logic [31:0] o_insert_fail, output logic [64*MAXMAPS-1:0] o_collisions,
   output logic [32*MAXMAPS-1:0] o_count
 );
-  localparam int NB = 4 * EWM;
-  localparam int DEPTH = (MEM_WORDS + NB - 1) / NB + 1;
-  localparam int RB = $clog2(DEPTH);
+  localparam int NB = 4 * EWM;              // banks of each memory
+  localparam int OB = $clog2(NB);
+  localparam int HW0 = (MEM_WORDS + 1) / 2; // words of P0 (P1: MEM_WORDS / 2)
+  localparam int HW1 = MEM_WORDS / 2;
+  localparam int ROWS = (HW0 + NB - 1) / NB; // rows of the deepest bank
+  localparam int RB = $clog2(ROWS + 1);
   localparam int NS = 8;                    // stash entries
   localparam int SW = 1 + 64 * KW + 64 * VW;
+  localparam int KB = 8 * KEYB;             // key bits
   localparam logic [31:0] ENOENT = 32'hfffffffe, EEXIST = 32'hffffffef,
                           E2BIG = 32'hfffffff9, EINVAL = 32'hffffffea;
   localparam logic [2:0] OP_LOOKUP = 3'd0, OP_UPDATE = 3'd1, OP_DELETE = 3'd2,
                          OP_READWAY = 3'd3, OP_RAW = 3'd4;
+  // where an entry (or a read) is: 0 P0 from x (bucket 0 / sub-table 0),
+  // 1 P1 from x (sub-table 1), 2 interleaved from the logical address
+  localparam logic [1:0] IN_P0 = 2'd0, IN_P1 = 2'd1, IN_IL = 2'd2;
+
+  // ------------------------------------------------------------ CRC matrices
+  // The reflected CRC of a key of n bytes, right-aligned in KEYB bytes (the
+  // KEYB - n leading bytes zero), is linear in the KEYB bytes plus a
+  // constant of n: crc = M * key ^ A^(8n) * 0xffffffff, A one shift-xor
+  // step. crc_cols gives M by columns: column 8j + b (key byte j, bit b) =
+  // A^(8 (KEYB - j)) e_b.
+  function automatic logic [32*KB-1:0] crc_cols(input logic [31:0] poly);
+    logic [32*KB-1:0] m;
+    logic [8*32-1:0] v;
+    for (int b = 0; b < 8; b++) v[32*b +: 32] = 32'd1 << b;
+    for (int j = KEYB - 1; j >= 0; j--)
+      for (int b = 0; b < 8; b++) begin
+        for (int s = 0; s < 8; s++)
+          v[32*b +: 32] = (v[32*b +: 32] >> 1) ^ (poly & {32{v[32*b]}});
+        m[32 * (8*j + b) +: 32] = v[32*b +: 32];
+      end
+    crc_cols = m;
+  endfunction
+  // Row i of M: bit i of every column.
+  function automatic logic [KB-1:0] crc_row(input logic [32*KB-1:0] cols, input int i);
+    logic [KB-1:0] r;
+    for (int k = 0; k < KB; k++) r[k] = cols[32*k + i];
+    crc_row = r;
+  endfunction
+  // A^(8n) * 0xffffffff for n = 0..KEYB.
+  function automatic logic [32*(KEYB+1)-1:0] crc_inits(input logic [31:0] poly);
+    logic [32*(KEYB+1)-1:0] t;
+    logic [31:0] c;
+    c = 32'hffffffff;
+    for (int n = 0; n <= KEYB; n++) begin
+      t[32*n +: 32] = c;
+      for (int s = 0; s < 8; s++) c = (c >> 1) ^ (poly & {32{c[0]}});
+    end
+    crc_inits = t;
+  endfunction
+  localparam logic [32*KB-1:0] COLS0 = crc_cols(32'hEDB88320);
+  localparam logic [32*KB-1:0] COLS1 = crc_cols(32'h82F63B78);
+  localparam logic [32*(KEYB+1)-1:0] INIT0 = crc_inits(32'hEDB88320);
+  localparam logic [32*(KEYB+1)-1:0] INIT1 = crc_inits(32'h82F63B78);
+  logic [KB-1:0] crow0 [32], crow1 [32];
+  generate
+    for (genvar i = 0; i < 32; i++) begin : g_crow
+      localparam logic [KB-1:0] R0 = crc_row(COLS0, i);
+      localparam logic [KB-1:0] R1 = crc_row(COLS1, i);
+      assign crow0[i] = R0;
+      assign crow1[i] = R1;
+    end
+  endgenerate
 
   // ------------------------------------------------------------ configuration
   logic [1:0] m_type [MAXMAPS];
@@ -98,6 +173,7 @@ module sluice_map #(
   logic [31:0] m_maxe [MAXMAPS];
   logic [31:0] m_buckets [MAXMAPS];
   logic [AW-1:0] m_base [MAXMAPS];
+  logic [AW:0] m_sub [MAXMAPS];             // hash: words of one sub-table
   logic [31:0] m_count [MAXMAPS];
   logic [63:0] m_coll [MAXMAPS];
 
@@ -116,33 +192,28 @@ module sluice_map #(
   endfunction
 
   // ------------------------------------------------------------ issue (comb)
-  logic [8*KEYB-1:0] key_m;
+  logic [8*KEYB-1:0] key_m, key_r;
   logic [64*VW-1:0] val_m;
   logic [31:0] h0_c, h1_c;
   always_comb begin
-    logic [31:0] c0, c1;
     logic [7:0] ks;
     logic [9:0] vs;
+    logic [31:0] l0, l1;
     ks = m_ksz[i_map];
     vs = m_vsz[i_map];
-    for (int j = 0; j < KEYB; j++)
-      key_m[8*j +: 8] = (32'(j) < 32'(ks)) ? i_key[8*j +: 8] : 8'd0;
-    for (int j = 0; j < 8 * VW; j++)
-      val_m[8*j +: 8] = (32'(j) < 32'(vs)) ? i_val[8*j +: 8] : 8'd0;
-    c0 = 32'hffffffff;
-    c1 = 32'hffffffff;
-    for (int j = 0; j < KEYB; j++) begin
-      if (32'(j) < 32'(ks)) begin
-        c0 = c0 ^ {24'd0, key_m[8*j +: 8]};
-        c1 = c1 ^ {24'd0, key_m[8*j +: 8]};
-        for (int b = 0; b < 8; b++) begin
-          c0 = (c0 >> 1) ^ (32'hEDB88320 & {32{c0[0]}});
-          c1 = (c1 >> 1) ^ (32'h82F63B78 & {32{c1[0]}});
-        end
+    if (32'(ks) > 32'(KEYB)) ks = 8'(KEYB);
+    key_m = 'x; val_m = 'x; key_r = 'x; l0 = 'x; l1 = 'x;
+    if (i_valid) begin                      // (don't care otherwise: less to simulate)
+      key_m = i_key & ~({(8 * KEYB){1'b1}} << (32'(ks) * 8));
+      val_m = i_val & ~({(64 * VW){1'b1}} << (32'(vs) * 8));
+      key_r = key_m << (32'(KEYB) - 32'(ks)) * 8;
+      for (int i = 0; i < 32; i++) begin
+        l0[i] = ^(key_r & crow0[i]);
+        l1[i] = ^(key_r & crow1[i]);
       end
     end
-    h0_c = ~c0;
-    h1_c = ~c1;
+    h0_c = ~(l0 ^ INIT0[32 * 32'(ks) +: 32]);
+    h1_c = ~(l1 ^ INIT1[32 * 32'(ks) +: 32]);
   end
 
   // Transaction payload carried down the pipeline.
@@ -174,12 +245,14 @@ module sluice_map #(
   logic [31:0] b0_2, b1_2;
   logic inrange_2, stash_2;
   logic [2:0] sidx_2;
-  // r3: addresses
-  logic [AW-1:0] aA_3, aB_3;
+  // r3: logical addresses (aA bucket 0 or the entry, aB bucket 1), places
+  logic [AW-1:0] aA_3, aB_3, x0_3, x1_3;
+  logic [1:0] md_3;
   logic inrange_3, stash_3;
   logic [2:0] sidx_3;
   // r4, r5: carried to the commit
-  logic [AW-1:0] aA_4, aB_4, aA_5, aB_5;
+  logic [AW-1:0] aA_4, aB_4, aA_5, aB_5, x0_4, x1_4, x0_5, x1_5;
+  logic [1:0] md_4, md_5;
   logic inrange_4, stash_4, inrange_5, stash_5;
   logic [2:0] sidx_4, sidx_5;
 
@@ -190,22 +263,22 @@ module sluice_map #(
       t1.valid <= t0.valid; t2.valid <= t1.valid; t3.valid <= t2.valid;
       t4.valid <= t3.valid; t5.valid <= t4.valid;
     end
-    if (en) begin
-      t1[TXW-2:0] <= t0[TXW-2:0];
-      t2[TXW-2:0] <= t1[TXW-2:0];
-      t3[TXW-2:0] <= t2[TXW-2:0];
-      t4[TXW-2:0] <= t3[TXW-2:0];
-      t5[TXW-2:0] <= t4[TXW-2:0];
+    if (en) begin                           // payloads load with their transactions only
+      if (t0.valid) t1[TXW-2:0] <= t0[TXW-2:0];
+      if (t1.valid) t2[TXW-2:0] <= t1[TXW-2:0];
+      if (t2.valid) t3[TXW-2:0] <= t2[TXW-2:0];
+      if (t3.valid) t4[TXW-2:0] <= t3[TXW-2:0];
+      if (t4.valid) t5[TXW-2:0] <= t4[TXW-2:0];
     end
   end
 
   // r1
   always_ff @(posedge clk)
-    if (en) begin h0_1 <= h0_c; h1_1 <= h1_c; end
+    if (en && t0.valid) begin h0_1 <= h0_c; h1_1 <= h1_c; end
 
   // r2: buckets; array index / way ranges
   always_ff @(posedge clk) begin
-    if (en) begin
+    if (en && t1.valid) begin
       /* verilator lint_off UNUSEDSIGNAL */
       logic [63:0] p0, p1;
       /* verilator lint_on UNUSEDSIGNAL */
@@ -229,143 +302,184 @@ module sluice_map #(
     end
   end
 
-  // r3: word addresses
+  // r3: logical word addresses and where they are in P0 / P1
   always_ff @(posedge clk) begin
-    if (en) begin
-      logic [63:0] ew, base, idx;
+    if (en && t2.valid) begin
+      logic [63:0] ew, base, idx, sub, rel, a;
+      logic hash;
       ew = 64'(ewords(m_type[t2.mid], m_ksz[t2.mid], m_vsz[t2.mid]));
       base = 64'(m_base[t2.mid]);
+      sub = 64'(m_sub[t2.mid]);
+      hash = m_type[t2.mid] == 2'd2;
       idx = (t2.op == OP_READWAY || t2.op == OP_RAW) ? 64'(t2.arg) : 64'(t2.key[31:0]);
-      if (t2.op == OP_RAW) begin
-        aA_3 <= AW'(idx);
-        aB_3 <= AW'(idx);
-      end else if (m_type[t2.mid] == 2'd2 && t2.op != OP_READWAY) begin
+      rel = (t2.op == OP_RAW) ? idx - base : idx * ew;   // word offset in the map
+      a = (t2.op == OP_RAW) ? idx : base + rel;
+      aA_3 <= AW'(a);
+      aB_3 <= AW'(a);
+      md_3 <= IN_IL;
+      x0_3 <= AW'((a + 64'd1) >> 1);
+      x1_3 <= AW'(a >> 1);
+      if (hash && (t2.op == OP_LOOKUP || t2.op == OP_UPDATE || t2.op == OP_DELETE)) begin
         aA_3 <= AW'(base + (64'(b0_2) << 2) * ew);
-        aB_3 <= AW'(base + ((64'(m_buckets[t2.mid]) + 64'(b1_2)) << 2) * ew);
-      end else begin                         // array entry, or READWAY's way
-        aA_3 <= AW'(base + idx * ew);
-        aB_3 <= AW'(base + idx * ew);
+        aB_3 <= AW'(base + sub + (64'(b1_2) << 2) * ew);
+        x0_3 <= AW'(((base + 64'd1) >> 1) + (64'(b0_2) << 2) * ew);
+        x1_3 <= AW'((base >> 1) + (64'(b1_2) << 2) * ew);
+        md_3 <= IN_P0;
+      end else if (hash && rel < sub) begin
+        x0_3 <= AW'(((base + 64'd1) >> 1) + rel);
+        md_3 <= IN_P0;
+      end else if (hash && rel < 2 * sub) begin
+        x1_3 <= AW'((base >> 1) + rel - sub);
+        md_3 <= IN_P1;
       end
       inrange_3 <= inrange_2; stash_3 <= stash_2; sidx_3 <= sidx_2;
     end
   end
 
   // ------------------------------------------------------------------ memory
-  logic [AW-1:0] rd_a, rd_b;                 // word addresses read (r3)
-  assign rd_a = aA_3;
-  assign rd_b = aB_3;
-  logic [AW-1:0] rowA, rowB, rowW;
-  logic [RB-1:0] rowC;
-  logic [$clog2(NB)-1:0] offA, offB, offW, offA_4, offB_4, offA_5, offB_5;
-  assign rowA = rd_a / AW'(NB);
-  assign offA = $clog2(NB)'(rd_a % AW'(NB));
-  assign rowB = rd_b / AW'(NB);
-  assign offB = $clog2(NB)'(rd_b % AW'(NB));
-
-  // commit's write (one entry): w_en, w_addr, w_data (EWM words), w_ew
-  logic w_en;
-  logic [AW-1:0] w_addr;
-  logic [64*EWM-1:0] w_data;
-  logic [7:0] w_ew;
-  assign rowW = w_addr / AW'(NB);
-  assign offW = $clog2(NB)'(w_addr % AW'(NB));
+  // Reads: P0 from x0_3, P1 from x1_3 (NB words each). The commit's write:
+  // per memory an enable, a start address and up to EWM words with a mask.
+  logic [AW-1:0] rowR [2], rowW [2];
+  logic [OB-1:0] offR [2], offW [2], offR_4 [2], offR_5 [2];
+  logic wm_en [2];
+  logic [AW-1:0] wm_x [2];
+  logic [64*EWM-1:0] wm_d [2];
+  logic [EWM-1:0] wm_m [2];
+  assign rowR[0] = x0_3 / AW'(NB);
+  assign offR[0] = OB'(x0_3 % AW'(NB));
+  assign rowR[1] = x1_3 / AW'(NB);
+  assign offR[1] = OB'(x1_3 % AW'(NB));
+  assign rowW[0] = wm_x[0] / AW'(NB);
+  assign offW[0] = OB'(wm_x[0] % AW'(NB));
+  assign rowW[1] = wm_x[1] / AW'(NB);
+  assign offW[1] = OB'(wm_x[1] % AW'(NB));
 
   // clear engine
   logic [RB:0] clr_row;
+  logic [RB-1:0] rowC;
   assign clr_busy = clr_row != '0;
   assign rowC = RB'(clr_row - 1'b1);
 
-  logic [64*NB-1:0] qA, qB, qA2, qB2;        // bank outputs (r4), second register (r5)
+  logic [63:0] q0_5 [NB], q1_5 [NB];       // bank outputs after the second register (r5)
   generate
-    for (genvar b = 0; b < NB; b++) begin : g_bank
-      logic [63:0] memA [DEPTH];
-      logic [63:0] memB [DEPTH];
-      logic [RB-1:0] ra, rb, wr;
-      logic [$clog2(NB)-1:0] wj;
-      logic we;
-      logic [63:0] wd;
-      assign ra = RB'(rowA + ((32'(b) < 32'(offA)) ? AW'(1) : AW'(0)));
-      assign rb = RB'(rowB + ((32'(b) < 32'(offB)) ? AW'(1) : AW'(0)));
-      always_comb begin
-        logic [31:0] j;
-        j = (32'(b) + 32'(NB) - 32'(offW)) % 32'(NB);
-        wj = $clog2(NB)'(j);
-        we = w_en && j < 32'(w_ew);
-        wr = RB'(rowW + ((32'(b) < 32'(offW)) ? AW'(1) : AW'(0)));
-        wd = w_data[64 * (j < 32'(EWM) ? j : 0) +: 64];
-        if (clr_busy) begin
-          we = 1'b1;
-          wr = rowC;
-          wd = 64'd0;
-        end
-      end
-      always_ff @(posedge clk) begin
-        if (en || clr_busy) begin
-          if (we) begin
-            memA[wr] <= wd;
-            memB[wr] <= wd;
+    for (genvar p = 0; p < 2; p++) begin : g_mem
+      localparam int HW = p == 0 ? HW0 : HW1;
+      for (genvar b = 0; b < NB; b++) begin : g_bank
+        // bank b holds words b, b + NB, ... below HW: exactly HW words in all
+        localparam int DEPTH = HW > b ? (HW - b + NB - 1) / NB : 1;
+        logic [63:0] mem [DEPTH];
+        logic [RB-1:0] ra, wr;
+        logic we;
+        logic [63:0] wd, q, q2;
+        assign ra = RB'(rowR[p] + ((32'(b) < 32'(offR[p])) ? AW'(1) : AW'(0)));
+        always_comb begin
+          int j;
+          j = 0; we = 1'b0; wr = 'x; wd = 'x;
+          if (wm_en[p]) begin
+            j = 32'(b) - 32'(offW[p]);
+            if (j < 0) j = j + NB;
+            we = j < EWM && wm_m[p][j < EWM ? j : 0];
+            wr = RB'(rowW[p] + ((32'(b) < 32'(offW[p])) ? AW'(1) : AW'(0)));
+            wd = wm_d[p][64 * (j < EWM ? j : 0) +: 64];
+          end
+          if (clr_busy) begin
+            we = 1'b1;
+            wr = rowC;
+            wd = 64'd0;
           end
         end
-        if (en) begin
-          qA[64*b +: 64] <= memA[ra];
-          qB[64*b +: 64] <= memB[rb];
+        always_ff @(posedge clk) begin
+          if ((en || clr_busy) && we) mem[wr] <= wd;
+          if (en && t3.valid) q <= mem[ra];   // read only for a transaction
+          if (en && t4.valid) q2 <= q;        // the memory's output register
+        end
+        if (p == 0) begin : g_q0
+          assign q0_5[b] = q2;
+        end else begin : g_q1
+          assign q1_5[b] = q2;
         end
       end
-      /* verilator lint_off UNUSEDSIGNAL */
-      logic unused_wj;
-      assign unused_wj = ^wj;
-      /* verilator lint_on UNUSEDSIGNAL */
     end
   endgenerate
 
   always_ff @(posedge clk) begin
     if (en) begin
-      qA2 <= qA; qB2 <= qB;
-      offA_4 <= offA; offB_4 <= offB; offA_5 <= offA_4; offB_5 <= offB_4;
-      aA_4 <= aA_3; aB_4 <= aB_3; aA_5 <= aA_4; aB_5 <= aB_4;
-      inrange_4 <= inrange_3; stash_4 <= stash_3; sidx_4 <= sidx_3;
-      inrange_5 <= inrange_4; stash_5 <= stash_4; sidx_5 <= sidx_4;
+      if (t3.valid) begin
+        for (int p = 0; p < 2; p++) offR_4[p] <= offR[p];
+        aA_4 <= aA_3; aB_4 <= aB_3; x0_4 <= x0_3; x1_4 <= x1_3; md_4 <= md_3;
+        inrange_4 <= inrange_3; stash_4 <= stash_3; sidx_4 <= sidx_3;
+      end
+      if (t4.valid) begin
+        for (int p = 0; p < 2; p++) offR_5[p] <= offR_4[p];
+        aA_5 <= aA_4; aB_5 <= aB_4; x0_5 <= x0_4; x1_5 <= x1_4; md_5 <= md_4;
+        inrange_5 <= inrange_4; stash_5 <= stash_4; sidx_5 <= sidx_4;
+      end
     end
   end
 
   // ------------------------------------------------------------------ commit
-  // The bucket words from the read address on (rotation of the banks).
-  logic [64*NB-1:0] dA, dB;
-  always_comb begin
+  // The words of each memory from its read address on (rotation of the
+  // banks), for a transaction only.
+  logic [63:0] dA [NB], dB [NB];
+  always_comb
     for (int j = 0; j < NB; j++) begin
       int ka, kb;
-      ka = (32'(offA_5) + j) % NB;
-      kb = (32'(offB_5) + j) % NB;
-      dA[64*j +: 64] = qA2[64*ka +: 64];
-      dB[64*j +: 64] = qB2[64*kb +: 64];
+      ka = 32'(offR_5[0]) + j;
+      kb = 32'(offR_5[1]) + j;
+      if (ka >= NB) ka = ka - NB;
+      if (kb >= NB) kb = kb - NB;
+      dA[j] = t5.valid ? q0_5[ka] : 'x;
+      dB[j] = t5.valid ? q1_5[kb] : 'x;
     end
-  end
+
+  // The entry (or RAW's words) at aA: P0's words, P1's, or both interleaved.
+  logic [64*EWM-1:0] line;
+  always_comb
+    for (int j = 0; j < EWM; j++) begin
+      if (md_5 == IN_P1) line[64*j +: 64] = dB[j];
+      else if (md_5 == IN_IL) line[64*j +: 64] = ((j % 2 == 1) != aA_5[0]) ? dB[j / 2] : dA[j / 2];
+      else line[64*j +: 64] = dA[j];
+    end
 
   // Forwarding: the writes of the two previous commits (fw 0 the newest).
   logic [1:0] fw_v;
   logic [AW-1:0] fw_a [2];
   logic [64*EWM-1:0] fw_d [2];
 
-  // The 8 ways of the two buckets (ways 0..3 of A, 4..7 of B), forwarded.
+  // The 8 ways of the two buckets (ways 0..3 of A in P0, 4..7 of B in P1),
+  // forwarded; way 0 is also the entry of every other transaction.
   logic [7:0] ew_c, kw_c, vw_c;
   logic [1:0] ty_c;
   logic [64*EWM-1:0] way_e [8];
-  logic [AW-1:0] way_a [8];
+  logic [AW-1:0] way_a [8], way_x [8];
+  logic [1:0] way_md [8];
   always_comb begin
     ty_c = m_type[t5.mid];
     kw_c = kwords(m_ksz[t5.mid]);
     vw_c = vwords(m_vsz[t5.mid]);
     ew_c = ewords(ty_c, m_ksz[t5.mid], m_vsz[t5.mid]);
     for (int w = 0; w < 8; w++) begin
-      logic [31:0] off;
-      off = 32'(w % 4) * 32'(ew_c);
+      int off, k;
+      off = (w % 4) * 32'(ew_c);
+      k = 0;
       way_a[w] = (w < 4 ? aA_5 : aB_5) + AW'(off);
-      for (int j = 0; j < EWM; j++)
-        way_e[w][64*j +: 64] = (32'(j) < 32'(ew_c))
-            ? (w < 4 ? dA[64 * (off + 32'(j)) +: 64] : dB[64 * (off + 32'(j)) +: 64]) : 64'd0;
-      for (int f = 1; f >= 0; f--)
-        if (fw_v[f] && fw_a[f] == way_a[w]) way_e[w] = fw_d[f];
+      way_x[w] = (w < 4 ? x0_5 : x1_5) + AW'(off);
+      way_md[w] = w < 4 ? IN_P0 : IN_P1;
+      way_e[w] = 'x;
+      if (t5.valid) begin                   // (don't care otherwise: less to simulate)
+        for (int j = 0; j < EWM; j++) begin
+          k = off + j;
+          if (k >= NB) k = 0;
+          if (j >= 32'(ew_c)) way_e[w][64*j +: 64] = 64'd0;
+          else if (w == 0) way_e[w][64*j +: 64] = line[64*j +: 64];
+          else if (w < 4) way_e[w][64*j +: 64] = dA[k];
+          else way_e[w][64*j +: 64] = dB[k];
+        end
+        for (int f = 1; f >= 0; f--)
+          if (fw_v[f] && fw_a[f] == way_a[w]) way_e[w] = fw_d[f];
+      end
     end
+    way_md[0] = md_5;
   end
 
   // Entry fields: hash {header, key, value}; array {value}.
@@ -426,91 +540,109 @@ module sluice_map #(
   logic [31:0] c_rc;
   logic [64*KW-1:0] c_key;
   logic [64*VW-1:0] c_val;
-  logic [64*EWM-1:0] c_entry, c_raw;
-  logic [AW-1:0] c_addr;
+  logic [64*EWM-1:0] c_entry;
+  logic [AW-1:0] c_addr, c_x;               // the write: logical address, place
+  logic [1:0] c_md;
   logic [127:0] c_words;
   logic [64*KW-1:0] qkey;
   assign qkey = (64 * KW)'(t5.key);
 
   always_comb begin
     logic [7:0] hit;
+    logic eq;
+    logic [AW-1:0] pa_a, pa_x;
+    logic [1:0] pa_md;
+    logic placed, ps;
+    logic [2:0] pst;
     logic [NS-1:0] shit, sfree;
     logic [3:0] n0, n1;
-    logic found;
-    logic [AW-1:0] at;
-    logic in_stash;
+    logic found, in_stash;
+    logic [2:0] wsel;
+    logic [AW-1:0] at_a, at_x, st_base;
+    logic [1:0] at_md;
     logic [2:0] sat;
-    logic [64*VW-1:0] oldv, newv, vmask;
+    logic [64*VW-1:0] oldv, newv;
+    logic [64*VW-1:0] vmask;
     logic [64*KW-1:0] ekey;
+    logic [64*EWM-1:0] ent;
     logic ins;
     logic [31:0] cnt;
-    logic [64*EWM-1:0] ent;
     int wi, wd;
     logic [63:0] ra, rb, rres;
     wi = 0; wd = 0; ra = '0; rb = '0; rres = '0; newv = '0;
     c_found = 1'b0; c_wr = 1'b0; c_st_we = 1'b0; c_cnt_inc = 1'b0; c_cnt_dec = 1'b0;
     c_coll = 1'b0; c_insfail = 1'b0; c_st_idx = 3'd0; c_rc = 32'd0;
-    c_key = '0; c_val = '0; c_entry = '0; c_addr = way_a[0]; c_words = '0;
-    c_raw = '0;
-    for (int j = 0; j < EWM; j++) c_raw[64*j +: 64] = dA[64*j +: 64];
+    c_key = '0; c_val = '0; c_entry = '0; c_addr = way_a[0]; c_x = way_x[0]; c_md = way_md[0];
+    c_words = '0;
     c_st_rec = '0;
     cnt = m_count[t5.mid];
-    for (int j = 0; j < VW; j++)
-      vmask[64*j +: 64] = '0;
-    for (int j = 0; j < 8 * VW; j++)
-      vmask[8*j +: 8] = (32'(j) < 32'(m_vsz[t5.mid])) ? 8'hff : 8'h00;
+    eq = 1'b0; pa_a = '0; pa_x = '0; pa_md = '0; placed = 1'b0; ps = 1'b0; pst = '0;
+    hit = '0; shit = '0; sfree = '0; n0 = '0; n1 = '0; found = 1'b0; in_stash = 1'b0;
+    wsel = '0; at_a = '0; at_x = '0; at_md = '0; sat = '0; oldv = '0; ekey = '0; ent = '0;
+    ins = 1'b0; vmask = '0; st_base = '0;
+    if (t5.valid) begin                     // (nothing to decide otherwise: less to simulate)
+    vmask = ~({(64 * VW){1'b1}} << (32'(m_vsz[t5.mid]) * 8));
+    st_base = m_base[t5.mid] + AW'(2 * m_sub[t5.mid]);   // logical address of stash entry 0
 
     // find
-    for (int w = 0; w < 8; w++)
-      hit[w] = way_e[w][0] && e_key(way_e[w], kw_c) == qkey;
+    for (int w = 0; w < 8; w++) begin
+      eq = 1'b1;
+      for (int j = 0; j < KW; j++)
+        if (((32'(j) < 32'(kw_c)) ? way_e[w][64 * (1 + j) +: 64] : 64'd0) != qkey[64*j +: 64]) eq = 1'b0;
+      hit[w] = way_e[w][0] && eq;
+    end
     for (int s = 0; s < NS; s++) begin
       shit[s] = st_e[s][0] && st_e[s][1 +: 64 * KW] == qkey;
       sfree[s] = !st_e[s][0];
     end
     n0 = 4'(way_e[0][0]) + 4'(way_e[1][0]) + 4'(way_e[2][0]) + 4'(way_e[3][0]);
     n1 = 4'(way_e[4][0]) + 4'(way_e[5][0]) + 4'(way_e[6][0]) + 4'(way_e[7][0]);
-    found = 1'b0; at = way_a[0]; in_stash = 1'b0; sat = 3'd0;
-    ent = way_e[0];
+    found = 1'b0; in_stash = 1'b0; sat = 3'd0; wsel = 3'd0;
     for (int w = 7; w >= 0; w--)
-      if (hit[w]) begin found = 1'b1; at = way_a[w]; ent = way_e[w]; in_stash = 1'b0; end
+      if (hit[w]) begin found = 1'b1; wsel = 3'(w); end
     if (!found)
       for (int s = NS - 1; s >= 0; s--)
-        if (shit[s]) begin
-          found = 1'b1; in_stash = 1'b1; sat = 3'(s);
-          ent = mk_entry(2'd2, kw_c, vw_c, st_e[s][1 +: 64 * KW], st_e[s][1 + 64 * KW +: 64 * VW]);
-          at = way_a[0];
-        end
+        if (shit[s]) begin found = 1'b1; in_stash = 1'b1; sat = 3'(s); end
     if (ty_c != 2'd2) begin                  // array: the one entry read
       found = inrange_5;
-      ent = way_e[0];
-      at = way_a[0];
+      wsel = 3'd0;
+      in_stash = 1'b0;
     end
-    if (in_stash)
-      at = m_base[t5.mid] + AW'((64'(m_buckets[t5.mid]) * 64'd8 + 64'(sat)) * 64'(ew_c));
-    ekey = e_key(ent, kw_c);
-    oldv = e_val(ent, ty_c, kw_c, vw_c);
+    ent = way_e[wsel];
+    at_a = way_a[wsel]; at_x = way_x[wsel]; at_md = way_md[wsel];
+    if (in_stash) begin
+      at_a = st_base + AW'(32'(sat) * 32'(ew_c));
+      at_md = IN_IL;
+      ekey = st_e[sat][1 +: 64 * KW];
+      oldv = st_e[sat][1 + 64 * KW +: 64 * VW];
+    end else begin
+      ekey = e_key(ent, kw_c);
+      oldv = e_val(ent, ty_c, kw_c, vw_c);
+    end
 
     // placement of a new key: the less full bucket (ties: bucket 0), its
     // lowest free way; else the lowest free stash entry
     ins = 1'b0;
     begin
-      logic [AW-1:0] pa;
-      logic placed, ps;
-      logic [2:0] pst;
-      placed = 1'b0; ps = 1'b0; pst = 3'd0; pa = way_a[0];
+      placed = 1'b0; ps = 1'b0; pst = 3'd0; pa_a = way_a[0]; pa_x = way_x[0]; pa_md = IN_P0;
       if (n0 < 4'd4 || n1 < 4'd4) begin
         for (int w = 3; w >= 0; w--) begin
           if (n1 < n0) begin
-            if (!way_e[4 + w][0]) begin placed = 1'b1; pa = way_a[4 + w]; end
+            if (!way_e[4 + w][0]) begin
+              placed = 1'b1; pa_a = way_a[4 + w]; pa_x = way_x[4 + w]; pa_md = IN_P1;
+            end
           end else begin
-            if (!way_e[w][0]) begin placed = 1'b1; pa = way_a[w]; end
+            if (!way_e[w][0]) begin
+              placed = 1'b1; pa_a = way_a[w]; pa_x = way_x[w]; pa_md = IN_P0;
+            end
           end
         end
       end else begin
         for (int s = NS - 1; s >= 0; s--)
           if (sfree[s]) begin
             placed = 1'b1; ps = 1'b1; pst = 3'(s);
-            pa = m_base[t5.mid] + AW'((64'(m_buckets[t5.mid]) * 64'd8 + 64'(s)) * 64'(ew_c));
+            pa_a = st_base + AW'(s * 32'(ew_c));
+            pa_md = IN_IL;
           end
       end
 
@@ -549,7 +681,7 @@ module sluice_map #(
                   end
                 end
                 newv = newv & vmask;
-                c_wr = 1'b1; c_addr = at;
+                c_wr = 1'b1; c_addr = at_a; c_x = at_x; c_md = at_md;
                 c_entry = mk_entry(ty_c, kw_c, vw_c, ekey, newv);
                 if (in_stash) begin c_st_we = 1'b1; c_st_idx = sat; c_st_rec = {newv, ekey, 1'b1}; end
               end
@@ -565,13 +697,13 @@ module sluice_map #(
                 if (!inrange_5) c_rc = E2BIG;
                 else if (t5.flags == 2'd1) c_rc = EEXIST;
                 else begin
-                  c_wr = 1'b1; c_addr = at;
+                  c_wr = 1'b1; c_addr = at_a; c_x = at_x; c_md = at_md;
                   c_entry = mk_entry(ty_c, kw_c, vw_c, '0, t5.val);
                 end
               end else if (found) begin
                 if (t5.flags == 2'd1) c_rc = EEXIST;
                 else begin
-                  c_wr = 1'b1; c_addr = at;
+                  c_wr = 1'b1; c_addr = at_a; c_x = at_x; c_md = at_md;
                   c_entry = mk_entry(ty_c, kw_c, vw_c, qkey, t5.val);
                   if (in_stash) begin c_st_we = 1'b1; c_st_idx = sat; c_st_rec = {t5.val, qkey, 1'b1}; end
                 end
@@ -584,7 +716,7 @@ module sluice_map #(
               if (ty_c != 2'd2) c_rc = EINVAL;
               else if (!found) c_rc = ENOENT;
               else begin
-                c_wr = 1'b1; c_addr = at; c_entry = '0; c_cnt_dec = 1'b1;
+                c_wr = 1'b1; c_addr = at_a; c_x = at_x; c_md = at_md; c_entry = '0; c_cnt_dec = 1'b1;
                 if (in_stash) begin c_st_we = 1'b1; c_st_idx = sat; end
               end
             end
@@ -600,23 +732,56 @@ module sluice_map #(
                 c_val = e_val(way_e[0], ty_c, kw_c, vw_c);
               end
             end
-            default: ;                       // OP_RAW: c_raw
+            default: ;                       // OP_RAW: line
           endcase
           // an insert (UPDATE of a new key, LOOKUP's insert-on-miss)
           if (ins && placed && !(t5.op == OP_LOOKUP && cnt >= m_maxe[t5.mid])) begin
-            c_wr = 1'b1; c_addr = pa; c_cnt_inc = 1'b1;
+            c_wr = 1'b1; c_addr = pa_a; c_x = pa_x; c_md = pa_md; c_cnt_inc = 1'b1;
             c_entry = mk_entry(2'd2, kw_c, vw_c, qkey, t5.val);
             if (ps) begin c_st_we = 1'b1; c_st_idx = pst; c_st_rec = {t5.val, qkey, 1'b1}; end
           end
         end
       end
     end
+    end
   end
 
+  logic w_en;
   assign w_en = t5.valid && c_wr && en;
-  assign w_addr = c_addr;
-  assign w_data = c_entry;
-  assign w_ew = ew_c;
+
+  // The commit's write into P0 / P1: an entry in one memory (a way), or
+  // interleaved (array and stash entries: word j at logical c_addr + j in
+  // P((c_addr + j) mod 2)).
+  always_comb begin
+    logic par;
+    int j0, j1;
+    par = c_addr[0];
+    j0 = 0; j1 = 0;
+    wm_en[0] = 1'b0; wm_en[1] = 1'b0;
+    wm_x[0] = c_x; wm_x[1] = c_x;
+    wm_d[0] = c_entry; wm_d[1] = c_entry;
+    wm_m[0] = '0; wm_m[1] = '0;
+    if (c_md == IN_IL) begin
+      wm_en[0] = w_en; wm_en[1] = w_en;
+      wm_x[0] = AW'(((AW + 1)'(c_addr) + 1'b1) >> 1);
+      wm_x[1] = c_addr >> 1;
+      for (int k = 0; k < EWM; k++) begin
+        j0 = 2 * k + 32'(par);
+        j1 = 2 * k + 1 - 32'(par);
+        wm_d[0][64*k +: 64] = j0 < EWM ? c_entry[64 * (j0 < EWM ? j0 : 0) +: 64] : 64'd0;
+        wm_d[1][64*k +: 64] = j1 < EWM ? c_entry[64 * (j1 < EWM ? j1 : 0) +: 64] : 64'd0;
+        wm_m[0][k] = j0 < 32'(ew_c);
+        wm_m[1][k] = j1 < 32'(ew_c);
+      end
+    end else begin
+      for (int k = 0; k < EWM; k++) begin
+        wm_m[0][k] = k < 32'(ew_c);
+        wm_m[1][k] = k < 32'(ew_c);
+      end
+      if (c_md == IN_P1) wm_en[1] = w_en;
+      else wm_en[0] = w_en;
+    end
+  end
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -624,12 +789,12 @@ module sluice_map #(
       clr_row <= '0;
     end else begin
       if (en) fw_v <= {fw_v[0], w_en};
-      if (clr) clr_row <= (RB + 1)'(DEPTH);
+      if (clr) clr_row <= (RB + 1)'(ROWS);
       else if (clr_busy) clr_row <= clr_row - 1'b1;
     end
     if (en) begin
       fw_a[1] <= fw_a[0]; fw_d[1] <= fw_d[0];
-      fw_a[0] <= w_addr; fw_d[0] <= w_data;
+      fw_a[0] <= c_addr; fw_d[0] <= c_entry;
     end
   end
 
@@ -660,6 +825,7 @@ module sluice_map #(
     if (cfg_we) begin
       m_ksz[cfg_map] <= cfg_ksz; m_vsz[cfg_map] <= cfg_vsz; m_maxe[cfg_map] <= cfg_maxe;
       m_buckets[cfg_map] <= cfg_buckets; m_base[cfg_map] <= cfg_base;
+      m_sub[cfg_map] <= (AW + 1)'(64'(cfg_buckets) * 64'(ewords(cfg_type, cfg_ksz, cfg_vsz)) * 64'd4);
     end
   end
   always_comb
@@ -671,14 +837,19 @@ module sluice_map #(
   // --------------------------------------------------------------- results
   localparam int RW = 1 + TAGW + 3 + 1 + 32 + 128 + 64 * KW + 64 * VW + 64 * EWM;
   logic [RW-1:0] res_c;
-  assign res_c = {t5.valid, t5.tag, t5.op, c_found, c_rc, c_words, c_key, c_val, c_raw};
+  assign res_c = {t5.valid, t5.tag, t5.op, c_found, c_rc, c_words, c_key, c_val, line};
   logic [RW*(REGS-5)-1:0] rq;
   always_ff @(posedge clk) begin
     if (rst) begin
       for (int k = 0; k < REGS - 5; k++) rq[RW*k + RW - 1] <= 1'b0;
     end else if (en) begin
-      rq[RW-1:0] <= res_c;
-      for (int k = 1; k < REGS - 5; k++) rq[RW*k +: RW] <= rq[RW*(k-1) +: RW];
+      rq[RW-1] <= res_c[RW-1];
+      for (int k = 1; k < REGS - 5; k++) rq[RW*k + RW - 1] <= rq[RW*(k-1) + RW - 1];
+    end
+    if (en) begin                           // results load with their valid bit only
+      if (res_c[RW-1]) rq[RW-2:0] <= res_c[RW-2:0];
+      for (int k = 1; k < REGS - 5; k++)
+        if (rq[RW*(k-1) + RW - 1]) rq[RW*k +: RW-1] <= rq[RW*(k-1) +: RW-1];
     end
   end
   assign {o_valid, o_tag, o_op, o_found, o_rc, o_words, o_key, o_val, o_raw} = rq[RW*(REGS-6) +: RW];
@@ -688,8 +859,4 @@ module sluice_map #(
       $error("sluice_map: REGS must be at least 6");
     end
   endgenerate
-  /* verilator lint_off UNUSEDSIGNAL */
-  logic unused_map;
-  assign unused_map = ^{rowA, rowB};
-  /* verilator lint_on UNUSEDSIGNAL */
 endmodule

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -669,4 +670,75 @@ TEST(MapUnit, CollisionsAndFullMap) {
   EXPECT_GE(b.nic[0].collisions(), 5u);
   EXPECT_EQ(b.nic[0].size(), 64u);
   EXPECT_GT(b.nic[0].stashUsed(), 0u);
+}
+
+// The whole memory in use, every map dense: maps with odd entry sizes at odd
+// word bases (hash sub-tables split over the two physical memories, arrays
+// and stashes interleaved over both), the last array ending at the
+// memory's last word. Every array entry is written, and each hash map gets
+// keys that fill the buckets at both ends of both sub-tables and the whole
+// stash (the places where one piece of the layout meets the next), then
+// random streams run over all of it. Two logical words sharing a physical
+// word, or a word outside its map's share, shows as a wrong result or a
+// wrong word in the final entry-by-entry read of every map.
+TEST(MapUnit, MapsFillTheMemory) {
+  std::vector<MapDef> d = {def("a3", BPF_MAP_TYPE_ARRAY, 4, 20, 7),     // 3-word entries
+                           def("h3", BPF_MAP_TYPE_HASH, 5, 3, 32),      // 3-word entries
+                           def("a1", BPF_MAP_TYPE_ARRAY, 4, 8, 6),
+                           def("hw", BPF_MAP_TYPE_HASH, 64, 256, 32),   // 41-word entries
+                           def("h6", BPF_MAP_TYPE_HASH, 13, 20, 32)};   // 6-word entries
+  auto planned = planMaps(d, TargetParams::defaults());
+  ASSERT_TRUE(bool(planned)) << llvm::toString(planned.takeError());
+  uint64_t used = 0;
+  for (auto &l : *planned) {
+    if (isHash(l.type)) EXPECT_EQ(l.offset / 8 % 2, 1u) << l.name;  // odd bases
+    used += l.bytes / 8;
+  }
+  ASSERT_LT(used, kMemWords);
+  uint64_t left = kMemWords - used;  // 1-word entries, then 32-word ones to the end
+  if (left % 32) d.push_back(def("pad", BPF_MAP_TYPE_ARRAY, 4, 8, uint32_t(left % 32)));
+  d.push_back(def("rest", BPF_MAP_TYPE_ARRAY, 4, 256, uint32_t(left / 32)));
+  Bench b(d, 17);
+  ASSERT_EQ((b.lay.back().offset + b.lay.back().bytes) / 8, kMemWords);
+  fillPools(b, 16);
+  std::vector<Txn> txns;
+  auto upd = [&](unsigned id, const Bytes &k) {
+    Txn t;
+    t.op = UPDATE;
+    t.map = id;
+    t.key = k;
+    t.value = b.randBytes(b.defs[id].value_size);
+    for (auto &x : t.value) x |= 1;  // no zero word
+    txns.push_back(t);
+  };
+  for (unsigned id = 0; id < d.size(); ++id) {
+    const NicMapLayout &l = b.lay[id];
+    if (!isHash(l.type)) {
+      for (uint32_t i = 0; i < l.maxEntries; ++i) {
+        Bytes k(4);
+        std::memcpy(k.data(), &i, 4);
+        upd(id, k);
+      }
+      continue;
+    }
+    // 16 keys on buckets (0, last): 8 ways and the 8 stash entries; 8 on
+    // (last, 0)
+    uint32_t last = l.buckets - 1;
+    for (auto [w0, w1, n] : {std::tuple{0u, last, 16u}, std::tuple{last, 0u, 8u}}) {
+      for (unsigned got = 0; got < n;) {
+        Bytes k = b.randBytes(l.keySize);
+        uint64_t h0 = (uint64_t(nicHash0(k.data(), k.size())) * l.buckets) >> 32;
+        uint64_t h1 = (uint64_t(nicHash1(k.data(), k.size())) * l.buckets) >> 32;
+        if (h0 == w0 && h1 == w1) upd(id, k), b.keys[id].push_back(k), ++got;
+      }
+    }
+  }
+  b.run(txns);
+  for (unsigned id = 0; id < d.size(); ++id)
+    if (isHash(b.lay[id].type)) EXPECT_EQ(b.nic[id].stashUsed(), 8u) << b.lay[id].name;
+  b.checkFinal();  // dense
+  txns.clear();
+  for (int i = 0; i < 8000; ++i) txns.push_back(b.randomTxn(unsigned(b.rng() % d.size())));
+  b.run(txns);
+  b.checkFinal();
 }
