@@ -2404,12 +2404,19 @@ struct Compiler {
     return fresh;
   }
   int freePred() {
+    // one written before if any (never-written ones serve fresh-found
+    // lookups), else the lowest
+    int fresh = -1;
     for (unsigned p = 1; p < T.predicates; ++p)
-      if (predOwner[p] < 0)
-        return int(p);
-    return -1;
+      if (predOwner[p] < 0) {
+        if (predEverUsed[p])
+          return int(p);
+        if (fresh < 0)
+          fresh = int(p);
+      }
+    return fresh;
   }
-  // The predicate for node n: the lowest free one, or for a fresh MAPLK one
+  // The predicate for node n: freePred's, or for a fresh MAPLK one
   // never written before in the packet (the highest such).
   int freePredFor(int n) {
     if (!nodes[n].freshPred)

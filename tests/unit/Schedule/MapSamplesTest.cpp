@@ -18,6 +18,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 
 #include <regex>
 
@@ -189,6 +190,30 @@ TEST(MapSamples, FirewallOnTheDefaultDatapathEqualsKernel) {
     stageOf[m.name] = m.stage;
   EXPECT_EQ(stageOf["blocklist"], 13);
   EXPECT_EQ(stageOf["verdict_cnt"], 17);
+  // The blocklist's NULL test is its found predicate alone (the verdict
+  // counter's key selects on it): nothing writes that predicate before
+  // the lookup, so found == guard && hit (predicates start false).
+  unsigned freshChecked = 0;
+  for (unsigned s = 0; s < img->stages.size(); ++s)
+    for (unsigned l = 0; l < img->stages[s].size(); ++l) {
+      isa::Uop u = img->uop(s, l);
+      if (u.op != unsigned(isa::Op::MAPLK))
+        continue;
+      unsigned p = decodeMapLookup(u).found;
+      if (!p)
+        continue;
+      ++freshChecked;
+      for (unsigned e = 0; e < s; ++e)
+        for (unsigned k = 0; k < img->stages[e].size(); ++k) {
+          isa::Uop w = img->uop(e, k);
+          const isa::OpInfo *info = isa::opInfo(w.op);
+          bool writes = (info && std::string_view(info->writes) == "pred" && w.p == p) ||
+                        (w.op == unsigned(isa::Op::MAPLK) && decodeMapLookup(w).found == p);
+          EXPECT_FALSE(writes) << "p" << p << " written at stage " << e << " lane " << k
+                               << " before the lookup at stage " << s;
+        }
+    }
+  EXPECT_GE(freshChecked, 1u);
   auto init = parseMapInit(fw->mapInit, *obj);
   ASSERT_TRUE(bool(init)) << llvm::toString(init.takeError());
   auto pkts = readPcap(fw->pcap);
