@@ -808,6 +808,104 @@ std::vector<Bytes> genUdpReflect() {
   return v;
 }
 
+std::vector<Bytes> genSnapTrim() {
+  std::vector<Bytes> v;
+  commonEdges(v);
+  // Small UDP and TCP datagrams padded to the 60-byte Ethernet minimum (and
+  // past it, as some switches pad to 64): the padding is trimmed.
+  for (size_t pad : {size_t(60), size_t(64), size_t(61)}) {
+    Bytes f = ethc(ET_IP, ipv4({}, udp(52000, 53, randomBytes(4))));
+    f.resize(pad, 0);
+    v.push_back(f);
+  }
+  {
+    Bytes f = ethc(ET_IP, ipv4({.proto = P_TCP}, tcp(52001, 80, ACK, 5, {})));
+    f.resize(60, 0);
+    v.push_back(f);
+  }
+  // Exactly as long as the IPv4 header says, around the snap length: kept
+  // whole up to 96 bytes, cut to 96 above.
+  for (size_t total : {size_t(94), size_t(96), size_t(97), size_t(128), size_t(590), size_t(1514)})
+    v.push_back(ethc(ET_IP, ipv4({}, udp(52002, 9000, randomBytes(total - 14 - 28)))));
+  // Padded and long: first trimmed to the IPv4 length, then cut to 96.
+  {
+    Bytes f = ethc(ET_IP, ipv4({}, udp(52003, 9000, randomBytes(200))));
+    f.resize(f.size() + 30, 0xee);
+    v.push_back(f);
+  }
+  // The IPv4 total length claims more than the frame holds: dropped.
+  {
+    Bytes f = ethc(ET_IP, ipv4({}, udp(52004, 9000, randomBytes(100))));
+    f.resize(f.size() - 10);
+    v.push_back(f);
+  }
+  // Total length below the header (19) and exactly the header (20, no L4).
+  for (uint16_t tl : {uint16_t(19), uint16_t(20)}) {
+    Bytes f = ethc(ET_IP, ipv4({}, udp(52005, 9000, randomBytes(30))));
+    f[16] = uint8_t(tl >> 8);
+    f[17] = uint8_t(tl);
+    v.push_back(f);
+  }
+  // Not IPv4: IPv6 (cut to 96 when long), ARP (short, kept), VLAN-tagged IPv4
+  // (not parsed: only cut).
+  v.push_back(ethc(ET_IPV6, ipv6({}, P_UDP, udp(52006, 9000, randomBytes(300)))));
+  v.push_back(ethc(ET_IPV6, ipv6({}, P_UDP, udp(52007, 9000, randomBytes(10)))));
+  v.push_back(ethc(ET_ARP, arpRequest(CLIENT, SERVER)));
+  v.push_back(ethc(ET_IP, ipv4({}, udp(52008, 9000, randomBytes(400))), {{ET_8021Q, 10}}));
+  return v;
+}
+
+std::vector<Bytes> genProbeReflect() {
+  std::vector<Bytes> v;
+  commonEdges(v);
+  // Probes: sequence number, zero, the sender's timestamp, room for the
+  // answer; some longer (padding after the probe), from several senders.
+  for (int i = 0; i < 8; i++) {
+    Bytes p;
+    put32(p, uint32_t(i + 1));
+    put32(p, 0);
+    put32(p, 0x65000000u + uint32_t(i));
+    put32(p, uint32_t(i * 1000003));
+    Bytes room(12, 0);
+    p.insert(p.end(), room.begin(), room.end());
+    Bytes pad = randomBytes(size_t(i) * 11);
+    p.insert(p.end(), pad.begin(), pad.end());
+    v.push_back(ethc(ET_IP, ipv4({.src = ip4(10, 0, 2, uint8_t(10 + i))}, udp(uint16_t(40862 + i), 862, p))));
+  }
+  // Short probes (27 and 0 payload bytes): dropped.
+  v.push_back(ethc(ET_IP, ipv4({}, udp(40900, 862, randomBytes(27)))));
+  v.push_back(ethc(ET_IP, ipv4({}, udp(40901, 862, {}))));
+  // Not probes: other port, TCP to 862, options, fragment, VLAN, IPv6, ARP.
+  v.push_back(ethc(ET_IP, ipv4({}, udp(40902, 863, randomBytes(40)))));
+  v.push_back(ethc(ET_IP, ipv4({.proto = P_TCP}, tcp(40903, 862, SYN, 1, {}, synOptionsPadded()))));
+  v.push_back(ethc(ET_IP, ipv4({.options = optRouterAlert()}, udp(40904, 862, randomBytes(40)))));
+  for (auto &f : ipv4Fragments({.id = 0x7272, .frag = 0}, udp(40905, 862, randomBytes(100)), 48))
+    v.push_back(ethc(ET_IP, f));
+  v.push_back(ethc(ET_IP, ipv4({}, udp(40906, 862, randomBytes(40))), {{ET_8021Q, 10}}));
+  v.push_back(ethc(ET_IPV6, ipv6({}, P_UDP, udp(40907, 862, randomBytes(40)))));
+  v.push_back(ethc(ET_ARP, arpRequest(CLIENT, SERVER)));
+  return v;
+}
+
+std::vector<Bytes> genLossInject() {
+  std::vector<Bytes> v;
+  commonEdges(v);
+  // 140 TCP and UDP datagrams over IPv4: about a quarter dropped.
+  for (int i = 0; i < 140; i++) {
+    if (i % 2)
+      v.push_back(ethc(ET_IP, ipv4({.proto = P_TCP}, tcp(uint16_t(41000 + i), 443, ACK, uint32_t(i), randomBytes(size_t(i % 7) * 9)))));
+    else
+      v.push_back(ethc(ET_IP, ipv4({}, udp(uint16_t(41000 + i), 4789, randomBytes(size_t(8 + i % 5))))));
+  }
+  // Control traffic: always passes.
+  for (int i = 0; i < 10; i++) {
+    v.push_back(ethc(ET_ARP, arpRequest(CLIENT, SERVER)));
+    v.push_back(ethc(ET_IP, ipv4({.proto = 1}, randomBytes(16))));
+    v.push_back(ethc(ET_IPV6, ipv6({}, P_UDP, udp(uint16_t(42000 + i), 53, randomBytes(12)))));
+  }
+  return v;
+}
+
 std::vector<Bytes> genTtlForward() {
   std::vector<Bytes> v;
   commonEdges(v);
@@ -1620,6 +1718,9 @@ const std::vector<Sample> &samples() {
       {"ttl_forward", genTtlForward, {}},
       {"vlan_strip", genVlanStrip, {}},
       {"gre_encap", genGreEncap, {}},
+      {"snap_trim", genSnapTrim, {}},
+      {"probe_reflect", genProbeReflect, {}},
+      {"loss_inject", genLossInject, {}},
   };
   return all;
 }

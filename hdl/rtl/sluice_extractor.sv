@@ -51,6 +51,25 @@ module sluice_extractor #(
   logic [31:0] p1_ifindex, p1_rxq;
   logic [63:0] p1_ts;
   logic [TAG_BITS-1:0] p1_tag;
+  // The random generator behind bpf_get_prandom_u32 (docs/helpers.md): a
+  // splitmix64 sequence, one step per packet that enters, from state 0 at
+  // reset; the packet's word is the high half of the step's output.
+  localparam logic [63:0] RNG_GAMMA = 64'h9e3779b97f4a7c15;
+  logic [63:0] rng_state, rng_next, rng_z1, rng_z2, rng_z3;
+  logic [31:0] p1_rand;
+  always_comb begin
+    rng_next = rng_state + RNG_GAMMA;
+    rng_z1 = (rng_next ^ (rng_next >> 30)) * 64'hbf58476d1ce4e5b9;
+    rng_z2 = (rng_z1 ^ (rng_z1 >> 27)) * 64'h94d049bb133111eb;
+    rng_z3 = rng_z2 ^ (rng_z2 >> 31);
+  end
+  always_ff @(posedge clk) begin
+    if (rst) rng_state <= '0;
+    else if (en && i_valid) rng_state <= rng_next;
+    if (en) p1_rand <= rng_z3[63:32];
+  end
+  logic unused_rng;
+  assign unused_rng = ^rng_z3[31:0];  // the word is the high half
   always_ff @(posedge clk) begin
     if (rst) p1_valid <= 1'b0;
     else if (en) p1_valid <= i_valid;
@@ -75,11 +94,14 @@ module sluice_extractor #(
         for (int r = 0; r < ROWS; r++)
           if (32'(off[7:3]) == r) row_c[128*(e) +: 128] = winx[64 * r +: 128];
         case (off)
-          8'd0: meta_c[32*(e) +: 32] = {16'd0, p1_len};
+          // data_end: the linear part, as the kernel lays out a longer frame
+          8'd0: meta_c[32*(e) +: 32] = {16'd0, p1_len > 16'(SLUICE_MAX_LINEAR_BYTES)
+                                                   ? 16'(SLUICE_MAX_LINEAR_BYTES) : p1_len};
           8'd1: meta_c[32*(e) +: 32] = p1_ifindex;
           8'd2: meta_c[32*(e) +: 32] = p1_rxq;
           8'd3: meta_c[32*(e) +: 32] = p1_ts[31:0];
           8'd4: meta_c[32*(e) +: 32] = p1_ts[63:32];
+          8'd5: meta_c[32*(e) +: 32] = p1_rand;
           default: meta_c[32*(e) +: 32] = 32'd0;
         endcase
       end

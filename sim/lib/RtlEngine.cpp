@@ -186,7 +186,7 @@ llvm::Expected<PacketOut> RtlEngine::run(const PacketIn &pkt) {
     d.write(regs::PORT0_IFINDEX, ifindex0_ = pkt.ingress_ifindex);
   if (pkt.rx_queue_index != rxq0_)
     d.write(regs::PORT0_RXQ, rxq0_ = pkt.rx_queue_index);
-  uint64_t ts = arrivalNs();
+  uint64_t ts = arrivalNs(pkt);
   d.write(regs::TS_LO, uint32_t(ts));
   d.write(regs::TS_HI, uint32_t(ts >> 32));
   size_t before[kNumOutputs];

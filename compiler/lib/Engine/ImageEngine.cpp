@@ -30,7 +30,9 @@ llvm::Error ImageEngine::loadImageBytes(const uint8_t *data, size_t size, std::s
   return loadImage(*img);
 }
 
-uint64_t ImageEngine::arrivalNs() const {
+uint64_t ImageEngine::arrivalNs(const PacketIn &pkt) const {
+  if (pkt.arrivalNs)
+    return *pkt.arrivalNs;
   if (clock_)
     return *clock_;
   timespec ts;

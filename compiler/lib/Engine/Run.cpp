@@ -68,7 +68,7 @@ std::string mapTypeName(uint32_t type) {
 
 llvm::Expected<RunResult> runPackets(Engine &engine, const Object &obj, const Program &prog,
                                      const std::vector<MapInitEntry> &init,
-                                     const std::vector<PcapPacket> &packets) {
+                                     const std::vector<PcapPacket> &packets, bool nicClock) {
   RunResult res;
   res.engine = std::string(engine.name());
   if (auto e = engine.load(obj, prog))
@@ -83,6 +83,8 @@ llvm::Expected<RunResult> runPackets(Engine &engine, const Object &obj, const Pr
     } else {
       PacketIn in;
       in.data = packets[i].data;
+      if (nicClock)
+        in.arrivalNs = packets[i].ts_usec * 1000;
       auto out = engine.run(in);
       if (!out)
         return makeError("{}: packet {}: {}", engine.name(), i + 1,
@@ -116,7 +118,7 @@ llvm::Expected<RunResult> runProgram(const Object &obj, const Program &prog,
       return parsed.takeError();
     init = std::move(*parsed);
   }
-  return runPackets(**engine, obj, prog, init, *packets);
+  return runPackets(**engine, obj, prog, init, *packets, opts.nicClock);
 }
 
 llvm::Error writeVerdictPcaps(const RunResult &r, const std::string &dir) {

@@ -35,6 +35,12 @@ llvm::Expected<std::vector<SampleSpec>> loadSampleManifest(const std::string &pa
     x.pcap = rel(s["pcap"].get<std::string>());
     if (s.contains("map_init") && s["map_init"].is_string())
       x.mapInit = rel(s["map_init"].get<std::string>());
+    if (s.contains("nic_values")) {
+      x.nicValues = s["nic_values"].get<std::string>();
+      if (x.nicValues != "clock" && x.nicValues != "random")
+        return makeError("{}: sample '{}': nic_values must be \"clock\" or \"random\"", path,
+                         x.name);
+    }
     if (s.contains("volatile_maps")) {
       if (!s["volatile_maps"].is_array())
         return makeError("{}: sample '{}': volatile_maps must be an array", path, x.name);

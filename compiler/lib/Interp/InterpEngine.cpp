@@ -62,9 +62,13 @@
 //   cpumap any key below max_entries (the kernel wants a possible CPU).
 // - Clocks. bpf_ktime_get_ns is CLOCK_MONOTONIC, ktime_get_boot_ns
 //   CLOCK_BOOTTIME, ktime_get_coarse_ns CLOCK_MONOTONIC_COARSE,
-//   ktime_get_tai_ns CLOCK_TAI, all of the host, as the kernel reads them.
-//   bpf_get_prandom_u32 is a fixed-seed generator (splitmix64, seed 0 at
-//   load): repeatable, not comparable with the kernel.
+//   ktime_get_tai_ns CLOCK_TAI, all of the host, as the kernel reads them;
+//   a packet with PacketIn::arrivalNs (the NIC's clock) makes all four read
+//   that (docs/helpers.md).
+//   bpf_get_prandom_u32 is the NIC's generator (sluice/Support/NicRandom.h:
+//   splitmix64, one step per packet, seed 0 at load): repeatable, equal to
+//   the model's and the RTL's for a program's first call of each packet, not
+//   comparable with the kernel.
 // - Events. bpf_trace_printk formats with the kernel's accepted conversions
 //   and records the text; bpf_perf_event_output records the sample (and the
 //   requested packet bytes) and returns -ENOENT unless the host put a value
@@ -83,6 +87,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "sluice/Interp/InterpEngine.h"
+#include "sluice/Support/NicRandom.h"
 
 #include <algorithm>
 #include <bit>
@@ -1116,6 +1121,9 @@ llvm::Expected<PacketOut> Machine::run(const PacketIn &pkt) {
   }
   ctxMem_ = {};
   ctxMem_.ingress_ifindex = pkt.ingress_ifindex;
+  arrivalNs = pkt.arrivalNs;
+  prandomState += nic::kRngGamma;  // one generator step per packet
+  prandomCalls = 0;
   ctxMem_.rx_queue_index = pkt.rx_queue_index;
   redirect.reset();
   tailCalls = 0;

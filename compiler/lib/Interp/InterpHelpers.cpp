@@ -16,6 +16,7 @@
 #include "sluice/Object/Disasm.h"
 #include "sluice/Support/Checksum.h"
 #include "sluice/Support/Error.h"
+#include "sluice/Support/NicRandom.h"
 
 namespace sluice::interp {
 
@@ -128,25 +129,31 @@ Status Machine::callHelper(uint32_t id, uint64_t *r, const DInsn *ip, uint32_t d
     break;
   }
 
+  // With the NIC's clock (PacketIn::arrivalNs) every ktime helper reads the
+  // packet's arrival timestamp, as the datapath does (docs/helpers.md).
   case BPF_FUNC_ktime_get_ns:
-    r[0] = clockNs(CLOCK_MONOTONIC);
+    r[0] = arrivalNs ? *arrivalNs : clockNs(CLOCK_MONOTONIC);
     break;
   case BPF_FUNC_ktime_get_boot_ns:
-    r[0] = clockNs(CLOCK_BOOTTIME);
+    r[0] = arrivalNs ? *arrivalNs : clockNs(CLOCK_BOOTTIME);
     break;
   case BPF_FUNC_ktime_get_coarse_ns:
-    r[0] = clockNs(CLOCK_MONOTONIC_COARSE);
+    r[0] = arrivalNs ? *arrivalNs : clockNs(CLOCK_MONOTONIC_COARSE);
     break;
   case BPF_FUNC_ktime_get_tai_ns:
-    r[0] = clockNs(CLOCK_TAI);
+    r[0] = arrivalNs ? *arrivalNs : clockNs(CLOCK_TAI);
     break;
 
   case BPF_FUNC_get_prandom_u32: {
-    // splitmix64: a fixed sequence from the seed, not the kernel's.
-    uint64_t z = (prandomState += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    r[0] = uint32_t((z ^ (z >> 31)) >> 32);
+    // The NIC's generator (docs/helpers.md): one splitmix64 step per packet
+    // (run() takes it), the first call of a packet returns its word. Later
+    // calls of the same packet, which the NIC compiler refuses, get further
+    // words of their own.
+    uint64_t s = prandomState;
+    if (prandomCalls)
+      s ^= prandomCalls * 0xd1b54a32d192ed03ull;
+    ++prandomCalls;
+    r[0] = nic::randomWord(s);
     break;
   }
   case BPF_FUNC_get_smp_processor_id:

@@ -194,7 +194,9 @@ public:
 
   // Events and randomness.
   std::vector<InterpEvent> events;
-  uint64_t prandomState = 0;
+  uint64_t prandomState = 0;  ///< the NIC generator's state (sluice/Support/NicRandom.h)
+  uint64_t prandomCalls = 0;  ///< bpf_get_prandom_u32 calls of the running packet
+  std::optional<uint64_t> arrivalNs;  ///< the running packet's (PacketIn::arrivalNs)
 
   // The XDP buffer.
   alignas(64) uint8_t frame_[kFrameSize];

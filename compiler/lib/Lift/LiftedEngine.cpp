@@ -33,6 +33,7 @@
 #include "sluice/Engine/Run.h"
 #include "sluice/Support/Checksum.h"
 #include "sluice/Support/Error.h"
+#include "sluice/Support/NicRandom.h"
 
 namespace sluice {
 
@@ -370,6 +371,8 @@ struct RunCtx {
   uint8_t *frame = nullptr;
   uint8_t *data = nullptr, *dataEnd = nullptr, *dataMeta = nullptr;
   uint32_t ifindex = 0, rxq = 0;
+  std::optional<uint64_t> arrivalNs;  ///< PacketIn::arrivalNs: the NIC's clock
+  uint64_t rngState = 0, rngCalls = 0;  ///< the NIC's generator (NicRandom.h)
   std::vector<std::unique_ptr<RtMap>> *maps = nullptr;
   std::optional<RedirectTarget> redirect;
   std::vector<Bytes> frags;  // bytes past the linear 3520, in 4096-byte pages
@@ -541,11 +544,23 @@ int64_t clockNs(clockid_t c) {
   clock_gettime(c, &ts);
   return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
-int64_t rtKtime() { return clockNs(CLOCK_MONOTONIC); }
-int64_t rtKtimeBoot() { return clockNs(CLOCK_BOOTTIME); }
-int64_t rtKtimeCoarse() { return clockNs(CLOCK_MONOTONIC_COARSE); }
-int64_t rtKtimeTai() { return clockNs(CLOCK_TAI); }
+// With the NIC's clock every ktime helper reads the packet's arrival time.
+int64_t nicOr(clockid_t c) {
+  return tlsRun && tlsRun->arrivalNs ? int64_t(*tlsRun->arrivalNs) : clockNs(c);
+}
+int64_t rtKtime() { return nicOr(CLOCK_MONOTONIC); }
+int64_t rtKtimeBoot() { return nicOr(CLOCK_BOOTTIME); }
+int64_t rtKtimeCoarse() { return nicOr(CLOCK_MONOTONIC_COARSE); }
+int64_t rtKtimeTai() { return nicOr(CLOCK_TAI); }
 int64_t rtZero() { return 0; }
+// As interp: the packet's word first, further words for later calls.
+int64_t rtPrandom() {
+  uint64_t s = tlsRun->rngState;
+  if (tlsRun->rngCalls)
+    s ^= tlsRun->rngCalls * 0xd1b54a32d192ed03ull;
+  ++tlsRun->rngCalls;
+  return nic::randomWord(s);
+}
 [[noreturn]] void rtTrap(uint32_t insn) {
   tlsRun->trapped = true;
   tlsRun->trapInsn = int32_t(insn);
@@ -583,6 +598,7 @@ const RtFn kRuntime[] = {
     {"sluice.helper.ktime_get_coarse_ns", (void *)&rtKtimeCoarse},
     {"sluice.helper.ktime_get_tai_ns", (void *)&rtKtimeTai},
     {"sluice.helper.get_smp_processor_id", (void *)&rtZero},
+    {"sluice.helper.get_prandom_u32", (void *)&rtPrandom},
     {"sluice.helper.get_numa_node_id", (void *)&rtZero},
     {"sluice.trap", (void *)&rtTrap},
 };
@@ -669,6 +685,7 @@ public:
     obj_ = &obj;
     prog_ = &prog;
     loaded_ = true;
+    rngState_ = 0;
     return llvm::Error::success();
   }
 
@@ -694,6 +711,8 @@ public:
                            pkt.data.begin() + std::min(len, off + kFrame));
     r.dataMeta = r.data;
     r.ifindex = pkt.ingress_ifindex;
+    r.arrivalNs = pkt.arrivalNs;
+    r.rngState = (rngState_ += nic::kRngGamma);
     r.rxq = pkt.rx_queue_index;
     r.maps = &maps_;
     for (auto &m : maps_)
@@ -788,6 +807,7 @@ private:
   const Object *obj_ = nullptr;
   const Program *prog_ = nullptr;
   bool loaded_ = false;
+  uint64_t rngState_ = 0;  // the NIC generator (NicRandom.h)
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   uint32_t (*entry_)(void *) = nullptr;
   std::vector<std::unique_ptr<RtMap>> maps_;

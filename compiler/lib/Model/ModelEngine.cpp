@@ -21,6 +21,7 @@
 
 #include "ModelMaps.h"
 #include "sluice/Support/Error.h"
+#include "sluice/Support/NicRandom.h"
 
 namespace sluice {
 
@@ -188,7 +189,8 @@ llvm::Expected<PacketOut> ModelEngine::run(const PacketIn &pkt) {
       v |= uint64_t(window[off + i]) << (8 * i);
     return v;
   };
-  uint64_t ts = arrivalNs();
+  uint64_t ts = arrivalNs(pkt);
+  const uint32_t rand = nic::randomWord(rngState_ += nic::kRngGamma);
   Context ctx;
   for (unsigned s = 0; s < t.slots; ++s)
     ctx.slot[s] = img.consts[s];
@@ -201,11 +203,12 @@ llvm::Expected<PacketOut> ModelEngine::run(const PacketIn &pkt) {
       v = uint32_t(loadLE(x.off, 1u << x.size));
     } else {
       switch (x.off) {
-      case 0: v = uint32_t(len); break;
+      case 0: v = uint32_t(std::min<size_t>(len, t.maxLinearBytes)); break;
       case 1: v = pkt.ingress_ifindex; break;
       case 2: v = pkt.rx_queue_index; break;
       case 3: v = uint32_t(ts); break;
       case 4: v = uint32_t(ts >> 32); break;
+      case 5: v = rand; break;
       }
     }
     ctx.slot[t.extractorSlots[e]] = v;

@@ -35,6 +35,13 @@
 
 namespace sluice {
 
+namespace {
+/// Why a kfunc call is refused, and what to do instead.
+constexpr const char *kKfuncWhy =
+    "a kfunc runs inside the host kernel, which the NIC does not have; keep what the program "
+    "needs from the host in a map the host fills, or leave this program on the host";
+} // namespace
+
 std::string SourceLoc::str() const {
   if (!known())
     return "";
@@ -487,7 +494,8 @@ private:
         const Symbol &sym = elf_.symbols()[rel->sym];
         sec = sym.sym.st_shndx;
         if (sec == SHN_UNDEF)
-          return fail(fmt::format("call to extern '{}' (kfuncs are not supported)", sym.name));
+          return fail(fmt::format("call to extern '{}' (kfuncs are not supported): {}", sym.name,
+                                  kKfuncWhy));
         if (sec >= elf_.sections().size())
           return fail(fmt::format("call to undefined function '{}'", sym.name));
         target = int64_t(sym.sym.st_value / sizeof(bpf_insn)) + insn.imm + 1;
@@ -504,8 +512,8 @@ private:
       return llvm::Error::success();
     if (!isLdImm64) {
       if (isCall)
-        return fail(fmt::format("call to extern '{}' (kfuncs are not supported)",
-                                elf_.symbols()[rel->sym].name));
+        return fail(fmt::format("call to extern '{}' (kfuncs are not supported): {}",
+                                elf_.symbols()[rel->sym].name, kKfuncWhy));
       return fail(fmt::format("unsupported relocation against '{}'",
                               elf_.symbols()[rel->sym].name));
     }

@@ -664,6 +664,15 @@ struct Compiler {
       Value *o = i.getOperand(k);
       if (!o->getType()->isIntegerTy(64) || !hiVals.count(o))
         continue;  // 64-bit constants: their consumers read them whole
+      if (auto *c = dyn_cast<CallInst>(&i); c && k == 1 && c->getCalledFunction() &&
+                                             c->getCalledFunction()->getName() ==
+                                                 "sluice.helper.xdp_adjust_tail")
+        continue;  // the delta is an int: the kernel reads its low 32 bits
+      if (auto *ii = dyn_cast<IntrinsicInst>(&i); ii && ii->getIntrinsicID() == Intrinsic::bswap)
+        continue;  // a 64-bit bswap swaps the halves (lowered whole)
+      if (auto *sti = dyn_cast<StoreInst>(&i);
+          sti && k == 0 && sti->getPointerAddressSpace() == kPacketAS)
+        continue;  // a 64-bit packet store writes both halves
       if (auto *bo = dyn_cast<BinaryOperator>(&i)) {
         if (bo->getOpcode() == Instruction::And)
           continue;  // the other operand fits 32 bits (fits32)
@@ -1526,8 +1535,14 @@ struct Compiler {
         auto d = adjustedDelta(call, false);
         if (!d)
           return d.takeError();
-        vals[&i] = *d ? alu(Op::ADD, extract(1, 2, 0), constant(uint32_t(*d)), true)
-                      : extract(1, 2, 0);
+        int end = *d ? alu(Op::ADD, extract(1, 2, 0), constant(uint32_t(*d)), true)
+                     : extract(1, 2, 0);
+        // bpf_xdp_adjust_tail with a variable delta that succeeded: the end
+        // moved by the delta's value
+        for (const Adjust &a : adjusts)
+          if (!a.head && a.deltaNode >= 0 && DT.dominates(a.call, call))
+            end = alu(Op::ADD, end, a.deltaNode, true);
+        vals[&i] = end;
         return Error::success();
       }
       if (name == "sluice.helper.redirect")
@@ -1536,6 +1551,32 @@ struct Compiler {
         return lowerCsumDiff(call, bb);
       if (name == "sluice.helper.xdp_adjust_head" || name == "sluice.helper.xdp_adjust_tail")
         return lowerAdjust(call, bb, name == "sluice.helper.xdp_adjust_head");
+      if (name == "sluice.helper.get_smp_processor_id") {
+        vals[&i] = constant(0);  // the NIC is one processor (docs/helpers.md)
+        fitSet.insert(&i);
+        return Error::success();
+      }
+      if (name == "sluice.helper.ktime_get_ns" || name == "sluice.helper.ktime_get_boot_ns" ||
+          name == "sluice.helper.ktime_get_coarse_ns" || name == "sluice.helper.ktime_get_tai_ns") {
+        // the NIC's timestamp counter at the packet's arrival (docs/helpers.md)
+        setWide(&i, extract(1, 2, 3), extract(1, 2, 4));
+        return Error::success();
+      }
+      if (name == "sluice.helper.get_prandom_u32") {
+        // the packet's word of the NIC's generator (docs/helpers.md): one
+        // word per packet, so one call on any path through the program
+        for (const CallInst *c : prandomCalls)
+          if (c == call || isPotentiallyReachable(c, call, nullptr, &DT))
+            return fail(call, fmt::format("bpf_get_prandom_u32 is called again for the same "
+                                          "packet (first at {}): the NIC's generator gives one "
+                                          "32-bit word per packet; call it once and take more "
+                                          "bits from that word (or keep a generator in a map)",
+                                          where(c)));
+        prandomCalls.push_back(call);
+        vals[&i] = extract(1, 2, 5);
+        fitSet.insert(&i);
+        return Error::success();
+      }
       if (name == "sluice.xdp.ingress_ifindex") {
         vals[&i] = extract(1, 2, 1);
         return Error::success();
@@ -1561,6 +1602,14 @@ struct Compiler {
           auto x = val(ii->getArgOperand(0));
           if (!x)
             return x.takeError();
+          if (w == 64 && isWide(ii->getArgOperand(0))) {
+            // the halves swap places, each byte-swapped
+            auto x64 = val64(ii->getArgOperand(0));
+            if (!x64)
+              return x64.takeError();
+            setWide(&i, alu(Op::BSWAP32, x64->second, -1), alu(Op::BSWAP32, x64->first, -1));
+            return Error::success();
+          }
           if (w == 16)
             vals[&i] = alu(Op::BSWAP16, *x, -1);
           else if (w == 32)
@@ -1922,17 +1971,29 @@ struct Compiler {
     if (!v->getType()->isIntegerTy())
       return fail(st, "packet store of a non-integer value is not supported");
     unsigned w = v->getType()->getIntegerBitWidth();
+    if (w == 64) {
+      // two 4-byte writes, low half first (little-endian, as the kernel stores)
+      auto x64 = val64(v);
+      if (!x64)
+        return x64.takeError();
+      if (auto e = lowerStoreWord(st, bb, x64->first, 4, 0))
+        return e;
+      return lowerStoreWord(st, bb, x64->second, 4, 4);
+    }
     if (w != 8 && w != 16 && w != 32)
       return fail(st, fmt::format("packet store of i{} is not supported yet (the deparser writes 1, "
                                   "2 or 4 bytes)", w));
     auto x = val(v);
     if (!x)
       return x.takeError();
+    return lowerStoreWord(st, bb, *x, w / 8, 0);
+  }
+  Error lowerStoreWord(StoreInst *st, BasicBlock *bb, int value, unsigned bytes, int32_t plus) {
     auto p = val(st->getPointerOperand());
     if (!p)
       return p.takeError();
     StoreRec r;
-    r.size = w / 8, r.value = *x, r.bb = bb, r.inst = st;
+    r.size = bytes, r.value = value, r.bb = bb, r.inst = st;
     uint32_t c;
     if (isConst(*p, &c)) {
       r.off = int32_t(c);
@@ -1942,6 +2003,7 @@ struct Compiler {
       if (pn.kind == Kind::Op && pn.op == Op::ADD && pn.bi)
         r.base = pn.a, r.off = int32_t(pn.imm);
     }
+    r.off += plus;
     auto [lo, hi] = range(r.base, r.off, r.size);
     if (lo < -int64_t(T.headroomBytes) || hi > int64_t(T.headerWindowBytes))
       return fail(st, fmt::format("packet store at offset {}..{} is outside the deparser's reach "
@@ -1962,10 +2024,12 @@ struct Compiler {
   // ---- helpers ----
   struct Adjust {
     const CallInst *call;
-    int64_t delta;
+    int64_t delta;  ///< the constant delta (0 for a variable one)
     bool head;
+    int deltaNode = -1;  ///< bpf_xdp_adjust_tail with a variable delta: its value
   };
   std::vector<Adjust> adjusts;
+  std::vector<const CallInst *> prandomCalls;
   std::vector<int> stateChain;  // REDIR / ADJH / ADJT in program order
   std::set<const Value *> sext32;  // i64 results that are sign-extended 32-bit values
 
@@ -2015,10 +2079,19 @@ struct Compiler {
   Error lowerAdjust(CallInst *call, BasicBlock *bb, bool head) {
     const char *fn = head ? "bpf_xdp_adjust_head" : "bpf_xdp_adjust_tail";
     auto *k = dyn_cast<ConstantInt>(call->getArgOperand(1));
-    if (!k)
+    if (!k && head)
       return fail(call, fmt::format("{} with a variable delta is not supported (constant deltas "
                                     "only)", fn));
-    int64_t delta = int32_t(uint32_t(k->getZExtValue()));
+    // bpf_xdp_adjust_tail takes a variable delta: ADJT checks the kernel's
+    // limits on the value at run time (docs/stage-isa.md)
+    int deltaNode = -1;
+    if (!k) {
+      auto x = val(call->getArgOperand(1));
+      if (!x)
+        return x.takeError();
+      deltaNode = *x;
+    }
+    int64_t delta = k ? int32_t(uint32_t(k->getZExtValue())) : 0;
     if (head) {
       int64_t total = delta;
       for (const Adjust &a : adjusts)
@@ -2030,7 +2103,11 @@ struct Compiler {
     }
     PVal g = blockPred[bb];
     Node n;
-    n.op = head ? Op::ADJH : Op::ADJT, n.res = Res::Slot, n.bi = true, n.imm = uint32_t(delta);
+    n.op = head ? Op::ADJH : Op::ADJT, n.res = Res::Slot;
+    if (deltaNode >= 0)
+      n.b = deltaNode;
+    else
+      n.bi = true, n.imm = uint32_t(delta);
     n.guard = g.node, n.gn = g.neg;
     if (!stateChain.empty())
       n.after.push_back(stateChain.back());
@@ -2039,7 +2116,7 @@ struct Compiler {
     roots.push_back(id);
     vals[call] = id;
     sext32.insert(call);
-    adjusts.push_back({call, delta, head});
+    adjusts.push_back({call, delta, head, deltaNode});
     return Error::success();
   }
   // A packet word at a constant offset as a load there would see it.

@@ -194,7 +194,8 @@ std::string decodeIssue(const Program &prog, const Object &obj, uint32_t i) {
           (in.src_reg != 0 && in.src_reg != BPF_PSEUDO_CALL && in.src_reg != BPF_PSEUDO_KFUNC_CALL))
         return "BPF_CALL uses reserved fields";
       if (in.src_reg == BPF_PSEUDO_KFUNC_CALL)
-        return "kernel function calls (kfuncs) are not supported";
+        return "kernel function calls (kfuncs) are not supported: a kfunc runs inside the host "
+               "kernel, which the NIC does not have";
       if (in.src_reg == BPF_PSEUDO_CALL) {
         int64_t t = int64_t(i) + in.imm + 1;
         if (t < 0 || t >= n)

@@ -87,10 +87,12 @@ const Refusal kRefusals[] = {
                                    "need into a map from the host"},
     {BPF_FUNC_probe_read_kernel_str, "the NIC cannot read host kernel or user memory; copy what "
                                      "you need into a map from the host"},
-    {BPF_FUNC_spin_lock, "map updates on the NIC are already atomic per entry; use "
-                         "__sync_fetch_and_add or bpf_map_update_elem instead of a lock"},
-    {BPF_FUNC_spin_unlock, "map updates on the NIC are already atomic per entry; use "
-                           "__sync_fetch_and_add or bpf_map_update_elem instead of a lock"},
+    {BPF_FUNC_spin_lock, "bpf_spin_lock serialises the host's CPUs, and the NIC has one "
+                         "ordered pipeline, where each map update is already atomic per entry; "
+                         "use __sync_fetch_and_add or bpf_map_update_elem instead of a lock"},
+    {BPF_FUNC_spin_unlock, "bpf_spin_lock serialises the host's CPUs, and the NIC has one "
+                           "ordered pipeline, where each map update is already atomic per entry; "
+                           "use __sync_fetch_and_add or bpf_map_update_elem instead of a lock"},
     {BPF_FUNC_trace_printk, "there is no trace pipe on the NIC; remove bpf_printk (or count "
                             "events in a map)"},
     {BPF_FUNC_tail_call, "tail calls would need every target program on the pipeline at once; "
@@ -108,6 +110,24 @@ const Refusal kRefusals[] = {
     {BPF_FUNC_get_cgroup_classid, "there are no cgroups on the NIC; drop the call"},
     {BPF_FUNC_send_signal, "there is no current task on the NIC to signal; drop the call"},
     {BPF_FUNC_send_signal_thread, "there is no current task on the NIC to signal; drop the call"},
+    {BPF_FUNC_jiffies64, "jiffies count the host kernel's timer ticks, which the NIC does not "
+                         "see; use bpf_ktime_get_ns (the NIC's timestamp counter) instead"},
+    {BPF_FUNC_tcp_raw_gen_syncookie_ipv4, "syncookies are keyed by the host kernel's secret, "
+                                          "which the NIC does not have; pass SYNs to the host"},
+    {BPF_FUNC_tcp_raw_gen_syncookie_ipv6, "syncookies are keyed by the host kernel's secret, "
+                                          "which the NIC does not have; pass SYNs to the host"},
+    {BPF_FUNC_tcp_raw_check_syncookie_ipv4, "syncookies are keyed by the host kernel's secret, "
+                                            "which the NIC does not have; pass ACKs to the host"},
+    {BPF_FUNC_tcp_raw_check_syncookie_ipv6, "syncookies are keyed by the host kernel's secret, "
+                                            "which the NIC does not have; pass ACKs to the host"},
+    {BPF_FUNC_user_ringbuf_drain, "draining a user ring buffer runs a callback over host memory; "
+                                  "have the host write what the program needs into a map"},
+    {BPF_FUNC_kptr_xchg, "kernel object pointers (kptrs) live in host memory; keep plain values "
+                         "in the map"},
+    {BPF_FUNC_per_cpu_ptr, "per-CPU kernel variables live in host memory; keep the value in a "
+                           "map the host fills"},
+    {BPF_FUNC_this_cpu_ptr, "per-CPU kernel variables live in host memory; keep the value in a "
+                            "map the host fills"},
 };
 
 } // namespace
@@ -138,6 +158,9 @@ bool helperNotModelled(int32_t id) {
       BPF_FUNC_map_peek_elem, BPF_FUNC_strncmp, BPF_FUNC_per_cpu_ptr, BPF_FUNC_this_cpu_ptr,
       BPF_FUNC_get_current_task_btf, BPF_FUNC_map_lookup_percpu_elem, BPF_FUNC_kptr_xchg,
       BPF_FUNC_dynptr_from_mem, BPF_FUNC_snprintf_btf, BPF_FUNC_task_pt_regs,
+      BPF_FUNC_tcp_raw_gen_syncookie_ipv4, BPF_FUNC_tcp_raw_gen_syncookie_ipv6,
+      BPF_FUNC_tcp_raw_check_syncookie_ipv4, BPF_FUNC_tcp_raw_check_syncookie_ipv6,
+      BPF_FUNC_user_ringbuf_drain,
   };
   return std::find(std::begin(ids), std::end(ids), id) != std::end(ids);
 }

@@ -306,7 +306,7 @@ llvm::Expected<RunResult> runOn(const Object &obj, const Program &prog, const Ru
     init = std::move(*parsed);
   }
   ModelOnImage engine(*target, std::move(img));
-  return runPackets(engine, obj, prog, init, *packets);
+  return runPackets(engine, obj, prog, init, *packets, o.nicClock);
 }
 
 int cmdBuild(const std::string &path, const std::string &progName, std::string out,
@@ -401,7 +401,7 @@ int main(int argc, char **argv) {
 
   std::string object, prog, pcap, mapInit, outDir, engine = "interp", engines = "interp,kernel";
   std::vector<std::string> volatileMaps;
-  bool asJson = false, allEntries = false;
+  bool asJson = false, allEntries = false, nicClock = false;
 
   auto *dump = app.add_subcommand("dump", "print the instructions with their C source lines");
   dump->add_option("object", object, "BPF object (clang -target bpf)")->required();
@@ -422,6 +422,9 @@ int main(int argc, char **argv) {
   run->add_option("--out", outDir, "write one pcap per verdict into this directory");
   run->add_flag("--json", asJson, "print the summary as JSON");
   run->add_flag("--all-entries", allEntries, "list every map entry, zero ones too");
+  run->add_flag("--nic-clock", nicClock,
+                "packets arrive at their capture timestamps: bpf_ktime_get_ns reads them "
+                "(every engine but the kernel; docs/helpers.md)");
 
   auto *diff = app.add_subcommand("diff", "run a pcap through two engines and compare");
   diff->add_option("object", object, "BPF object (clang -target bpf)")->required();
@@ -429,6 +432,9 @@ int main(int argc, char **argv) {
   diff->add_option("--pcap", pcap, "input packets")->required();
   diff->add_option("--engines", engines, "two engines, comma-separated")->capture_default_str();
   diff->add_option("--map-init", mapInit, "initial map entries (docs/map-init.md)");
+  diff->add_flag("--nic-clock", nicClock,
+                 "packets arrive at their capture timestamps: bpf_ktime_get_ns reads them "
+                 "(every engine but the kernel; docs/helpers.md)");
   diff->add_option("--volatile-map", volatileMaps,
                    "compare only the keys of this map (its values hold clock readings)");
 
@@ -515,7 +521,7 @@ int main(int argc, char **argv) {
   if (*run) {
     if (!imageFile.empty() && engine != "model")
       return fail(makeError("--image is for the model engine, not '{}'", engine));
-    auto r = runOn(*obj, **p, {engine, pcap, mapInit}, {targetFile, imageFile});
+    auto r = runOn(*obj, **p, {engine, pcap, mapInit, nicClock}, {targetFile, imageFile});
     if (!r)
       return fail(r.takeError());
     if (!outDir.empty())
@@ -538,10 +544,10 @@ int main(int argc, char **argv) {
   std::string e1 = engines.substr(0, comma), e2 = engines.substr(comma + 1);
   if (!imageFile.empty() && e1 != "model" && e2 != "model")
     return fail(makeError("--image is for the model engine, and --engines {} has none", engines));
-  auto r1 = runOn(*obj, **p, {e1, pcap, mapInit}, {targetFile, imageFile});
+  auto r1 = runOn(*obj, **p, {e1, pcap, mapInit, nicClock}, {targetFile, imageFile});
   if (!r1)
     return fail(r1.takeError());
-  auto r2 = runOn(*obj, **p, {e2, pcap, mapInit}, {targetFile, imageFile});
+  auto r2 = runOn(*obj, **p, {e2, pcap, mapInit, nicClock}, {targetFile, imageFile});
   if (!r2)
     return fail(r2.takeError());
   std::string d = firstDifference(*r1, *r2, {volatileMaps});

@@ -32,6 +32,9 @@ class SampleDiffTest : public ::testing::TestWithParam<size_t> {};
 
 TEST_P(SampleDiffTest, InterpEqualsKernel) {
   const Sample &s = samples()[GetParam()];
+  if (!s.nicValues.empty())
+    GTEST_SKIP() << s.name << " reads the " << s.nicValues
+                 << ": interp and kernel are compared on properties by NicValuesTest";
   auto obj = Object::open(s.object);
   ASSERT_TRUE(!!obj) << llvm::toString(obj.takeError());
   const Program *prog = obj->findProgram(s.program);

@@ -51,7 +51,9 @@ TEST_P(LiftedDiffTest, LiftedEqualsInterp) {
   const Program *prog = obj->findProgram(s.program);
   ASSERT_NE(prog, nullptr);
 
-  auto interp = runProgram(*obj, *prog, {"interp", s.pcap, s.mapInit});
+  // samples whose results hold clock readings run with the NIC's clock
+  const bool nicClock = !s.nicValues.empty();
+  auto interp = runProgram(*obj, *prog, {"interp", s.pcap, s.mapInit, nicClock});
   ASSERT_TRUE(!!interp) << llvm::toString(interp.takeError());
 
   auto engine = createLiftedEngine();
@@ -66,7 +68,7 @@ TEST_P(LiftedDiffTest, LiftedEqualsInterp) {
   llvm::Expected<RunResult> lifted = [&]() -> llvm::Expected<RunResult> {
     if (auto e = engine->load(*obj, *prog))
       return std::move(e);
-    return runPackets(*engine, *obj, *prog, init, *pkts);
+    return runPackets(*engine, *obj, *prog, init, *pkts, nicClock);
   }();
 
   auto un = kUnsupported.find(s.name);

@@ -134,6 +134,12 @@ TEST(ObjectTest, ExternKfuncIsRefusedByName) {
   std::string msg = llvm::toString(obj.takeError());
   EXPECT_NE(msg.find("kfunc_extern.bpf.o"), std::string::npos) << msg;
   EXPECT_NE(msg.find("bpf_fancy_kfunc"), std::string::npos) << msg;
+  // At the C line of the call, saying why and what to do instead.
+  EXPECT_NE(msg.find("kfunc_extern.bpf.c:6:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("call to extern 'bpf_fancy_kfunc' (kfuncs are not supported): a kfunc runs "
+                     "inside the host kernel, which the NIC does not have; keep what the program "
+                     "needs from the host in a map the host fills, or leave this program on the host"),
+            std::string::npos) << msg;
 }
 
 TEST(ObjectTest, NotAnObject) {

@@ -182,9 +182,10 @@ TEST(Compile, EverySampleCompilesOrIsRefusedWithALine) {
     auto interp = createEngine("interp");
     ASSERT_TRUE(bool(interp));
     ModelEngine model(*t);
-    auto a = runPackets(**interp, *obj, *prog, {}, *pkts);
+    const bool nicClock = !s.nicValues.empty();
+    auto a = runPackets(**interp, *obj, *prog, {}, *pkts, nicClock);
     ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
-    auto b = runPackets(model, *obj, *prog, {}, *pkts);
+    auto b = runPackets(model, *obj, *prog, {}, *pkts, nicClock);
     ASSERT_TRUE(bool(b)) << name << ": " << llvm::toString(b.takeError());
     EXPECT_EQ(firstDifference(*a, *b), "") << name << "\n" << formatStageImage(*img, *t);
   }
@@ -232,7 +233,8 @@ struct StagesAndBound {
 const std::map<std::string, StagesAndBound> kStagesOnTheDefault = {
     {"pass_all", {1, 1}},      {"drop_all", {1, 1}},  {"udp_reflect", {10, 10}},
     {"ttl_forward", {11, 11}}, {"vlan_strip", {7, 7}}, {"gre_encap", {18, 18}},
-    {"parse_decide", {24, 24}},
+    {"parse_decide", {24, 24}}, {"snap_trim", {19, 19}}, {"probe_reflect", {11, 11}},
+    {"loss_inject", {20, 20}},
 };
 
 // Every sample on the default datapath: a stateless one compiles and model
@@ -274,12 +276,15 @@ TEST(Compile, EverySampleOnTheDefaultDatapath) {
     auto interp = createEngine("interp");
     ASSERT_TRUE(bool(interp));
     ModelEngine model(t);
-    auto a = runPackets(**interp, *obj, *prog, {}, *pkts);
+    // clock and random samples: the NIC's clock; the kernel on properties
+    // (tests/unit/Diff/NicValuesTest.cpp)
+    const bool nicClock = !s.nicValues.empty();
+    auto a = runPackets(**interp, *obj, *prog, {}, *pkts, nicClock);
     ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
-    auto b = runPackets(model, *obj, *prog, {}, *pkts);
+    auto b = runPackets(model, *obj, *prog, {}, *pkts, nicClock);
     ASSERT_TRUE(bool(b)) << s.name << ": " << llvm::toString(b.takeError());
     EXPECT_EQ(firstDifference(*a, *b), "") << s.name << "\n" << formatStageImage(*img, t);
-    if (noKernel.empty()) {
+    if (noKernel.empty() && !nicClock) {
       auto k = runProgram(*obj, *prog, {"kernel", s.pcap, ""});
       ASSERT_TRUE(bool(k)) << s.name << ": " << llvm::toString(k.takeError());
       EXPECT_EQ(firstDifference(*k, *b), "") << s.name << " (kernel vs model)";
@@ -302,6 +307,8 @@ declare ptr addrspace(1) @sluice.xdp.data(ptr)
 declare ptr addrspace(1) @sluice.xdp.data_end(ptr)
 declare i64 @sluice.helper.ktime_get_ns()
 declare i64 @sluice.helper.xdp_adjust_head(ptr, i64)
+declare i64 @sluice.helper.get_prandom_u32()
+declare i64 @sluice.helper.xdp_get_buff_len(ptr)
 declare ptr addrspace(2) @sluice.map.lookup.p0(i32, ptr)
 define i32 @f(ptr %ctx) !dbg !2 {
 entry:
@@ -366,10 +373,10 @@ TEST(CompileRefusal, StackMemory) {
 
 TEST(CompileRefusal, UnsupportedHelper) {
   EXPECT_EQ(compileFixture(R"(
-  %t = call i64 @sluice.helper.ktime_get_ns(), !dbg !L6.11
+  %t = call i64 @sluice.helper.xdp_get_buff_len(ptr %ctx), !dbg !L6.11
   %r = trunc i64 %t to i32
   ret i32 %r)"),
-            "fix.bpf.c:6:11: error: call to bpf_ktime_get_ns is not supported yet");
+            "fix.bpf.c:6:11: error: call to bpf_xdp_get_buff_len is not supported yet");
 }
 
 // 64-bit values are pairs of 32-bit halves (docs/schedule.md, "64-bit
@@ -397,13 +404,13 @@ b:
   %r = trunc i64 %h to i32
   ret i32 %r)"),
             "fix.bpf.c:9:3: error: 64-bit value (udiv) is not supported yet");
-  // a 64-bit value where only 32-bit values go (a packet store of i64)
+  // a packet store of i64 is two 4-byte writes (probe_reflect's timestamp,
+  // equal on interp, model and rtl): compiled
   EXPECT_EQ(compileFixture(std::string(wide) + R"(
   %o = getelementptr i8, ptr addrspace(1) %d, i64 40
   store i64 %m, ptr addrspace(1) %o, !dbg !L10.5
   ret i32 2)"),
-            "fix.bpf.c:10:5: error: 64-bit value used by store is not supported yet (its high "
-            "half would be lost)");
+            "compiled");
   // i128 is not a datapath type
   EXPECT_EQ(compileFixture(std::string(wide) + R"(
   %x = zext i64 %m to i128, !dbg !L11.5
@@ -654,6 +661,41 @@ TEST(CompileRefusal, AdjustHeadWithAVariableDelta) {
   ret i32 2)"),
             "fix.bpf.c:60:6: error: bpf_xdp_adjust_head with a variable delta is not supported "
             "(constant deltas only)");
+}
+
+// One word of the NIC's generator per packet (docs/helpers.md): a second
+// call on a path is refused, naming the first.
+TEST(CompileRefusal, PrandomTwiceForOnePacket) {
+  EXPECT_EQ(compileFixture(R"(
+  %a = call i64 @sluice.helper.get_prandom_u32(), !dbg !L80.7
+  %b = call i64 @sluice.helper.get_prandom_u32(), !dbg !L81.7
+  %x = xor i64 %a, %b
+  %t = trunc i64 %x to i32
+  ret i32 %t)"),
+            "fix.bpf.c:81:7: error: bpf_get_prandom_u32 is called again for the same packet "
+            "(first at fix.bpf.c:80:7): the NIC's generator gives one 32-bit word per packet; "
+            "call it once and take more bits from that word (or keep a generator in a map)");
+}
+
+// Calls on exclusive paths draw the same packet word: compiled.
+TEST(CompileRefusal, PrandomOncePerPathCompiles) {
+  EXPECT_EQ(compileFixture(R"(
+  %p = getelementptr i8, ptr addrspace(1) %d, i64 14
+  %v = load i8, ptr addrspace(1) %p
+  %c = icmp eq i8 %v, 0
+  br i1 %c, label %l, label %r
+l:
+  %a = call i64 @sluice.helper.get_prandom_u32(), !dbg !L90.7
+  br label %j
+r:
+  %b = call i64 @sluice.helper.get_prandom_u32(), !dbg !L91.7
+  br label %j
+j:
+  %x = phi i64 [ %a, %l ], [ %b, %r ]
+  %t = trunc i64 %x to i32
+  %m = and i32 %t, 3
+  ret i32 %m)"),
+            "compiled");
 }
 
 TEST(CompileRefusal, PacketPointerAfterAnUncheckedAdjustHead) {

@@ -245,9 +245,12 @@ TEST(StageImage, RuleExtractorAndDeparser) {
   x.off = 126;
   img.extract[3] = isa::encode(x);
   EXPECT_EQ(verifyError(img), "extractor entry 3: bytes 126..129 are outside the 128-byte header window");
-  x.src = 1, x.off = 5;
+  x.src = 1, x.off = 5;  // the packet's random word (docs/helpers.md)
   img.extract[3] = isa::encode(x);
-  EXPECT_EQ(verifyError(img), "extractor entry 3: metadata word 5 does not exist");
+  EXPECT_EQ(verifyError(img), "");
+  x.src = 1, x.off = 6;
+  img.extract[3] = isa::encode(x);
+  EXPECT_EQ(verifyError(img), "extractor entry 3: metadata word 6 does not exist");
   img = StageImage::empty(T());
   isa::Deparse d;
   d.en = 1, d.size = 1, d.pos = 64 + 127;

@@ -278,6 +278,8 @@ TEST_P(CCorpus, SluiceAndKernel) {
     EXPECT_TRUE(r->kernelAccepted) << diags;
     EXPECT_FALSE(r->accepted);
     EXPECT_NE(diags.find(fx.message), std::string::npos) << diags;
+    // The refusal points at the C source line too.
+    EXPECT_NE(diags.find(fx.name + ".bpf.c:"), std::string::npos) << diags;
   } else {
     EXPECT_FALSE(r->kernelAccepted);
     EXPECT_NE(diags.find(fx.message), std::string::npos) << "expected '" << fx.message << "' in\n" << diags;

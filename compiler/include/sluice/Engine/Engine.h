@@ -28,6 +28,12 @@ struct PacketIn {
   Bytes data;
   uint32_t ingress_ifindex = 1;
   uint32_t rx_queue_index = 0;
+  /// The packet's arrival time on the NIC's timestamp counter (ns). When set,
+  /// the engines with a NIC clock (interp, lifted, model, rtl) return it from
+  /// bpf_ktime_get_ns (and the boot/coarse/tai variants); unset, each engine
+  /// reads CLOCK_MONOTONIC as the kernel does. The kernel cannot be given a
+  /// clock and ignores it (docs/helpers.md).
+  std::optional<uint64_t> arrivalNs;
 };
 
 /// Where an XDP_REDIRECT sends the packet, when the engine can tell.

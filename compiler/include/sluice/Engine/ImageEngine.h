@@ -46,8 +46,9 @@ public:
 protected:
   /// The datapath parameters images are compiled for and checked against.
   virtual const TargetParams &imageTarget() const = 0;
-  /// The arrival timestamp of the next packet (setClock's, or now).
-  uint64_t arrivalNs() const;
+  /// The arrival timestamp of `pkt`: its own (PacketIn::arrivalNs), else
+  /// setClock's, else now.
+  uint64_t arrivalNs(const PacketIn &pkt) const;
 
 private:
   std::optional<uint64_t> clock_;

@@ -40,6 +40,9 @@ struct RunOptions {
   std::string engine = "interp";
   std::string pcap;
   std::string mapInit;  ///< optional
+  /// Packets arrive at their capture timestamps (PacketIn::arrivalNs): the
+  /// NIC's clock, the same on interp, lifted, model and rtl (docs/helpers.md).
+  bool nicClock = false;
 };
 
 /// "XDP_PASS", ..., "runt", or "XDP_<n>" for a value outside the enum.
@@ -50,9 +53,11 @@ std::string verdictName(uint32_t action);
 std::string verdictFileStem(const PacketResult &r);
 
 /// Runs `prog` of `obj` over `packets` on `engine`, starting from `init`.
+/// With `nicClock` each packet arrives at its capture timestamp (ns).
 llvm::Expected<RunResult> runPackets(Engine &engine, const Object &obj, const Program &prog,
                                      const std::vector<MapInitEntry> &init,
-                                     const std::vector<PcapPacket> &packets);
+                                     const std::vector<PcapPacket> &packets,
+                                     bool nicClock = false);
 
 /// Convenience: creates the engine, reads the pcap and map-init, runs.
 llvm::Expected<RunResult> runProgram(const Object &obj, const Program &prog,

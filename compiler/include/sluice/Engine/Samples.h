@@ -24,6 +24,11 @@ struct SampleSpec {
   std::string pcap;
   std::string mapInit;  ///< empty when the sample has none
   std::vector<std::string> volatileMaps;
+  /// "clock" or "random" when the results depend on bpf_ktime_get_ns or
+  /// bpf_get_prandom_u32 (docs/helpers.md): interp, lifted, model and rtl
+  /// run with the NIC's clock (runPackets' nicClock) and agree exactly; the
+  /// kernel is compared on properties by the sample's own test.
+  std::string nicValues;
 };
 
 /// Reads a manifest; relative paths in it are resolved against its directory.

@@ -74,6 +74,9 @@ private:
   std::optional<StageImage> image_;
   unsigned stagesUsed_ = 0;
   ModelFacts facts_;
+  /// The random generator's state (bpf_get_prandom_u32, docs/helpers.md):
+  /// one splitmix64 step per packet, from 0 when the engine is made.
+  uint64_t rngState_ = 0;
   std::unique_ptr<model::ModelMaps> maps_;
   const TargetParams &imageTarget() const override { return target_; }
 };
