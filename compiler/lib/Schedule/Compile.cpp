@@ -1323,16 +1323,9 @@ struct Compiler {
         if (!x)
           return x.takeError();
         vals[&i] = *x;
-        // data_end as a number (`data_end - data`): the kernel's linear part
-        // ends at max_linear_bytes (a 9000-byte frame reads as 3520 bytes,
-        // docs/engines.md); comparisons with packet pointers need no clamp
-        if (auto *dc = dyn_cast<CallInst>(src);
-            dc && c->getOpcode() == Instruction::PtrToInt && dc->getCalledFunction() &&
-            dc->getCalledFunction()->getName() == "sluice.xdp.data_end" &&
-            *x == extract(1, 2, 0) && T.maxLinearBytes) {
-          PVal big = cmp(Op::JGT, *x, constant(T.maxLinearBytes));
-          vals[&i] = select(big, constant(T.maxLinearBytes), *x);
-        }
+        // data_end as a number (`data_end - data`) needs no clamp here: the
+        // extractor's length word (metadata word 0) is already the kernel's
+        // linear part, at most max_linear_bytes (docs/engines.md)
         return Error::success();
       }
       default:

@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -32,9 +33,6 @@ class SampleDiffTest : public ::testing::TestWithParam<size_t> {};
 
 TEST_P(SampleDiffTest, InterpEqualsKernel) {
   const Sample &s = samples()[GetParam()];
-  if (!s.nicValues.empty())
-    GTEST_SKIP() << s.name << " reads the " << s.nicValues
-                 << ": interp and kernel are compared on properties by NicValuesTest";
   auto obj = Object::open(s.object);
   ASSERT_TRUE(!!obj) << llvm::toString(obj.takeError());
   const Program *prog = obj->findProgram(s.program);
@@ -68,8 +66,19 @@ std::string sampleName(const ::testing::TestParamInfo<size_t> &info) {
   return n;
 }
 
-INSTANTIATE_TEST_SUITE_P(Samples, SampleDiffTest,
-                         ::testing::Range<size_t>(0, samples().size()), sampleName);
+// Samples that read the NIC clock or random generator (samples.json
+// "nic_values") differ from the kernel by design: NicValuesTest compares
+// them with the kernel on properties, so they are not instantiated here.
+std::vector<size_t> exactSamples() {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < samples().size(); ++i)
+    if (samples()[i].nicValues.empty())
+      out.push_back(i);
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Samples, SampleDiffTest, ::testing::ValuesIn(exactSamples()),
+                         sampleName);
 
 TEST(SampleManifestTest, ListsTheRequiredSamples) {
   ASSERT_GE(samples().size(), 12u) << "bpf-samples/samples.json";
