@@ -285,6 +285,25 @@ struct KernelMap {
   }
 };
 
+/// Why the kernel map of a NicMap-vs-kernel test could not be created (""
+/// when it was): said loudly, and a failure when SLUICE_REQUIRE_KERNEL is
+/// set (CI), so that the caller's skip never goes unnoticed.
+std::string kernelMapUnavailable(const KernelMap &k, const char *test) {
+  if (k.fd >= 0)
+    return "";
+  std::string why = std::string("kernel maps unavailable: bpf_map_create: ") +
+                    std::strerror(errno);
+  if (sluice::testing::kernelRequired())
+    ADD_FAILURE() << "SLUICE_REQUIRE_KERNEL is set and the kernel is unavailable: " << why;
+  std::fprintf(stderr,
+               "\n*************************************************************\n"
+               "*** %s\n"
+               "*** %s is SKIPPED: it checks nothing.\n"
+               "*************************************************************\n\n",
+               why.c_str(), test);
+  return why;
+}
+
 template <class M> std::vector<Bytes> walk(const M &m, int &endRc) {
   std::vector<Bytes> keys;
   Bytes cur, next;
@@ -308,18 +327,8 @@ TEST_P(NicMapVsKernel, SameReturnCodesAndContents) {
   const Case &c = GetParam();
   MapDef d = def(c.name, c.type, c.keySize, c.valueSize, c.maxEntries);
   KernelMap k(d);
-  if (k.fd < 0) {
-    std::string why = std::string("bpf_map_create: ") + std::strerror(errno);
-    if (sluice::testing::kernelRequired())
-      FAIL() << "SLUICE_REQUIRE_KERNEL is set and the kernel is unavailable: " << why;
-    std::fprintf(stderr,
-                 "\n*************************************************************\n"
-                 "*** KERNEL MAPS UNAVAILABLE: %s\n"
-                 "*** NicMapVsKernel is SKIPPED: it checks nothing.\n"
-                 "*************************************************************\n\n",
-                 why.c_str());
-    GTEST_SKIP() << "kernel maps unavailable: " << why;
-  }
+  if (std::string why = kernelMapUnavailable(k, "NicMapVsKernel"); !why.empty())
+    GTEST_SKIP() << why;
   auto nm = NicMap::create(d, TargetParams::defaults());
   ASSERT_TRUE(bool(nm)) << errText(nm.takeError());
   NicMap &n = *nm;
@@ -464,18 +473,8 @@ TEST_P(NicLpmVsKernel, SameReturnCodesValuesAndWalkOrder) {
   MapDef d = def(c.name, BPF_MAP_TYPE_LPM_TRIE, 4 + c.dataBytes, c.valueSize, c.maxEntries);
   d.flags = BPF_F_NO_PREALLOC;  // the kernel's LPM tries require it
   KernelMap k(d);
-  if (k.fd < 0) {
-    std::string why = std::string("bpf_map_create: ") + std::strerror(errno);
-    if (sluice::testing::kernelRequired())
-      FAIL() << "SLUICE_REQUIRE_KERNEL is set and the kernel is unavailable: " << why;
-    std::fprintf(stderr,
-                 "\n*************************************************************\n"
-                 "*** KERNEL MAPS UNAVAILABLE: %s\n"
-                 "*** NicLpmVsKernel is SKIPPED: it checks nothing.\n"
-                 "*************************************************************\n\n",
-                 why.c_str());
-    GTEST_SKIP() << "kernel maps unavailable: " << why;
-  }
+  if (std::string why = kernelMapUnavailable(k, "NicLpmVsKernel"); !why.empty())
+    GTEST_SKIP() << why;
   auto nm = NicMap::create(d, TargetParams::defaults());
   ASSERT_TRUE(bool(nm)) << errText(nm.takeError());
   NicMap &n = *nm;
