@@ -77,8 +77,9 @@ const std::map<std::string, std::string> kRefused = {
     {"global_data", "global_data.bpf.c:50:12: error: global data in '.bss' is not supported yet "
                     "(only .rodata, folded into constants)"},
     {"vlan_filter",
-     "vlan_filter.bpf.c:49:8: error: two lookups of map 'allowed_vlans' in one packet (the other "
-     "at vlan_filter.bpf.c:49:8): a map has one transaction per packet"},
+     "vlan_filter.bpf.c:49:8: error: two lookups of map 'allowed_vlans' in one packet (this call "
+     "runs more than once: a loop around it is unrolled or its function inlined twice): a map "
+     "has one transaction per packet"},
     {"ipv6_ext",
      "xdp_common.h:88:7: error: needs 369 stages, target has 24 (critical path: "
      "xdp_common.h:88, ipv6_ext.bpf.c:71, xdp_common.h:134, ipv6_ext.bpf.c:78, "
