@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "sluice/Engine/Samples.h"
 
 namespace sluice::testing {
@@ -38,6 +40,25 @@ inline const std::vector<SampleSpec> &samples() {
 inline bool kernelRequired() {
   const char *v = std::getenv("SLUICE_REQUIRE_KERNEL");
   return v && *v && std::string(v) != "0";
+}
+
+/// A test (or its kernel half) that needs the kernel, told why it cannot
+/// have it (`why`, empty when it can): a failure when SLUICE_REQUIRE_KERNEL
+/// is set (CI), said loudly on stderr either way. True when the caller must
+/// skip.
+inline bool kernelMissing(const std::string &what, const std::string &why) {
+  if (why.empty())
+    return false;
+  if (kernelRequired())
+    ADD_FAILURE() << "SLUICE_REQUIRE_KERNEL is set and the kernel is unavailable for " << what
+                  << ": " << why;
+  std::fprintf(stderr,
+               "\n*************************************************************\n"
+               "*** KERNEL UNAVAILABLE: %s\n"
+               "*** %s is SKIPPED: it checks nothing.\n"
+               "*************************************************************\n\n",
+               why.c_str(), what.c_str());
+  return true;
 }
 
 #ifdef SLUICE_SOURCE_DIR

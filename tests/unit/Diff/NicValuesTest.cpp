@@ -60,13 +60,8 @@ RunResult nicEngines(const SampleSpec &s, const Object &obj, const Program &prog
 }
 
 bool kernelOrSkip() {
-  std::string why = kernelUnavailableReason();
-  if (why.empty())
-    return true;
-  if (sluice::testing::kernelRequired())
-    ADD_FAILURE() << "kernel engine required (SLUICE_REQUIRE_KERNEL) but unavailable: " << why;
-  std::fprintf(stderr, "*** SKIPPED: kernel half: %s ***\n", why.c_str());
-  return false;
+  return !sluice::testing::kernelMissing("the kernel half of NicValues",
+                                         kernelUnavailableReason());
 }
 
 uint64_t be64(const Bytes &b, size_t off) {

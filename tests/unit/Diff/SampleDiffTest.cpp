@@ -42,13 +42,8 @@ TEST_P(SampleDiffTest, InterpEqualsKernel) {
   ASSERT_TRUE(!!interp) << llvm::toString(interp.takeError());
   ASSERT_FALSE(interp->packets.empty()) << s.pcap << " has no packets";
 
-  std::string why = kernelUnavailableReason();
-  if (!why.empty()) {
-    if (sluice::testing::kernelRequired())
-      FAIL() << "kernel engine required (SLUICE_REQUIRE_KERNEL) but unavailable: " << why;
-    std::fprintf(stderr, "\n*** SKIPPED: kernel engine unavailable: %s ***\n\n", why.c_str());
+  if (std::string why = kernelUnavailableReason(); sluice::testing::kernelMissing(s.name, why))
     GTEST_SKIP() << "kernel engine unavailable: " << why;
-  }
   auto kernel = runProgram(*obj, *prog, {"kernel", s.pcap, s.mapInit});
   ASSERT_TRUE(!!kernel) << llvm::toString(kernel.takeError());
 

@@ -285,24 +285,17 @@ struct KernelMap {
   }
 };
 
-/// Why the kernel map of a NicMap-vs-kernel test could not be created (""
-/// when it was): said loudly, and a failure when SLUICE_REQUIRE_KERNEL is
-/// set (CI), so that the caller's skip never goes unnoticed.
-std::string kernelMapUnavailable(const KernelMap &k, const char *test) {
-  if (k.fd >= 0)
-    return "";
-  std::string why = std::string("kernel maps unavailable: bpf_map_create: ") +
-                    std::strerror(errno);
-  if (sluice::testing::kernelRequired())
-    ADD_FAILURE() << "SLUICE_REQUIRE_KERNEL is set and the kernel is unavailable: " << why;
-  std::fprintf(stderr,
-               "\n*************************************************************\n"
-               "*** %s\n"
-               "*** %s is SKIPPED: it checks nothing.\n"
-               "*************************************************************\n\n",
-               why.c_str(), test);
-  return why;
+Bytes randomBytes(std::mt19937 &rng, size_t n) {
+  Bytes v(n);
+  for (auto &x : v)
+    x = uint8_t(rng());
+  return v;
 }
+
+/// The update flags the random operations draw from: the valid ones (BPF_ANY
+/// twice as often) and two the kernel refuses (3, BPF_F_LOCK on a map
+/// without a spin lock).
+constexpr uint64_t kFlagChoices[] = {BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_ANY, 3, BPF_F_LOCK};
 
 template <class M> std::vector<Bytes> walk(const M &m, int &endRc) {
   std::vector<Bytes> keys;
@@ -327,8 +320,9 @@ TEST_P(NicMapVsKernel, SameReturnCodesAndContents) {
   const Case &c = GetParam();
   MapDef d = def(c.name, c.type, c.keySize, c.valueSize, c.maxEntries);
   KernelMap k(d);
-  if (std::string why = kernelMapUnavailable(k, "NicMapVsKernel"); !why.empty())
-    GTEST_SKIP() << why;
+  if (sluice::testing::kernelMissing(
+          "NicMapVsKernel", k.fd < 0 ? std::string("bpf_map_create: ") + std::strerror(errno) : ""))
+    GTEST_SKIP() << "kernel maps unavailable";
   auto nm = NicMap::create(d, TargetParams::defaults());
   ASSERT_TRUE(bool(nm)) << errText(nm.takeError());
   NicMap &n = *nm;
@@ -344,13 +338,7 @@ TEST_P(NicMapVsKernel, SameReturnCodesAndContents) {
     std::memcpy(b.data(), &i, std::min<uint32_t>(4, c.keySize));
     return b;
   };
-  auto randValue = [&] {
-    Bytes v(c.valueSize);
-    for (auto &x : v)
-      x = uint8_t(rng());
-    return v;
-  };
-  const uint64_t flagChoices[] = {BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_ANY, 3, BPF_F_LOCK};
+  auto randValue = [&] { return randomBytes(rng, c.valueSize); };
   int ops = 0;
   auto step = [&](const std::string &what, int rn, int rk) {
     ++ops;
@@ -364,7 +352,7 @@ TEST_P(NicMapVsKernel, SameReturnCodesAndContents) {
     Bytes key = keyOf(ki);
     unsigned op = rng() % 10;
     if (op < 5) {
-      uint64_t fl = flagChoices[rng() % 6];
+      uint64_t fl = kFlagChoices[rng() % 6];
       Bytes v = randValue();
       ASSERT_NO_FATAL_FAILURE(step("update key " + std::to_string(ki) + " flags " +
                                        std::to_string(fl),
@@ -473,8 +461,9 @@ TEST_P(NicLpmVsKernel, SameReturnCodesValuesAndWalkOrder) {
   MapDef d = def(c.name, BPF_MAP_TYPE_LPM_TRIE, 4 + c.dataBytes, c.valueSize, c.maxEntries);
   d.flags = BPF_F_NO_PREALLOC;  // the kernel's LPM tries require it
   KernelMap k(d);
-  if (std::string why = kernelMapUnavailable(k, "NicLpmVsKernel"); !why.empty())
-    GTEST_SKIP() << why;
+  if (sluice::testing::kernelMissing(
+          "NicLpmVsKernel", k.fd < 0 ? std::string("bpf_map_create: ") + std::strerror(errno) : ""))
+    GTEST_SKIP() << "kernel maps unavailable";
   auto nm = NicMap::create(d, TargetParams::defaults());
   ASSERT_TRUE(bool(nm)) << errText(nm.takeError());
   NicMap &n = *nm;
@@ -500,13 +489,7 @@ TEST_P(NicLpmVsKernel, SameReturnCodesValuesAndWalkOrder) {
     uint32_t r = rng() % 20;
     return r == 0 ? maxPrefix + 1 + rng() % 8 : rng() % (maxPrefix + 1);
   };
-  auto randValue = [&] {
-    Bytes v(c.valueSize);
-    for (auto &x : v)
-      x = uint8_t(rng());
-    return v;
-  };
-  const uint64_t flagChoices[] = {BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_ANY, 3, BPF_F_LOCK};
+  auto randValue = [&] { return randomBytes(rng, c.valueSize); };
   int ops = 0;
   auto step = [&](const std::string &what, int rn, int rk) {
     ++ops;
@@ -526,7 +509,7 @@ TEST_P(NicLpmVsKernel, SameReturnCodesValuesAndWalkOrder) {
     unsigned op = rng() % 10;
     if (op < 4) {
       Bytes key = keyOf(randLen(), rng() % 2), v = randValue();
-      uint64_t fl = flagChoices[rng() % 6];
+      uint64_t fl = kFlagChoices[rng() % 6];
       ASSERT_NO_FATAL_FAILURE(step("update " + hex(key) + " flags " + std::to_string(fl),
                                    n.update(key, v, fl), k.update(key, v, fl)));
     } else if (op < 6) {

@@ -92,14 +92,8 @@ Bytes u32(uint32_t v) { return {uint8_t(v), uint8_t(v >> 8), uint8_t(v >> 16), u
 
 // The kernel, or a loud skip (a failure when SLUICE_REQUIRE_KERNEL is set).
 bool haveKernel() {
-  std::string why = kernelUnavailableReason();
-  if (why.empty())
-    return true;
-  if (sluice::testing::kernelRequired())
-    ADD_FAILURE() << "kernel engine required (SLUICE_REQUIRE_KERNEL) but unavailable: " << why;
-  else
-    std::cerr << "*** SKIPPED: the kernel engine is unavailable (" << why << ") ***\n";
-  return false;
+  return !sluice::testing::kernelMissing("the kernel half of MapSamples",
+                                         kernelUnavailableReason());
 }
 
 // model and kernel over the same packets and initial maps: equal verdicts,
