@@ -294,7 +294,7 @@ llvm::Error benchMaps(nlohmann::json &j, bool json, unsigned ops) {
   };
   if (!n.drain(rx))
     return sluice::makeError("the NIC did not drain");
-  const Nic::Mirror *m = n.mirrored(*cls);
+  std::optional<Nic::Mirror> m = n.mirrored(*cls);
   if (!m)
     return sluice::makeError("the mirror never completed a sync");
   j["mirror"] = {{"period_cycles", period}, {"syncs", m->syncs},

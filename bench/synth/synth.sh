@@ -18,7 +18,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 RTL=$HERE/../../hdl/rtl
 GEN=$BUILD/generated/hdl
 mkdir -p "$OUT"
-SRCS="$RTL/sluice_div.sv $RTL/sluice_stage.sv $RTL/sluice_extractor.sv $RTL/sluice_deparser.sv $RTL/sluice_map.sv"
+SRCS="$RTL/sluice_div.sv $RTL/sluice_rng.sv $RTL/sluice_stage.sv $RTL/sluice_extractor.sv $RTL/sluice_deparser.sv $RTL/sluice_map.sv"
 # stage numbers from the default parameters: 0 has neither VLD nor a unit,
 # 2 has the VLD port, 14 = 3 + 12 - 1 ... see summarise.py (it reads the masks)
 for u in $UNITS; do

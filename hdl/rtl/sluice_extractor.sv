@@ -51,25 +51,11 @@ module sluice_extractor #(
   logic [31:0] p1_ifindex, p1_rxq;
   logic [63:0] p1_ts;
   logic [TAG_BITS-1:0] p1_tag;
-  // The random generator behind bpf_get_prandom_u32 (docs/helpers.md): a
-  // splitmix64 sequence, one step per packet that enters, from state 0 at
-  // reset; the packet's word is the high half of the step's output.
-  localparam logic [63:0] RNG_GAMMA = 64'h9e3779b97f4a7c15;
-  logic [63:0] rng_state, rng_next, rng_z1, rng_z2, rng_z3;
-  logic [31:0] p1_rand;
-  always_comb begin
-    rng_next = rng_state + RNG_GAMMA;
-    rng_z1 = (rng_next ^ (rng_next >> 30)) * 64'hbf58476d1ce4e5b9;
-    rng_z2 = (rng_z1 ^ (rng_z1 >> 27)) * 64'h94d049bb133111eb;
-    rng_z3 = rng_z2 ^ (rng_z2 >> 31);
-  end
-  always_ff @(posedge clk) begin
-    if (rst) rng_state <= '0;
-    else if (en && i_valid) rng_state <= rng_next;
-    if (en) p1_rand <= rng_z3[63:32];
-  end
-  logic unused_rng;
-  assign unused_rng = ^rng_z3[31:0];  // the word is the high half
+  // The random generator behind bpf_get_prandom_u32 (sluice_rng: one
+  // splitmix64 step per packet that enters, computed ahead of the packets).
+  logic [31:0] rng_word, p1_rand;
+  sluice_rng u_rng (.clk(clk), .rst(rst), .take(en && i_valid), .word(rng_word));
+  always_ff @(posedge clk) if (en) p1_rand <= rng_word;
   always_ff @(posedge clk) begin
     if (rst) p1_valid <= 1'b0;
     else if (en) p1_valid <= i_valid;

@@ -21,15 +21,30 @@ bool gReady = false;
 std::vector<std::string> gArgs;
 rte_mempool *gPool = nullptr;
 
-/// The first CPU this process may run on: the EAL's main lcore. Only one
-/// lcore is used: the driver's service loop runs on the caller's thread.
-int firstCpu() {
+/// The CPUs this process may run on; the first is the EAL's main lcore's.
+std::vector<int> allowedCpus() {
+  std::vector<int> cpus;
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) == 0)
     for (int c = 0; c < CPU_SETSIZE; ++c)
       if (CPU_ISSET(c, &set))
-        return c;
-  return 0;
+        cpus.push_back(c);
+  if (cpus.empty())
+    cpus.push_back(0);
+  return cpus;
+}
+
+/// The lcore list: the main lcore 0 on the first allowed CPU; workers
+/// 1..n each allowed on every CPU (`--lcores 0@3,(1,2)@(3,5)`).
+std::string lcoreList(unsigned workers) {
+  const std::vector<int> cpus = allowedCpus();
+  std::string s = fmt::format("0@{}", cpus[0]);
+  if (workers == 0)
+    return s;
+  std::vector<unsigned> ids;
+  for (unsigned w = 1; w <= workers; ++w)
+    ids.push_back(w);
+  return fmt::format("{},({})@({})", s, fmt::join(ids, ","), fmt::join(cpus, ","));
 }
 } // namespace
 
@@ -37,7 +52,7 @@ llvm::Error initEal(const EalOptions &opts) {
   std::lock_guard<std::mutex> lock(gMutex);
   if (gReady)
     return llvm::Error::success();
-  std::vector<std::string> args = {"sluice-nic", "-l", std::to_string(firstCpu()),
+  std::vector<std::string> args = {"sluice-nic", "--lcores", lcoreList(opts.workerLcores),
                                    "--file-prefix", fmt::format("sluice-nic-{}", getpid()),
                                    "--no-telemetry", "--log-level=4"};
   if (opts.noHuge) {

@@ -1,7 +1,12 @@
 //===- Nic.cpp - The driver's service loop ---------------------------------===//
 #include "sluice/Nic/Nic.h"
 
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
 #include "sluice/Nic/Eal.h"
+#include "sluice/Support/Error.h"
 
 namespace sluice::nic {
 
@@ -15,7 +20,7 @@ Nic::Nic(Device &dev, const NicOptions &opts) : dev_(dev), opts_(opts) {
   opened_ = std::chrono::steady_clock::now();
 }
 
-Nic::~Nic() = default;
+Nic::~Nic() { stopService(); }
 
 llvm::Expected<std::unique_ptr<Nic>> Nic::open(Device &dev, const NicOptions &opts) {
   if (auto e = initEal())
@@ -29,10 +34,17 @@ llvm::Expected<std::unique_ptr<Nic>> Nic::open(Device &dev, const NicOptions &op
   return std::move(nic);
 }
 
-void Nic::setSource(unsigned port, FrameSource src) { sources_.at(port) = std::move(src); }
-void Nic::setSink(unsigned port, FrameSink sink) { sinks_.at(port) = std::move(sink); }
+void Nic::setSource(unsigned port, FrameSource src) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  sources_.at(port) = std::move(src);
+}
+void Nic::setSink(unsigned port, FrameSink sink) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  sinks_.at(port) = std::move(sink);
+}
 
 unsigned Nic::poll() {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   unsigned moved = 0;
   ++stats_.polls;
   const unsigned ports = unsigned(sources_.size());
@@ -111,6 +123,7 @@ unsigned Nic::poll() {
 }
 
 bool Nic::holding() const {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   bool held = pendingHostRx_.has_value() || !pendingHostTx_.empty();
   for (unsigned p = 0; p < pendingIn_.size(); ++p)
     held = held || pendingIn_[p] || pendingOut_[p];
@@ -122,10 +135,68 @@ bool Nic::drain(const std::function<unsigned()> &app, uint64_t maxPolls) {
     unsigned moved = poll();
     if (app)
       moved += app();
+    std::lock_guard<std::recursive_mutex> g(mu_);
     if (moved == 0 && !holding() && dev_.idle())
       return true;
   }
   return false;
+}
+
+//===-- The service loop ---------------------------------------------------===//
+
+void Nic::serviceLoop() {
+  while (!serviceStop_.load(std::memory_order_relaxed)) {
+    bool quiet;
+    {
+      std::lock_guard<std::recursive_mutex> g(mu_);
+      quiet = poll() == 0 && !holding() && dev_.idle();
+    }
+    serviceRounds_.fetch_add(1, std::memory_order_relaxed);
+    if (quiet && serviceOpts_.idleSleep.count() > 0)
+      std::this_thread::sleep_for(serviceOpts_.idleSleep);
+    else
+      std::this_thread::yield();  // let a caller waiting for the lock in
+  }
+}
+
+int Nic::serviceEntry(void *nic) {
+  static_cast<Nic *>(nic)->serviceLoop();
+  return 0;
+}
+
+llvm::Error Nic::startService(const ServiceOptions &opts) {
+  if (serviceRunning_.load())
+    return makeError("the NIC's service loop already runs");
+  serviceOpts_ = opts;
+  serviceStop_ = false;
+  serviceRounds_ = 0;
+  if (opts.lcore >= 0) {
+    const unsigned lc = unsigned(opts.lcore);
+    if (lc >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lc) || lc == rte_get_main_lcore())
+      return makeError("lcore {} is not a worker lcore of the EAL (start the EAL with "
+                       "EalOptions::workerLcores, then pick one of rte_get_next_lcore's)",
+                       opts.lcore);
+    if (int rc = rte_eal_remote_launch(&Nic::serviceEntry, this, lc); rc != 0)
+      return makeError("lcore {} cannot take the service loop: {}", opts.lcore,
+                       rc == -EBUSY ? "it is busy" : rte_strerror(-rc));
+    serviceLcore_ = opts.lcore;
+  } else {
+    serviceThread_ = std::thread([this] { serviceLoop(); });
+    serviceLcore_ = -1;
+  }
+  serviceRunning_ = true;
+  return llvm::Error::success();
+}
+
+void Nic::stopService() {
+  if (!serviceRunning_.load())
+    return;
+  serviceStop_ = true;
+  if (serviceLcore_ >= 0)
+    rte_eal_wait_lcore(unsigned(serviceLcore_));
+  else if (serviceThread_.joinable())
+    serviceThread_.join();
+  serviceRunning_ = false;
 }
 
 } // namespace sluice::nic

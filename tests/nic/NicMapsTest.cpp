@@ -13,7 +13,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <atomic>
 #include <set>
+#include <thread>
+
+#include <rte_lcore.h>
 
 #include "sluice/Nic/sluice_bpf.h"
 
@@ -201,6 +205,95 @@ TEST(NicMaps, HostUpdatesInterleavedWithTrafficAreSequential) {
   EXPECT_EQ(rig.cnt(regs::VERDICT_PASS), rig.received.size());
 }
 
+// The driver services the NIC itself (Nic::startService): traffic flows on
+// the service loop's thread while this thread, the control plane, blocks a
+// protocol through the C API and the application receives from the host
+// port. Whatever the interleaving, every UDP frame is either received or
+// counted by the blocklist entry (the sequential result of some
+// interleaving), and this thread never polls.
+void serviceRun(Rig &rig, const ServiceOptions &so) {
+  Nic &nic = *rig.nic;
+  ASSERT_NO_FATAL_FAILURE(loadOk(nic, mapCountersImage(), "map_counters"));
+  auto frames = readPcap(pcapPath("firewall"));
+  ASSERT_TRUE(bool(frames));
+  const uint64_t total = frames->size() * 8;
+  std::atomic<uint64_t> fed{0}, fedUdp{0};
+  auto isUdp = [](const Frame &f) { return f.size() >= 34 && f[23] == 17; };
+  nic.setSource(0, [&]() -> std::optional<Frame> {
+    if (fed == total)
+      return std::nullopt;
+    const Frame &f = (*frames)[fed % frames->size()].data;
+    fedUdp += isUdp(f);
+    ++fed;
+    return f;
+  });
+  int blocked = sluice_nic_map_fd_by_name(handle(rig), "blocked");
+  ASSERT_GE(blocked, 0);
+  const uint64_t pollsBefore = nic.stats().polls;
+  if (llvm::Error e = nic.startService(so))
+    FAIL() << llvm::toString(std::move(e));
+  ASSERT_TRUE(nic.serviceRunning());
+  // A second start is refused; the loop keeps running.
+  llvm::Error twice = nic.startService(so);
+  ASSERT_TRUE(bool(twice));
+  EXPECT_EQ(llvm::toString(std::move(twice)), "the NIC's service loop already runs");
+  uint32_t udp = 17;
+  uint64_t zero = 0;
+  bool done = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (fed < total && std::chrono::steady_clock::now() < deadline) {
+    rig.receive();
+    if (!done && fed >= total / 2) {
+      ASSERT_EQ(sluice_map_update_elem(blocked, &udp, &zero, BPF_NOEXIST), 0);
+      done = true;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  ASSERT_EQ(fed.load(), total) << "the service loop stopped feeding";
+  ASSERT_TRUE(done);
+  nic.stopService();
+  EXPECT_FALSE(nic.serviceRunning());
+  EXPECT_GT(nic.serviceRounds(), 0u);
+  EXPECT_GT(nic.stats().polls, pollsBefore);
+  rig.runToEnd();
+  uint64_t hits = 0;
+  ASSERT_EQ(sluice_map_lookup_elem(blocked, &udp, &hits), 0);
+  uint64_t receivedUdp = 0;
+  for (const Frame &f : rig.received)
+    receivedUdp += isUdp(f);
+  EXPECT_GT(hits, 0u);
+  EXPECT_GT(receivedUdp, 0u);
+  EXPECT_EQ(receivedUdp + hits, fedUdp.load());
+  EXPECT_EQ(rig.cnt(regs::VERDICT_PASS), rig.received.size());
+}
+
+TEST(NicMaps, ServiceThreadCarriesTrafficWhileTheHostUpdates) {
+  Rig rig;
+  serviceRun(rig, ServiceOptions{});
+}
+
+TEST(NicMaps, ServiceLcoreCarriesTrafficWhileTheHostUpdates) {
+  // This process's EAL with one worker lcore (ctest runs each test alone).
+  if (ealReady() && rte_get_next_lcore(-1, 1, 0) >= RTE_MAX_LCORE)
+    GTEST_SKIP() << "SKIPPED: this process started the EAL without worker lcores in an earlier "
+                    "test; run this test alone (ctest does: one process per test)";
+  EalOptions eo;
+  eo.workerLcores = 1;
+  if (llvm::Error e = initEal(eo))
+    FAIL() << llvm::toString(std::move(e));
+  const unsigned worker = rte_get_next_lcore(-1, 1, 0);
+  ASSERT_LT(worker, unsigned(RTE_MAX_LCORE)) << "the EAL has no worker lcore";
+  Rig rig;
+  ServiceOptions bad;
+  bad.lcore = int(rte_get_main_lcore());
+  llvm::Error e = rig.nic->startService(bad);
+  ASSERT_TRUE(bool(e));
+  EXPECT_NE(llvm::toString(std::move(e)).find("is not a worker lcore of the EAL"), std::string::npos);
+  ServiceOptions so;
+  so.lcore = int(worker);
+  serviceRun(rig, so);
+}
+
 // The register level: an operation on a map id no stage holds is answered at
 // once with -EINVAL, and the pipeline's input is not held by it afterwards.
 TEST(NicMaps, PortAnswersAnUnconfiguredMapIdAndTrafficFlows) {
@@ -229,3 +322,4 @@ TEST(NicMaps, PortAnswersAnUnconfiguredMapIdAndTrafficFlows) {
   EXPECT_EQ(rig.cnt(regs::RX_PKTS_P0), frames->size());
   EXPECT_GT(rig.received.size(), 0u);
 }
+

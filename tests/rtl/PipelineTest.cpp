@@ -429,8 +429,9 @@ TEST(RtlPipeline, BackToBackWithStallsAndBanks) {
         EXPECT_EQ(r.action, s.gp->verdict) << "packet tag " << got;
         EXPECT_EQ(o->fault, s.gp->fault) << "packet tag " << got;
         EXPECT_EQ(r.data, s.gp->out) << "packet tag " << got;
-        if (s.gp->redirectIfindex)
+        if (s.gp->redirectIfindex) {
           EXPECT_EQ(o->redirect, *s.gp->redirectIfindex) << "packet tag " << got;
+        }
         ++got;
       }
       if (next < plan.size() && p.top().en)
@@ -892,7 +893,9 @@ void runMapSteps(const StageImage &img, const std::vector<MapStep> &steps, uint6
       EXPECT_EQ(r.rc, want[k].rc) << "host step " << k;
       if (steps[k].op == 0) {
         EXPECT_EQ(r.found, want[k].found) << "host step " << k;
-        if (want[k].found) EXPECT_EQ(r.value, want[k].value) << "host step " << k;
+        if (want[k].found) {
+          EXPECT_EQ(r.value, want[k].value) << "host step " << k;
+        }
       }
       ++gotHost;
     }

@@ -31,6 +31,7 @@ sim::RegisterIo Nic::registerIo() {
 }
 
 llvm::Expected<std::optional<Bytes>> Nic::mapLookup(unsigned map, const Bytes &key) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   auto m = mapChecked(map, &key, nullptr);
   if (!m)
     return m.takeError();
@@ -46,6 +47,7 @@ llvm::Expected<std::optional<Bytes>> Nic::mapLookup(unsigned map, const Bytes &k
 
 llvm::Expected<int> Nic::mapUpdate(unsigned map, const Bytes &key, const Bytes &value,
                                    uint64_t flags) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   auto m = mapChecked(map, &key, &value);
   if (!m)
     return m.takeError();
@@ -61,6 +63,7 @@ llvm::Expected<int> Nic::mapUpdate(unsigned map, const Bytes &key, const Bytes &
 }
 
 llvm::Expected<int> Nic::mapDelete(unsigned map, const Bytes &key) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   auto m = mapChecked(map, &key, nullptr);
   if (!m)
     return m.takeError();
@@ -73,6 +76,7 @@ llvm::Expected<int> Nic::mapDelete(unsigned map, const Bytes &key) {
 }
 
 llvm::Expected<std::optional<Nic::MapEntry>> Nic::mapWalk(unsigned map, uint32_t from) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   auto m = mapChecked(map, nullptr, nullptr);
   if (!m)
     return m.takeError();

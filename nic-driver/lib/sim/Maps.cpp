@@ -17,12 +17,14 @@ namespace sluice::nic {
 
 const std::vector<ImageMap> &Nic::maps() const {
   static const std::vector<ImageMap> none;
+  std::lock_guard<std::recursive_mutex> g(mu_);
   if (!(dev_.read32(regs::STATUS) & regs::STATUS_ENABLED))
     return none;
   return maps_[dev_.read32(regs::STATUS) & regs::STATUS_ACTIVE_BANK ? 1 : 0];
 }
 
 llvm::Expected<unsigned> Nic::mapIndex(std::string_view name) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   const auto &ms = maps();
   std::string names;
   for (unsigned i = 0; i < ms.size(); ++i) {
@@ -67,6 +69,7 @@ llvm::Expected<const ImageMap *> Nic::mapChecked(unsigned map, const Bytes *key,
 }
 
 llvm::Expected<std::optional<Bytes>> Nic::mapNextKey(unsigned map, const Bytes *key) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   auto m = mapChecked(map, key, nullptr);
   if (!m)
     return m.takeError();
@@ -112,6 +115,7 @@ llvm::Expected<std::optional<Bytes>> Nic::mapNextKey(unsigned map, const Bytes *
 }
 
 llvm::Expected<std::vector<Nic::MapEntry>> Nic::mapDump(unsigned map) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   std::vector<MapEntry> out;
   for (uint32_t pos = 0;;) {
     auto e = mapWalk(map, pos);
@@ -125,6 +129,7 @@ llvm::Expected<std::vector<Nic::MapEntry>> Nic::mapDump(unsigned map) {
 }
 
 llvm::Error Nic::mirrorMap(unsigned map, uint64_t periodCycles) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   auto m = mapChecked(map, nullptr, nullptr);
   if (!m)
     return m.takeError();
@@ -141,11 +146,12 @@ llvm::Error Nic::mirrorMap(unsigned map, uint64_t periodCycles) {
   return llvm::Error::success();
 }
 
-const Nic::Mirror *Nic::mirrored(unsigned map) const {
+std::optional<Nic::Mirror> Nic::mirrored(unsigned map) const {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   for (const MirrorState &ms : mirrors_)
     if (ms.map == map && ms.generation == generation_ && ms.copy.syncs)
-      return &ms.copy;
-  return nullptr;
+      return ms.copy;
+  return std::nullopt;
 }
 
 void Nic::syncMirrors() {

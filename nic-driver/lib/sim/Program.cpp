@@ -36,6 +36,7 @@ uint64_t read64(Device &d, uint32_t lo) {
 } // namespace
 
 llvm::Expected<DeviceInfo> Nic::probe() {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   DeviceInfo i;
   i.id = dev_.read32(regs::ID);
   if (i.id != regs::kMagic)
@@ -67,6 +68,7 @@ llvm::Expected<DeviceInfo> Nic::probe() {
 }
 
 llvm::Expected<TargetParams> Nic::deviceParams() {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   if (params_)
     return *params_;
   auto info = probe();
@@ -133,6 +135,7 @@ llvm::Error Nic::waitStatus(uint32_t mask, uint32_t want, const char *what, uint
 
 llvm::Expected<LoadReport> Nic::loadImage(const uint8_t *data, size_t size,
                                           std::string_view what) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   auto t0 = Clock::now();
   auto params = deviceParams();
   if (!params)
@@ -258,6 +261,7 @@ llvm::Expected<LoadReport> Nic::loadImage(const uint8_t *data, size_t size,
 }
 
 llvm::Expected<LoadReport> Nic::loadFile(const std::string &path, const std::string &prog) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return makeError("{}: cannot open", path);
@@ -287,6 +291,7 @@ llvm::Expected<LoadReport> Nic::loadFile(const std::string &path, const std::str
 }
 
 ProgramInfo Nic::program() {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   ProgramInfo pi;
   uint32_t s = dev_.read32(regs::STATUS);
   pi.enabled = s & regs::STATUS_ENABLED;
@@ -296,9 +301,13 @@ ProgramInfo Nic::program() {
   return pi;
 }
 
-uint64_t Nic::counter(unsigned index) { return read64(dev_, regs::counterAddr(index)); }
+uint64_t Nic::counter(unsigned index) {
+  std::lock_guard<std::recursive_mutex> g(mu_);
+  return read64(dev_, regs::counterAddr(index));
+}
 
 std::vector<CounterValue> Nic::counters() {
+  std::lock_guard<std::recursive_mutex> g(mu_);
   std::vector<CounterValue> out;
   for (unsigned i = 0; i < regs::kNumCounters; ++i)
     out.push_back({std::string(regs::kCounterNames[i]), counter(i)});

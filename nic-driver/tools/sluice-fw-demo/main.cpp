@@ -259,7 +259,7 @@ int main(int argc, char **argv) {
       blocklist.emplace_back(next, h);
     cur = next;
   }
-  const Nic::Mirror *mirror = nic.mirrored(*cntId);
+  std::optional<Nic::Mirror> mirror = nic.mirrored(*cntId);
 
   // The checks.
   struct Check {

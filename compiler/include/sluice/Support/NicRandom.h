@@ -3,7 +3,7 @@
 // bpf_get_prandom_u32 on the NIC (docs/helpers.md): the parser holds a
 // splitmix64 generator that takes one step for every packet entering the
 // pipeline, from state 0 at reset; the packet's random word is the high half
-// of that step's output. The RTL (sluice_extractor.sv), the model and, so
+// of that step's output. The RTL (sluice_rng.sv, in the extractor), the model and, so
 // that they can be compared packet by packet, interp and lifted compute the
 // same sequence.
 //

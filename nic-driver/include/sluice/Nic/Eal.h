@@ -31,6 +31,10 @@ struct EalOptions {
   std::vector<std::string> extraArgs;
   /// When false, hugepages and PCI are used as on a real machine (a board).
   bool noHuge = true;
+  /// Worker lcores besides the main one (e.g. 1 for Nic::startService on an
+  /// lcore of its own): lcores 1..workerLcores, allowed on every CPU the
+  /// process may use (`--lcores`), so it works on a one-CPU machine too.
+  unsigned workerLcores = 0;
 };
 
 /// Starts the EAL once per process (rte_eal_init can run only once); a second

@@ -7,6 +7,15 @@
 // DPDK application interleaves rte_eth_rx_burst / rte_eth_tx_burst on
 // hostPort() with nic.poll(), or runs poll() on a thread of its own.
 //
+// Or the driver services the NIC itself: startService() runs poll() rounds
+// on a thread of its own (a DPDK worker lcore, or a plain thread), and every
+// other call of this class may come from any thread: a recursive mutex
+// serialises them with the service rounds (a map operation runs whole
+// between two rounds, polling the device itself while it waits).
+// hostPort() bursts need no lock: the host port's rings are single-producer,
+// single-consumer, the service loop on one side and one application thread
+// on the other.
+//
 // One poll() round:
 //   1. frames from each network port's source into the device (held back,
 //      not dropped, when the port is busy);
@@ -30,14 +39,17 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "llvm/Support/Error.h"
@@ -128,12 +140,27 @@ struct DriverStats {
   uint64_t mirrorFailures = 0;  ///< counter-mirror syncs that failed (the copy kept its last state)
 };
 
+/// How startService() runs the service loop.
+struct ServiceOptions {
+  /// A DPDK worker lcore to launch it on (rte_eal_remote_launch; the EAL
+  /// must have been started with it: EalOptions::workerLcores), or -1 for a
+  /// plain thread.
+  int lcore = -1;
+  /// After a round that moved nothing while the device is idle, the loop
+  /// sleeps this long before the next (0: it spins). A simulated device's
+  /// clock advances only in rounds, so idle time passes slower than on a
+  /// board; a real device would not need rounds at all.
+  std::chrono::microseconds idleSleep{50};
+};
+
 class Nic {
 public:
   /// Starts the EAL if needed (initEal defaults) and creates the host port.
   static llvm::Expected<std::unique_ptr<Nic>> open(Device &dev, const NicOptions &opts = {});
   ~Nic();
 
+  /// The device itself: its calls are not serialised with the service loop
+  /// (use this class's calls while it runs).
   Device &device() { return dev_; }
   HostPort &hostPort() { return *host_; }
   uint16_t hostPortId() const { return host_->portId(); }
@@ -154,6 +181,17 @@ public:
   /// True while the driver holds a frame the device or a sink refused.
   bool holding() const;
 
+  /// Starts the service loop (above): poll() rounds on a thread of their
+  /// own until stopService(). An Error if it already runs or the lcore
+  /// cannot take it (not a worker lcore of the EAL, or busy).
+  llvm::Error startService(const ServiceOptions &opts = {});
+  /// Stops the service loop and waits for its last round (no-op if it does
+  /// not run). The destructor stops it too.
+  void stopService();
+  bool serviceRunning() const { return serviceRunning_.load(); }
+  /// Rounds the service loop has run since it last started.
+  uint64_t serviceRounds() const { return serviceRounds_.load(); }
+
   // -- Programs.
   /// Reads and checks the identification registers (magic, register map
   /// version, ISA version).
@@ -173,7 +211,10 @@ public:
   /// One counter by index (the register map's order).
   uint64_t counter(unsigned index);
   /// Device cycles since the Nic opened (simulated devices).
-  uint64_t uptimeCycles() { return dev_.cycles() - openedCycles_; }
+  uint64_t uptimeCycles() {
+    std::lock_guard<std::recursive_mutex> g(mu_);
+    return dev_.cycles() - openedCycles_;
+  }
 
   // -- Maps of the loaded program, through the register block's map port
   // (docs/nic-driver.md "Maps"). Each operation is atomic per entry against
@@ -215,14 +256,28 @@ public:
     std::string lastError;                ///< why the last failed sync failed (the copy kept its state)
   };
   llvm::Error mirrorMap(unsigned map, uint64_t periodCycles);
-  /// The last complete copy (nullptr if `map` is not mirrored).
-  const Mirror *mirrored(unsigned map) const;
+  /// A copy of the last complete copy (nullopt if `map` is not mirrored).
+  std::optional<Mirror> mirrored(unsigned map) const;
 
-  const DriverStats &stats() const { return stats_; }
+  /// A snapshot of the driver's counters.
+  DriverStats stats() const {
+    std::lock_guard<std::recursive_mutex> g(mu_);
+    return stats_;
+  }
   std::chrono::steady_clock::time_point openedAt() const { return opened_; }
 
 private:
   Nic(Device &dev, const NicOptions &opts);
+  /// Serialises every call with the service loop's rounds (recursive: map
+  /// operations poll while they wait).
+  mutable std::recursive_mutex mu_;
+  std::atomic<bool> serviceRunning_{false}, serviceStop_{false};
+  std::atomic<uint64_t> serviceRounds_{0};
+  std::thread serviceThread_;
+  int serviceLcore_ = -1;
+  ServiceOptions serviceOpts_;
+  void serviceLoop();
+  static int serviceEntry(void *nic);
   Device &dev_;
   NicOptions opts_;
   std::unique_ptr<HostPort> host_;
