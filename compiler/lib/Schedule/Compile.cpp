@@ -229,6 +229,10 @@ struct Compiler {
     // Compares that are a bit test (JSET) of an earlier value: one micro-op
     // and one or two stages fewer on the path (docs/schedule.md).
     uint32_t c;
+    // unsigned x < 0 never holds, x >= 0 always (the sign of a length:
+    // the high half of proto_counters' 64-bit data_end - data)
+    if (isConst(b, &c) && c == 0 && (op == Op::JLT || op == Op::JGE))
+      return op == Op::JLT ? PVal{-1, true} : guard;
     if (isConst(b, &c) && (op == Op::JEQ || op == Op::JNE || op == Op::JGE || op == Op::JLT)) {
       int x = -1;
       uint32_t m = 0;
@@ -1464,7 +1468,7 @@ struct Compiler {
             // extractor fields too; measured on parse_decide that is one
             // stage worse (30 vs 29: more SELs and fields compete for lanes),
             // so only the outer selection is split (kNestedSelReads = 0)
-            constexpr int kNestedSelReads = 0;
+            constexpr int kNestedSelReads = 1;
             if (depth < kNestedSelReads && sn.kind == Kind::Op && sn.op == Op::SEL && sn.guard < 0 &&
                 !sn.gn) {
               int x = readAt(sn.a, depth + 1);
@@ -2419,6 +2423,7 @@ struct Compiler {
     // group incoming edges by value
     bool boolean = phi->getType()->isIntegerTy(1);
     std::vector<std::pair<Value *, std::vector<PVal>>> groups;
+    std::map<Value *, std::vector<BasicBlock *>> groupBlocks;
     for (unsigned k = 0; k < phi->getNumIncomingValues(); ++k) {
       Value *v = phi->getIncomingValue(k);
       BasicBlock *p = phi->getIncomingBlock(k);
@@ -2426,6 +2431,7 @@ struct Compiler {
         continue;  // unreachable predecessor
       PVal e = relEdge(p, bb);  // the phi's value matters only when bb runs
       cur = phi;
+      groupBlocks[v].push_back(p);
       auto it = std::find_if(groups.begin(), groups.end(), [&](auto &g) { return g.first == v; });
       if (it == groups.end())
         groups.push_back({v, {e}});
@@ -2465,6 +2471,90 @@ struct Compiler {
     }
     if (g.empty())
       return fail(phi, "phi without reachable predecessors");
+    // Two values whose edges come from the two sides of one branch (the
+    // nearest common dominator's): that branch's own condition selects,
+    // not the edges' predicates (the protocol byte's offset, 9 after the
+    // IPv4 checks or 6 after the IPv6 ones, selected by the EtherType test
+    // instead of the end of the IPv4 checks)
+    if (groups.size() == 2) {
+      BasicBlock *d = nullptr;
+      for (auto &[v, bs] : groupBlocks)
+        for (BasicBlock *b : bs)
+          d = d ? DT.findNearestCommonDominator(d, b) : b;
+      Instruction *term = d ? d->getTerminator() : nullptr;
+      if (term && (llvm::isa<SwitchInst>(term) ||
+                   (llvm::isa<BranchInst>(term) && cast<BranchInst>(term)->isConditional()))) {
+        // the successor of d whose edge dominates every block of the group
+        auto side = [&](Value *v) -> BasicBlock * {
+          for (unsigned k = 0; k < term->getNumSuccessors(); ++k) {
+            BasicBlock *sx = term->getSuccessor(k);
+            bool all = true;
+            for (BasicBlock *b : groupBlocks[v])
+              all = all && DT.dominates(BasicBlockEdge(d, sx), b);
+            if (all)
+              return sx;
+          }
+          return nullptr;
+        };
+        BasicBlock *s0 = side(groups[0].first), *s1 = side(groups[1].first);
+        if (s0 && s1 && s0 != s1) {
+          cur = phi;
+          PVal c = edgeCond(d, s0);
+          vals[phi] = select(c, g[0].first, g[1].first);
+          if (wide)
+            setWide(phi, vals[phi], select(c, ghi[0], ghi[1]));
+          return Error::success();
+        }
+      }
+    }
+    // The value on most edges (3 or more: an OR tree of 2 levels or more)
+    // is the default, last: its OR is never needed. classify()'s key is
+    // IDX_RUNT from 8 edges (every failed bounds check): the other values
+    // under their own edges instead of 257 under the OR of the 8.
+    {
+      size_t m = 0;
+      for (size_t k = 1; k < groups.size(); ++k)
+        if (groups[k].second.size() > groups[m].second.size())
+          m = k;
+      if (groups[m].second.size() >= 3 && m + 1 < g.size()) {
+        std::rotate(g.begin() + long(m), g.begin() + long(m) + 1, g.end());
+        if (wide)
+          std::rotate(ghi.begin() + long(m), ghi.begin() + long(m) + 1, ghi.end());
+      }
+      // and the others as a chain, the latest-ready predicate (or value)
+      // outermost: the SEL on the late condition is the last one
+      if (groups[m].second.size() >= 3 && g.size() > 2) {
+        std::map<int, int> memo;
+        std::vector<size_t> order(g.size() - 1);
+        std::vector<int> ready(g.size() - 1);
+        for (size_t k = 0; k + 1 < g.size(); ++k)
+          order[k] = k, ready[k] = std::max(readyEstimate(g[k].second.node, memo),
+                                            readyEstimate(g[k].first, memo));
+        std::stable_sort(order.begin(), order.end(),
+                         [&](size_t a, size_t b) { return ready[a] > ready[b]; });
+        std::vector<std::pair<int, PVal>> g2;
+        std::vector<int> ghi2;
+        for (size_t k : order) {
+          g2.push_back(g[k]);
+          if (wide)
+            ghi2.push_back(ghi[k]);
+        }
+        g2.push_back(g.back());
+        if (wide)
+          ghi2.push_back(ghi.back());
+        g = std::move(g2), ghi = std::move(ghi2);
+        std::function<int(size_t)> chain = [&](size_t k) -> int {
+          return k + 1 == g.size() ? g[k].first : select(g[k].second, g[k].first, chain(k + 1));
+        };
+        vals[phi] = chain(0);
+        if (wide) {
+          for (size_t k = 0; k < g.size(); ++k)
+            g[k].first = ghi[k];
+          setWide(phi, vals[phi], chain(0));
+        }
+        return Error::success();
+      }
+    }
     // balanced SEL tree; the last group needs no predicate
     std::function<int(size_t, size_t)> tree = [&](size_t lo, size_t hi) -> int {
       if (hi - lo == 1)

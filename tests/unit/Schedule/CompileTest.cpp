@@ -149,7 +149,7 @@ TEST(Compile, RefusesMapCallsNamingTheCLine) {
   ASSERT_FALSE(bool(img));
   EXPECT_EQ(llvm::toString(img.takeError()),
             "firewall.bpf.c:57:9: error: the lookup of map 'blocklist' needs a map stage (lane 2 "
-            "of stages 1, 5, 9) from stage 15 on, when its key and guard are ready, with 3 stages "
+            "of stages 1, 5, 9) from stage 13 on, when its key and guard are ready, with 3 stages "
             "left for its result; none is left");
 }
 
@@ -233,7 +233,7 @@ struct StagesAndBound {
 const std::map<std::string, StagesAndBound> kStagesOnTheDefault = {
     {"pass_all", {1, 1}},      {"drop_all", {1, 1}},  {"udp_reflect", {10, 10}},
     {"ttl_forward", {11, 11}}, {"vlan_strip", {7, 7}}, {"gre_encap", {18, 18}},
-    {"parse_decide", {24, 24}}, {"snap_trim", {19, 19}}, {"probe_reflect", {11, 11}},
+    {"parse_decide", {24, 23}}, {"snap_trim", {19, 19}}, {"probe_reflect", {11, 11}},
     {"loss_inject", {20, 20}},
 };
 
