@@ -21,6 +21,7 @@
 #include "llvm/Analysis/PostDominators.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/CFG.h"
+#include "llvm/IR/ConstantRange.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/Instructions.h"
@@ -100,6 +101,9 @@ struct StoreRec {
   const BasicBlock *bb = nullptr;
   const Instruction *inst = nullptr;
   int entry = -1, vslot = -1, bslot = -1;
+  // the bytes [ivLo, ivHi) the store may write, from the IR where it runs
+  // (rangeAt: its block's dominating conditions); the node bounds otherwise
+  int64_t ivLo = 0, ivHi = 0;
 };
 
 struct PVal {
@@ -225,6 +229,10 @@ struct Compiler {
     // Compares that are a bit test (JSET) of an earlier value: one micro-op
     // and one or two stages fewer on the path (docs/schedule.md).
     uint32_t c;
+    // unsigned x < 0 never holds, x >= 0 always (the sign of a length:
+    // the high half of proto_counters' 64-bit data_end - data)
+    if (isConst(b, &c) && c == 0 && (op == Op::JLT || op == Op::JGE))
+      return op == Op::JLT ? PVal{-1, true} : guard;
     if (isConst(b, &c) && (op == Op::JEQ || op == Op::JNE || op == Op::JGE || op == Op::JLT)) {
       int x = -1;
       uint32_t m = 0;
@@ -1121,6 +1129,7 @@ struct Compiler {
 
   Error lowerInst(Instruction &i, BasicBlock *bb) {
     cur = &i;
+    curLoadIv.reset();
     if (auto r = lowerMapInst(i, bb))
       return std::move(*r);
     if (!llvm::isa<CallInst>(&i)) {
@@ -1402,9 +1411,16 @@ struct Compiler {
         vals[&i] = *r;
         return Error::success();
       }
+      // a variable-offset load that some earlier store of the same base
+      // writes in part or under a condition: the VLD, then forwarded
+      bool forwardSameBase = false;
       {
         // a variable-offset load: forwarded from a store of the same base, or
-        // refused where it may read bytes an earlier store wrote
+        // refused where it may read bytes an earlier store wrote (stores of
+        // other bases: disjoint by the offsets' ranges where each runs)
+        if (auto ir = rangeAt(ld->getPointerOperand(), bb); ir && !ir->isSignWrappedSet())
+          curLoadIv = std::make_pair(ir->getSignedMin().getSExtValue(),
+                                     ir->getSignedMax().getSExtValue());
         int base = *p;
         int64_t off = 0;
         const Node &pn = nodes[*p];
@@ -1415,12 +1431,10 @@ struct Compiler {
             if (st.off < off + w / 8 && off < st.off + int64_t(st.size) &&
                 !(st.off <= off && off + w / 8 <= st.off + int64_t(st.size) &&
                   DT.dominates(st.bb, bb)))
-              return fail(&i, fmt::format("packet load at a variable offset partly overlaps an "
-                                          "earlier conditional or partial store ({}): the datapath "
-                                          "reads the packet as it arrived", where(st.inst)));
+              forwardSameBase = true;
             continue;
           }
-          if (mayOverlap(base, off, w / 8, st.base, st.off, st.size))
+          if (storeMayOverlap(st, base, off, w / 8))
             return fail(&i, fmt::format("packet load at a variable offset may read bytes an earlier "
                                         "store wrote ({}): the datapath reads the packet as it "
                                         "arrived, so such a load cannot see the store",
@@ -1428,7 +1442,8 @@ struct Compiler {
         }
         bool sameBase = false;
         for (const StoreRec &st : stores)
-          sameBase |= st.base == base && st.off <= off && off + w / 8 <= st.off + int64_t(st.size);
+          sameBase |= st.base == base && st.off <= off && off + w / 8 <= st.off + int64_t(st.size) &&
+                      DT.dominates(st.bb, bb);
         if (sameBase) {
           auto r = forward(constant(0), base, off, w / 8, bb);
           if (!r)
@@ -1453,7 +1468,7 @@ struct Compiler {
             // extractor fields too; measured on parse_decide that is one
             // stage worse (30 vs 29: more SELs and fields compete for lanes),
             // so only the outer selection is split (kNestedSelReads = 0)
-            constexpr int kNestedSelReads = 0;
+            constexpr int kNestedSelReads = 1;
             if (depth < kNestedSelReads && sn.kind == Kind::Op && sn.op == Op::SEL && sn.guard < 0 &&
                 !sn.gn) {
               int x = readAt(sn.a, depth + 1);
@@ -1490,18 +1505,23 @@ struct Compiler {
       // a speculative VLD could fault: guard it unless its offset is provably in the window
       if (uint64_t(maxValue(n.a)) + n.imm + (1u << code) > T.headerWindowBytes)
         n.guard = bp.node, n.gn = bp.neg;
+      int v;
       if (n.guard < 0 && !n.gn) {
         // unguarded reads of one address are one VLD
         auto k = std::make_tuple(n.a, n.imm, code);
         auto it = vlds.find(k);
-        if (it != vlds.end()) {
-          vals[&i] = it->second;
-          return Error::success();
-        }
-        vals[&i] = vlds[k] = add(n);
-        return Error::success();
+        v = it != vlds.end() ? it->second : (vlds[k] = add(n));
+      } else {
+        v = add(n);
       }
-      vals[&i] = add(n);
+      if (forwardSameBase) {
+        // the bytes earlier stores of the same base wrote, over the read
+        auto r = forward(v, n.a, int32_t(n.imm), w / 8, bb);
+        if (!r)
+          return r.takeError();
+        v = *r;
+      }
+      vals[&i] = v;
       return Error::success();
     }
     if (auto *st = dyn_cast<StoreInst>(&i); st && st->getPointerAddressSpace() == kPacketAS)
@@ -1651,6 +1671,153 @@ struct Compiler {
       return {off, off + size};
     return {off, off + int64_t(maxValue(base)) + size};
   }
+  // The range of an integer value, or of a packet pointer's offset from
+  // the arrival `data`, where block `at` runs: interval arithmetic through
+  // GEPs and integer ops, narrowed by the conditions of the branches whose
+  // edges dominate `at` (a header-length test such as `ihl < 5` bounds
+  // ihl * 4 from below on the other edge). `and (shl x, k), m` is taken as
+  // `shl (and x, m >> k), k`, the form such a test names. nullopt: unknown.
+  std::optional<ConstantRange> rangeAt(Value *v, BasicBlock *at, unsigned depth = 0) {
+    if (depth > 12)
+      return std::nullopt;
+    auto full = [&](Type *t) -> std::optional<ConstantRange> {
+      if (!t->isIntegerTy() || t->getIntegerBitWidth() >= 64)
+        return std::nullopt;
+      return ConstantRange(APInt(64, 0), APInt(64, 1).shl(t->getIntegerBitWidth()));
+    };
+    if (auto *c = dyn_cast<ConstantInt>(v))
+      return ConstantRange(c->getValue().sextOrTrunc(64));
+    std::optional<ConstantRange> r;
+    auto *ins = dyn_cast<Instruction>(v);
+    if (!ins)
+      return full(v->getType());
+    auto sub = [&](Value *x) { return rangeAt(x, at, depth + 1); };
+    if (auto *call = dyn_cast<CallInst>(ins)) {
+      Function *callee = call->getCalledFunction();
+      if (callee && callee->getName() == "sluice.xdp.data") {
+        auto d = adjustedDelta(call, true);
+        if (!d) {
+          consumeError(d.takeError());
+          return std::nullopt;
+        }
+        return ConstantRange(APInt(64, uint64_t(*d), true));
+      }
+    } else if (auto *gep = dyn_cast<GetElementPtrInst>(ins)) {
+      if (gep->getNumIndices() == 1 && gep->getSourceElementType()->isIntegerTy(8)) {
+        auto b = sub(gep->getPointerOperand()), i = sub(gep->getOperand(1));
+        if (b && i)
+          r = b->add(*i);
+      }
+    } else if (llvm::isa<LoadInst>(ins)) {
+      r = full(ins->getType());
+    } else if (auto *z = dyn_cast<ZExtInst>(ins)) {
+      r = sub(z->getOperand(0));
+      if (!r)
+        r = full(z->getOperand(0)->getType());
+    } else if (auto *bo = dyn_cast<BinaryOperator>(ins)) {
+      auto *k = dyn_cast<ConstantInt>(bo->getOperand(1));
+      if (bo->getOpcode() == Instruction::And && k) {
+        // and (shl x, sh), m with m's low sh bits clear: shl (and x, m >> sh), sh
+        Value *x;
+        uint64_t sh;
+        uint64_t m = k->getZExtValue();
+        if (auto *shl = dyn_cast<BinaryOperator>(bo->getOperand(0));
+            shl && shl->getOpcode() == Instruction::Shl &&
+            llvm::isa<ConstantInt>(shl->getOperand(1)) &&
+            (sh = cast<ConstantInt>(shl->getOperand(1))->getZExtValue()) < 64 &&
+            (m & ((1ull << sh) - 1)) == 0) {
+          x = shl->getOperand(0);
+          for (User *u : x->users())
+            if (auto *a = dyn_cast<BinaryOperator>(u);
+                a && a->getOpcode() == Instruction::And && a->getOperand(0) == x &&
+                llvm::isa<ConstantInt>(a->getOperand(1)) &&
+                cast<ConstantInt>(a->getOperand(1))->getZExtValue() == (m >> sh)) {
+              if (auto ra = sub(a))
+                r = ra->shl(ConstantRange(APInt(64, sh)));
+              break;
+            }
+        }
+        if (!r) {
+          auto ra = sub(bo->getOperand(0));
+          r = (ra ? *ra : ConstantRange::getFull(64)).binaryAnd(ConstantRange(k->getValue().zextOrTrunc(64)));
+        }
+      } else {
+        auto ra = sub(bo->getOperand(0)), rb = sub(bo->getOperand(1));
+        if (ra && rb) {
+          switch (bo->getOpcode()) {
+          case Instruction::Add: r = ra->add(*rb); break;
+          case Instruction::Or:
+            if (cast<PossiblyDisjointInst>(bo)->isDisjoint())
+              r = ra->add(*rb);
+            break;
+          case Instruction::Shl: r = ra->shl(*rb); break;
+          case Instruction::LShr: r = ra->lshr(*rb); break;
+          case Instruction::Mul: r = ra->multiply(*rb); break;
+          default: break;
+          }
+        }
+      }
+    } else if (auto *phi = dyn_cast<PHINode>(ins)) {
+      for (Value *in : phi->incoming_values()) {
+        auto ri = sub(in);
+        if (!ri)
+          return std::nullopt;
+        r = r ? r->unionWith(*ri) : *ri;
+      }
+    } else if (auto *sel = dyn_cast<SelectInst>(ins)) {
+      auto ra = sub(sel->getTrueValue()), rb = sub(sel->getFalseValue());
+      if (ra && rb)
+        r = ra->unionWith(*rb);
+    }
+    if (r && ins->getType()->isIntegerTy() && ins->getType()->getIntegerBitWidth() < 64 &&
+        (r->isWrappedSet() ||
+         r->getUnsignedMax().uge(APInt(64, 1).shl(ins->getType()->getIntegerBitWidth()))))
+      r.reset();  // wraps in its own width
+    if (!r)
+      r = full(ins->getType());
+    if (!r || ins->getType()->isPointerTy())
+      return r;
+    // the conditions that hold where `at` runs
+    for (DomTreeNode *dn = DT.getNode(at); dn && dn->getIDom(); dn = dn->getIDom()) {
+      BasicBlock *d = dn->getIDom()->getBlock();
+      auto *br = dyn_cast<BranchInst>(d->getTerminator());
+      if (!br || !br->isConditional())
+        continue;
+      auto *ic = dyn_cast<ICmpInst>(br->getCondition());
+      if (!ic)
+        continue;
+      for (unsigned e = 0; e < 2; ++e) {
+        if (br->getSuccessor(0) == br->getSuccessor(1) ||
+            !DT.dominates(BasicBlockEdge(d, br->getSuccessor(e)), at))
+          continue;
+        CmpInst::Predicate pr = e == 0 ? ic->getPredicate() : ic->getInversePredicate();
+        Value *l = ic->getOperand(0), *rgt = ic->getOperand(1);
+        if (rgt == v)
+          std::swap(l, rgt), pr = CmpInst::getSwappedPredicate(pr);
+        auto *k = dyn_cast<ConstantInt>(rgt);
+        if (l != v || !k || k->getBitWidth() > 64)
+          continue;
+        unsigned bw = k->getBitWidth();
+        ConstantRange allowed = ConstantRange::makeAllowedICmpRegion(pr, ConstantRange(k->getValue()));
+        // as an unsigned 64-bit range of the zero-extended value
+        ConstantRange wide = bw < 64 ? allowed.zeroExtend(64) : allowed;
+        if (bw < 64 && ICmpInst::isSigned(pr))
+          continue;
+        r = r->intersectWith(wide, ConstantRange::Unsigned);
+      }
+    }
+    return r;
+  }
+  // Whether store `st` may write a byte of [base + off, + bytes) (the load
+  // being lowered: curLoadIv its offsets where it runs, when known).
+  std::optional<std::pair<int64_t, int64_t>> curLoadIv;
+  bool storeMayOverlap(const StoreRec &st, int base, int64_t off, unsigned bytes) {
+    if (!mayOverlap(base, off, bytes, st.base, st.off, st.size))
+      return false;
+    if (!curLoadIv)
+      return true;
+    return curLoadIv->first < st.ivHi && st.ivLo < curLoadIv->second + int64_t(bytes);
+  }
   bool mayOverlap(int b1, int64_t o1, unsigned s1, int b2, int64_t o2, unsigned s2) {
     auto [l1, h1] = range(b1, o1, s1);
     auto [l2, h2] = range(b2, o2, s2);
@@ -1681,7 +1848,7 @@ struct Compiler {
       for (size_t k = 0; k < stores.size(); ++k) {
         const StoreRec &st = stores[k];
         if (st.base != base) {
-          if (mayOverlap(base, off, bytes, st.base, st.off, st.size))
+          if (storeMayOverlap(st, base, off, bytes))
             simple = false;
           continue;
         }
@@ -1752,7 +1919,7 @@ struct Compiler {
     }
     for (const StoreRec &st : stores) {
       if (st.base != base) {
-        if (mayOverlap(base, off, bytes, st.base, st.off, st.size))
+        if (storeMayOverlap(st, base, off, bytes))
           return fail(cur, fmt::format("packet load may read bytes an earlier store at a variable "
                                        "offset wrote ({}): the datapath reads the packet as it "
                                        "arrived, so such a load cannot see the store",
@@ -1998,6 +2165,11 @@ struct Compiler {
     }
     r.off += plus;
     auto [lo, hi] = range(r.base, r.off, r.size);
+    r.ivLo = lo, r.ivHi = hi;
+    if (auto ir = rangeAt(st->getPointerOperand(), bb); ir && !ir->isSignWrappedSet()) {
+      r.ivLo = std::max(lo, ir->getSignedMin().getSExtValue() + plus);
+      r.ivHi = std::min(hi, ir->getSignedMax().getSExtValue() + plus + int64_t(bytes));
+    }
     if (lo < -int64_t(T.headroomBytes) || hi > int64_t(T.headerWindowBytes))
       return fail(st, fmt::format("packet store at offset {}..{} is outside the deparser's reach "
                                   "(-{}..{}: headroom and header window)",
@@ -2251,6 +2423,7 @@ struct Compiler {
     // group incoming edges by value
     bool boolean = phi->getType()->isIntegerTy(1);
     std::vector<std::pair<Value *, std::vector<PVal>>> groups;
+    std::map<Value *, std::vector<BasicBlock *>> groupBlocks;
     for (unsigned k = 0; k < phi->getNumIncomingValues(); ++k) {
       Value *v = phi->getIncomingValue(k);
       BasicBlock *p = phi->getIncomingBlock(k);
@@ -2258,6 +2431,7 @@ struct Compiler {
         continue;  // unreachable predecessor
       PVal e = relEdge(p, bb);  // the phi's value matters only when bb runs
       cur = phi;
+      groupBlocks[v].push_back(p);
       auto it = std::find_if(groups.begin(), groups.end(), [&](auto &g) { return g.first == v; });
       if (it == groups.end())
         groups.push_back({v, {e}});
@@ -2297,6 +2471,90 @@ struct Compiler {
     }
     if (g.empty())
       return fail(phi, "phi without reachable predecessors");
+    // Two values whose edges come from the two sides of one branch (the
+    // nearest common dominator's): that branch's own condition selects,
+    // not the edges' predicates (the protocol byte's offset, 9 after the
+    // IPv4 checks or 6 after the IPv6 ones, selected by the EtherType test
+    // instead of the end of the IPv4 checks)
+    if (groups.size() == 2) {
+      BasicBlock *d = nullptr;
+      for (auto &[v, bs] : groupBlocks)
+        for (BasicBlock *b : bs)
+          d = d ? DT.findNearestCommonDominator(d, b) : b;
+      Instruction *term = d ? d->getTerminator() : nullptr;
+      if (term && (llvm::isa<SwitchInst>(term) ||
+                   (llvm::isa<BranchInst>(term) && cast<BranchInst>(term)->isConditional()))) {
+        // the successor of d whose edge dominates every block of the group
+        auto side = [&](Value *v) -> BasicBlock * {
+          for (unsigned k = 0; k < term->getNumSuccessors(); ++k) {
+            BasicBlock *sx = term->getSuccessor(k);
+            bool all = true;
+            for (BasicBlock *b : groupBlocks[v])
+              all = all && DT.dominates(BasicBlockEdge(d, sx), b);
+            if (all)
+              return sx;
+          }
+          return nullptr;
+        };
+        BasicBlock *s0 = side(groups[0].first), *s1 = side(groups[1].first);
+        if (s0 && s1 && s0 != s1) {
+          cur = phi;
+          PVal c = edgeCond(d, s0);
+          vals[phi] = select(c, g[0].first, g[1].first);
+          if (wide)
+            setWide(phi, vals[phi], select(c, ghi[0], ghi[1]));
+          return Error::success();
+        }
+      }
+    }
+    // The value on most edges (3 or more: an OR tree of 2 levels or more)
+    // is the default, last: its OR is never needed. classify()'s key is
+    // IDX_RUNT from 8 edges (every failed bounds check): the other values
+    // under their own edges instead of 257 under the OR of the 8.
+    {
+      size_t m = 0;
+      for (size_t k = 1; k < groups.size(); ++k)
+        if (groups[k].second.size() > groups[m].second.size())
+          m = k;
+      if (groups[m].second.size() >= 3 && m + 1 < g.size()) {
+        std::rotate(g.begin() + long(m), g.begin() + long(m) + 1, g.end());
+        if (wide)
+          std::rotate(ghi.begin() + long(m), ghi.begin() + long(m) + 1, ghi.end());
+      }
+      // and the others as a chain, the latest-ready predicate (or value)
+      // outermost: the SEL on the late condition is the last one
+      if (groups[m].second.size() >= 3 && g.size() > 2) {
+        std::map<int, int> memo;
+        std::vector<size_t> order(g.size() - 1);
+        std::vector<int> ready(g.size() - 1);
+        for (size_t k = 0; k + 1 < g.size(); ++k)
+          order[k] = k, ready[k] = std::max(readyEstimate(g[k].second.node, memo),
+                                            readyEstimate(g[k].first, memo));
+        std::stable_sort(order.begin(), order.end(),
+                         [&](size_t a, size_t b) { return ready[a] > ready[b]; });
+        std::vector<std::pair<int, PVal>> g2;
+        std::vector<int> ghi2;
+        for (size_t k : order) {
+          g2.push_back(g[k]);
+          if (wide)
+            ghi2.push_back(ghi[k]);
+        }
+        g2.push_back(g.back());
+        if (wide)
+          ghi2.push_back(ghi.back());
+        g = std::move(g2), ghi = std::move(ghi2);
+        std::function<int(size_t)> chain = [&](size_t k) -> int {
+          return k + 1 == g.size() ? g[k].first : select(g[k].second, g[k].first, chain(k + 1));
+        };
+        vals[phi] = chain(0);
+        if (wide) {
+          for (size_t k = 0; k < g.size(); ++k)
+            g[k].first = ghi[k];
+          setWide(phi, vals[phi], chain(0));
+        }
+        return Error::success();
+      }
+    }
     // balanced SEL tree; the last group needs no predicate
     std::function<int(size_t, size_t)> tree = [&](size_t lo, size_t hi) -> int {
       if (hi - lo == 1)
@@ -2345,23 +2603,85 @@ struct Compiler {
         return c;
       return std::nullopt;
     };
-    if (phi && phi->getParent() == bb &&
-        std::all_of(phi->incoming_values().begin(), phi->incoming_values().end(),
-                    [&](Value *v) { return constOf(v).has_value(); })) {
+    // an incoming phi of constants in a block that only branches here (a
+    // sunk common tail, such as the map update that several `return
+    // count(STAT, ACTION)` share): its incoming edges count as the outer
+    // phi's, each with its constant
+    auto innerPhi = [&](Value *v, BasicBlock *p) -> PHINode * {
+      auto *q = dyn_cast<PHINode>(v);
+      auto *br = dyn_cast<BranchInst>(p->getTerminator());
+      if (!q || q->getParent() != p || !br || !br->isUnconditional() ||
+          !std::all_of(q->incoming_values().begin(), q->incoming_values().end(),
+                       [&](Value *x) { return constOf(x).has_value(); }))
+        return nullptr;
+      return q;
+    };
+    auto constOrInner = [&]() {
+      for (unsigned k = 0; k < phi->getNumIncomingValues(); ++k) {
+        Value *v = phi->getIncomingValue(k);
+        if (!constOf(v) && !innerPhi(v, phi->getIncomingBlock(k)))
+          return false;
+      }
+      return true;
+    };
+    if (phi && phi->getParent() == bb && constOrInner()) {
       // one SETV per returned constant: the most frequent first, unguarded by
-      // its edges; the others, each under the OR of its edges, after it
-      std::map<uint32_t, std::vector<PVal>> groups;
+      // its edges; the others, each under the OR of its edges, after it.
+      // The edges into here (directly or through an inner phi's block), by
+      // the block they leave: a block all of whose edges return one
+      // constant is one source, under its block predicate (count()'s found
+      // and not-found edges of one call site return the same action: the
+      // verdict does not wait for the lookup)
+      struct In {
+        BasicBlock *from, *to;
+        uint32_t v;
+      };
+      std::vector<In> ins;
+      std::set<BasicBlock *> via;  // blocks of inner phis
       for (unsigned k = 0; k < phi->getNumIncomingValues(); ++k) {
         BasicBlock *p = phi->getIncomingBlock(k);
-        if (!blockPred.count(p))
+        Value *x = phi->getIncomingValue(k);
+        if (auto c = constOf(x)) {
+          ins.push_back({p, bb, *c});
+        } else {
+          PHINode *q = innerPhi(x, p);
+          via.insert(p);
+          for (unsigned j = 0; j < q->getNumIncomingValues(); ++j)
+            ins.push_back({q->getIncomingBlock(j), p, *constOf(q->getIncomingValue(j))});
+        }
+      }
+      std::map<BasicBlock *, std::optional<uint32_t>> whole;  // source -> its one constant
+      for (const In &in : ins) {
+        // (a block with one edge keeps it: the edge's own rules below)
+        if (!blockPred.count(in.from) || via.count(in.from) || succ_size(in.from) < 2)
           continue;
-        PVal e = edge(p, bb);
-        uint32_t v = *constOf(phi->getIncomingValue(k));
+        bool all = true;
+        for (BasicBlock *sx : successors(in.from))
+          all = all && (sx == bb || via.count(sx));
+        for (const In &o : ins)
+          all = all && (o.from != in.from || o.v == in.v);
+        if (all)
+          whole[in.from] = in.v;
+      }
+      std::map<uint32_t, std::vector<PVal>> groups;
+      std::set<BasicBlock *> wholeDone;
+      for (const In &in : ins) {
+        BasicBlock *p = in.from;
+        if (!blockPred.count(p) || (via.count(p) && in.to == bb))
+          continue;
+        if (whole.count(p)) {
+          if (wholeDone.insert(p).second)
+            groups[in.v].push_back(blockPred[p]);
+          continue;
+        }
+        PVal e = edge(p, in.to);
+        uint32_t v = in.v;
         // an edge from a block that only branches here, whose predicate is
         // the OR of its own incoming edges: one SETV per such edge instead
         // (no OR tree before the SETV)
         auto *br = dyn_cast<BranchInst>(p->getTerminator());
-        if (br && br->isUnconditional() && orEdges.count(p) && orEdges[p].size() > 1) {
+        if (in.to == bb && br && br->isUnconditional() && orEdges.count(p) &&
+            orEdges[p].size() > 1) {
           for (PVal pe : orEdges[p])
             groups[v].push_back(pe);
           continue;
@@ -2495,6 +2815,22 @@ struct Compiler {
       if (predOwner[p] < 0 && !predEverUsed[p])
         return int(p);
     return -1;
+  }
+  // Whether placing n frees a predicate it may write itself: one of its
+  // operands' (or its guard's) predicates whose last reader n is. A
+  // micro-op's write lands after its stage's reads (the ISA's parallel
+  // stage), so `PLUT x, y` may write x's predicate: an OR or AND tree at
+  // full predicate pressure needs no free predicate to combine two leaves.
+  bool freesPred(int n) const {
+    if (nodes[n].freshPred)
+      return false;
+    std::vector<int> d = nodes[n].deps();
+    for (int x : d) {
+      const Node &o = nodes[x];
+      if (o.pred > 0 && predOwner[o.pred] == x && o.users == int(std::count(d.begin(), d.end(), x)))
+        return true;
+    }
+    return false;
   }
   // a readable copy of node n for lane l at stage s (allocating a const slot)
   int readable(int n, int lane, int s, bool allocate) {
@@ -3374,7 +3710,7 @@ struct Compiler {
         // Nothing can be placed any more: name the resource that ran out.
         exhausted = true;
         std::string why;
-        if (n.res == Res::Pred && freePredFor(stuck) < 0) {
+        if (n.res == Res::Pred && freePredFor(stuck) < 0 && !freesPred(stuck)) {
           why = fmt::format("all {} writable predicates hold conditions that later micro-ops still "
                             "need (the target has {}, p0 is constant): too many conditions are "
                             "live at once",
@@ -3469,7 +3805,7 @@ struct Compiler {
         if (!x.bi && x.b >= 0)
           ops.push_back(x.b);
         auto laneOk = [&](int l) { return laneOkFor(n, l); };
-        if (x.res == Res::Pred && freePredFor(n) < 0)
+        if (x.res == Res::Pred && freePredFor(n) < 0 && !freesPred(n))
           continue;
         int lane = -1;
         int bestFree = std::numeric_limits<int>::min();
@@ -4101,6 +4437,8 @@ Expected<StageImage> compileFunction(Function &f, const TargetParams &target, Co
     c->variant = k, c->rng = 0x9e3779b97f4a7c15ull * (k + 1);
     if (getenv("SLUICE_SCHED_DEBUG"))
       fprintf(stderr, "attempt %u\n", k);
+    if (k == 0 && getenv("SLUICE_GRAPH_DEBUG"))
+      c->print(errs());
     if (auto e = c->schedule()) {
       // the bound is the same in every attempt
       if (c->beyondBound && !best && !firstErr)
