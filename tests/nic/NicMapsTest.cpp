@@ -37,6 +37,25 @@ std::vector<uint8_t> mapCountersImage() {
 
 sluice_nic *handle(Rig &rig) { return reinterpret_cast<sluice_nic *>(rig.nic.get()); }
 
+bool isUdp(const Frame &f) { return f.size() >= 34 && f[23] == 17; }
+
+/// After UDP was blocked half-way through the traffic: every UDP frame fed
+/// was either received or counted by the blocklist entry, and the program's
+/// verdicts agree with the NIC's counters.
+void expectUdpAccounted(Rig &rig, int blocked, uint64_t fedUdp, const std::string &what) {
+  rig.runToEnd();
+  uint32_t udp = 17;
+  uint64_t hits = 0;
+  ASSERT_EQ(sluice_map_lookup_elem(blocked, &udp, &hits), 0);
+  uint64_t receivedUdp = 0;
+  for (const Frame &f : rig.received)
+    receivedUdp += isUdp(f);
+  EXPECT_GT(hits, 0u);
+  EXPECT_GT(receivedUdp, 0u);
+  EXPECT_EQ(receivedUdp + hits, fedUdp) << what;
+  EXPECT_EQ(rig.cnt(regs::VERDICT_PASS), rig.received.size());
+}
+
 } // namespace
 
 TEST(NicMaps, CApiHasLibbpfsReturnCodes) {
@@ -169,7 +188,6 @@ TEST(NicMaps, HostUpdatesInterleavedWithTrafficAreSequential) {
   const unsigned repeat = 8;
   const uint64_t total = frames->size() * repeat;
   uint64_t fed = 0, fedUdp = 0;
-  auto isUdp = [](const Frame &f) { return f.size() >= 34 && f[23] == 17; };
   nic.setSource(0, [&]() -> std::optional<Frame> {
     if (fed == total)
       return std::nullopt;
@@ -192,17 +210,7 @@ TEST(NicMaps, HostUpdatesInterleavedWithTrafficAreSequential) {
       done = true;
     }
   }
-  rig.runToEnd();
-  uint64_t hits = 0;
-  ASSERT_EQ(sluice_map_lookup_elem(blocked, &udp, &hits), 0);
-  uint64_t receivedUdp = 0;
-  for (const Frame &f : rig.received)
-    receivedUdp += isUdp(f);
-  EXPECT_GT(hits, 0u);
-  EXPECT_GT(receivedUdp, 0u);
-  EXPECT_EQ(receivedUdp + hits, fedUdp) << "blocked after frame " << fedAtBlock;
-  // The counters the program keeps agree with the NIC's own.
-  EXPECT_EQ(rig.cnt(regs::VERDICT_PASS), rig.received.size());
+  expectUdpAccounted(rig, blocked, fedUdp, fmt::format("blocked after frame {}", fedAtBlock));
 }
 
 // The driver services the NIC itself (Nic::startService): traffic flows on
@@ -218,7 +226,6 @@ void serviceRun(Rig &rig, const ServiceOptions &so) {
   ASSERT_TRUE(bool(frames));
   const uint64_t total = frames->size() * 8;
   std::atomic<uint64_t> fed{0}, fedUdp{0};
-  auto isUdp = [](const Frame &f) { return f.size() >= 34 && f[23] == 17; };
   nic.setSource(0, [&]() -> std::optional<Frame> {
     if (fed == total)
       return std::nullopt;
@@ -255,16 +262,7 @@ void serviceRun(Rig &rig, const ServiceOptions &so) {
   EXPECT_FALSE(nic.serviceRunning());
   EXPECT_GT(nic.serviceRounds(), 0u);
   EXPECT_GT(nic.stats().polls, pollsBefore);
-  rig.runToEnd();
-  uint64_t hits = 0;
-  ASSERT_EQ(sluice_map_lookup_elem(blocked, &udp, &hits), 0);
-  uint64_t receivedUdp = 0;
-  for (const Frame &f : rig.received)
-    receivedUdp += isUdp(f);
-  EXPECT_GT(hits, 0u);
-  EXPECT_GT(receivedUdp, 0u);
-  EXPECT_EQ(receivedUdp + hits, fedUdp.load());
-  EXPECT_EQ(rig.cnt(regs::VERDICT_PASS), rig.received.size());
+  expectUdpAccounted(rig, blocked, fedUdp.load(), "service loop");
 }
 
 TEST(NicMaps, ServiceThreadCarriesTrafficWhileTheHostUpdates) {
