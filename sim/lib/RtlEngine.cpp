@@ -73,7 +73,7 @@ llvm::Expected<unsigned> RtlEngine::findMap(const std::string &map, const Bytes 
                                             const Bytes *value) {
   for (unsigned i = 0; i < maps_.size(); ++i) {
     const ImageMap &d = maps_[i];
-    if (d.name != map)
+    if (d.name != map || d.replicaOf >= 0)
       continue;
     if (d.stage < 0 && !hostMaps_[i])
       return makeErrnoError(EOPNOTSUPP, "rtl: map '{}' ({}) is not stored on the NIC", map,
@@ -86,6 +86,25 @@ llvm::Expected<unsigned> RtlEngine::findMap(const std::string &map, const Bytes 
                         maps_.empty() ? " (no image loaded, or it has no maps)" : "");
 }
 
+
+// The same host write on every replica of map `primary` (a map looked up
+// twice in one packet: docs/maps-design.md), after the primary: the same
+// operation on the same state answers the same.
+llvm::Error RtlEngine::replicaWrites(unsigned primary, int rc, MapPortOp op, uint32_t flags,
+                                     const Bytes &key, const Bytes *value) {
+  auto io = registerIo(*dev_);
+  for (unsigned r = 0; r < maps_.size(); ++r) {
+    if (maps_[r].replicaOf != int32_t(primary))
+      continue;
+    auto x = mapPortOp(io, maps_[r], r, op, flags, &key, value, 0, false, false);
+    if (!x)
+      return makeError("rtl: {}", llvm::toString(x.takeError()));
+    if (x->rc != rc)
+      return makeError("rtl: replica {} of map '{}' answered {} to a host write, the map {}", r,
+                       maps_[primary].name, x->rc, rc);
+  }
+  return llvm::Error::success();
+}
 
 llvm::Error RtlEngine::mapUpdate(const std::string &map, const Bytes &key, const Bytes &value,
                                  uint64_t flags) {
@@ -103,6 +122,8 @@ llvm::Error RtlEngine::mapUpdate(const std::string &map, const Bytes &key, const
   auto r = mapPortOp(io, d, *i, MapPortOp::Update, uint32_t(flags), &key, &value, 0, false, false);
   if (!r)
     return makeError("rtl: {}", llvm::toString(r.takeError()));
+  if (auto e = replicaWrites(*i, r->rc, MapPortOp::Update, uint32_t(flags), key, &value))
+    return e;
   return rcError(r->rc, "update", map);
 }
 
@@ -139,6 +160,8 @@ llvm::Error RtlEngine::mapDelete(const std::string &map, const Bytes &key) {
   auto r = mapPortOp(io, maps_[*i], *i, MapPortOp::Delete, 0, &key, nullptr, 0, false, false);
   if (!r)
     return makeError("rtl: {}", llvm::toString(r.takeError()));
+  if (auto e = replicaWrites(*i, r->rc, MapPortOp::Delete, 0, key, nullptr))
+    return e;
   return rcError(r->rc, "delete", map);
 }
 
@@ -146,7 +169,7 @@ llvm::Expected<std::vector<MapDump>> RtlEngine::dumpMaps() {
   std::vector<MapDump> out;
   for (unsigned i = 0; i < maps_.size(); ++i) {
     const ImageMap &d = maps_[i];
-    if (!mapHasContent(d.type) || (d.stage < 0 && !hostMaps_[i]))
+    if (!mapHasContent(d.type) || (d.stage < 0 && !hostMaps_[i]) || d.replicaOf >= 0)
       continue;
     MapDump md;
     md.name = d.name;

@@ -20,6 +20,7 @@
 #include <rte_lcore.h>
 
 #include "sluice/Nic/sluice_bpf.h"
+#include "sluice/Sim/MapPort.h"
 
 using namespace sluice;
 using namespace sluice::nic;
@@ -321,3 +322,68 @@ TEST(NicMaps, PortAnswersAnUnconfiguredMapIdAndTrafficFlows) {
   EXPECT_GT(rig.received.size(), 0u);
 }
 
+// A map the program looks up twice in one packet (tests/progs/map_twice: the
+// destination port, then the source port) has a replica in another map
+// stage for the first lookup: the driver writes the map and then every
+// replica, so an insert and a delete through the port are seen by the first
+// lookup too (read back from the replica's map id at the register level,
+// and by traffic); the replica's index is not a map of its own to the host.
+TEST(NicMaps, HostWritesToAMapLookedUpTwiceReachEveryReplica) {
+  Rig rig;
+  auto obj = Object::open(std::string(SLUICE_TEST_PROGS_DIR) + "/map_twice.bpf.o");
+  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  auto img = compileProgram(*obj, obj->programs.at(0), TargetParams::defaults());
+  ASSERT_TRUE(bool(img)) << llvm::toString(img.takeError());
+  ASSERT_NO_FATAL_FAILURE(loadOk(*rig.nic, writeStageImage(*img), "map_twice"));
+  Nic &nic = *rig.nic;
+  ASSERT_EQ(nic.maps().size(), 2u);
+  EXPECT_EQ(nic.maps()[1].name, "port_rules");
+  EXPECT_EQ(nic.maps()[1].replicaOf, 0);
+  auto id = nic.mapIndex("port_rules");
+  ASSERT_TRUE(bool(id)) << llvm::toString(id.takeError());
+  EXPECT_EQ(*id, 0u);
+  Device &dev = nic.device();
+  sim::RegisterIo io{"test", [&](uint32_t a) { return dev.read32(a); },
+                     [&](uint32_t a, uint32_t v) { dev.write32(a, v); }, [&] { nic.poll(); }};
+  auto inReplica = [&](const Bytes &key) {
+    auto r = sim::mapPortOp(io, nic.maps()[1], 1, sim::MapPortOp::Lookup, 0, &key, nullptr, 0,
+                            false, true);
+    EXPECT_TRUE(bool(r)) << (r ? "" : llvm::toString(r.takeError()));
+    return r && r->found;
+  };
+  auto port = [](uint16_t p) { return Bytes{uint8_t(p), uint8_t(p >> 8)}; };
+  auto frame = [](uint16_t sport, uint16_t dport) {
+    Frame f(60, 0);
+    f[12] = 0x08, f[14] = 0x45, f[23] = 17;
+    f[34] = uint8_t(sport >> 8), f[35] = uint8_t(sport);
+    f[36] = uint8_t(dport >> 8), f[37] = uint8_t(dport);
+    return f;
+  };
+  Bytes drop = {XDP_DROP, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_FALSE(inReplica(port(80)));
+  ASSERT_EQ(*nic.mapUpdate(*id, port(80), drop, BPF_NOEXIST), 0);
+  EXPECT_TRUE(inReplica(port(80)));
+  // traffic: to port 80 drops (the first lookup, from the replica), to 81 passes
+  std::vector<Frame> feed = {frame(1000, 80), frame(1000, 81), frame(1000, 80)};
+  size_t next = 0;
+  nic.setSource(0, [&]() -> std::optional<Frame> {
+    if (next == feed.size())
+      return std::nullopt;
+    return feed[next++];
+  });
+  rig.runToEnd();
+  ASSERT_EQ(rig.received.size(), 1u);
+  EXPECT_EQ(rig.received[0][37], 81);
+  auto v = nic.mapLookup(*id, port(80));
+  ASSERT_TRUE(bool(v)) << llvm::toString(v.takeError());
+  ASSERT_TRUE(v->has_value());
+  EXPECT_EQ((**v)[4], 2) << "hits on the map itself";
+  ASSERT_EQ(*nic.mapDelete(*id, port(80)), 0);
+  EXPECT_FALSE(inReplica(port(80)));
+  // the replica's index is refused: the host reads and writes the map
+  auto direct = nic.mapLookup(1, port(80));
+  ASSERT_FALSE(bool(direct));
+  std::string msg = llvm::toString(direct.takeError());
+  EXPECT_NE(msg.find("map index 1 is a replica of map 'port_rules' (index 0)"), std::string::npos)
+      << msg;
+}

@@ -413,3 +413,68 @@ TEST(NicShell, BackToBack64ByteFramesOnePerClock) {
   EXPECT_EQ(dev.collected(kPort0).size() + dev.collected(kPort1).size(), N);
   (void)c0;
 }
+
+// Host writes to a map looked up twice in one packet reach every replica on
+// the RTL (tests/progs/map_twice: the first lookup reads a replica of
+// `port_rules` in another map unit): an insert the first lookup must see,
+// an update, and a delete it must not see any more, between packets; the
+// same sequence on the model gives the same verdicts and final map.
+TEST(Nic, HostWritesToAMapLookedUpTwiceReachEveryReplica) {
+  auto obj = Object::open(std::string(SLUICE_TEST_PROGS_DIR) + "/map_twice.bpf.o");
+  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  const Program &prog = obj->programs[0];
+  auto frame = [](uint16_t sport, uint16_t dport) {
+    Bytes f(60, 0);
+    f[12] = 0x08, f[14] = 0x45, f[23] = 17;  // IPv4, UDP
+    f[34] = uint8_t(sport >> 8), f[35] = uint8_t(sport);
+    f[36] = uint8_t(dport >> 8), f[37] = uint8_t(dport);
+    return f;
+  };
+  auto port = [](uint16_t p) { return Bytes{uint8_t(p), uint8_t(p >> 8)}; };
+  auto rule = [](uint8_t action, uint8_t hits) { return Bytes{action, 0, 0, 0, hits, 0, 0, 0}; };
+  auto scenario = [&](Engine &e, std::vector<uint32_t> &verdicts) -> llvm::Expected<MapDump> {
+    if (auto err = e.load(*obj, prog))
+      return std::move(err);
+    auto step = [&]() -> llvm::Error {
+      auto out = e.run({frame(1000, 80)});
+      if (!out)
+        return out.takeError();
+      verdicts.push_back(out->action);
+      return llvm::Error::success();
+    };
+    if (auto err = step())
+      return std::move(err);
+    if (auto err = e.mapUpdate("port_rules", port(80), rule(XDP_DROP, 0), BPF_NOEXIST))
+      return std::move(err);
+    if (auto err = step())
+      return std::move(err);
+    if (auto err = e.mapUpdate("port_rules", port(1000), rule(XDP_PASS, 0), BPF_ANY))
+      return std::move(err);
+    if (auto err = e.mapUpdate("port_rules", port(80), rule(XDP_PASS, 5), BPF_EXIST))
+      return std::move(err);
+    if (auto err = step())
+      return std::move(err);
+    if (auto err = e.mapDelete("port_rules", port(80)))
+      return std::move(err);
+    if (auto err = step())
+      return std::move(err);
+    auto d = e.dumpMaps();
+    if (!d)
+      return d.takeError();
+    if (d->size() != 1)
+      return makeError("{} maps dumped, want 1 (replicas are not maps of their own)", d->size());
+    return std::move(d->front());
+  };
+  RtlEngine rtl;
+  std::vector<uint32_t> rv;
+  auto r = scenario(rtl, rv);
+  ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+  EXPECT_EQ(rv, (std::vector<uint32_t>{XDP_PASS, XDP_DROP, XDP_PASS, XDP_PASS}));
+  EXPECT_EQ(r->entries, (std::vector<MapEntry>{{port(1000), rule(XDP_PASS, 1)}}));
+  ModelEngine model;
+  std::vector<uint32_t> mv;
+  auto m = scenario(model, mv);
+  ASSERT_TRUE(bool(m)) << llvm::toString(m.takeError());
+  EXPECT_EQ(mv, rv);
+  EXPECT_EQ(m->entries, r->entries);
+}

@@ -141,7 +141,7 @@ llvm::Expected<NicMap *> ModelMaps::find(const std::string &name, const Bytes &k
     return makeErrnoError(ENOENT, "model: no map '{}' (no image loaded, or it has no maps)", name);
   for (size_t i = 0; i < defs_.size(); ++i) {
     const ImageMap &d = defs_[i];
-    if (d.name != name)
+    if (d.name != name || d.replicaOf >= 0)
       continue;
     if (!maps_[i])
       return makeErrnoError(EOPNOTSUPP, "model: map '{}' ({}) is not stored on the NIC", name,
@@ -159,6 +159,19 @@ llvm::Error errnoResult(int rc, const char *what, const std::string &map) {
 }
 } // namespace
 
+llvm::Error ModelMaps::hostWrite(NicMap *m, const std::function<int(NicMap &)> &op,
+                                 const char *what, const std::string &map) {
+  int rc = op(*m);
+  for (size_t i = 0; i < maps_.size(); ++i)
+    if (maps_[i] && &*maps_[i] == m)
+      for (size_t r = 0; r < defs_.size(); ++r)
+        if (defs_[r].replicaOf == int32_t(i) && maps_[r])
+          if (int rr = op(*maps_[r]); rr != rc)
+            return makeError("model: replica {} of map '{}' answered {} to a host {}, the map {}",
+                             r, map, rr, what, rc);
+  return errnoResult(rc, what, map);
+}
+
 llvm::Error ModelMaps::update(const std::string &map, const Bytes &key, const Bytes &value,
                               uint64_t flags) {
   auto m = find(map, key, &value);
@@ -167,7 +180,8 @@ llvm::Error ModelMaps::update(const std::string &map, const Bytes &key, const By
   for (const ImageMap &d : defs_)
     if (d.name == map && frozenForHost(d.flags, !d.initial.empty()))
       return errnoResult(-EPERM, "update", map);
-  return errnoResult((*m)->update(key, value, flags), "update", map);
+  return hostWrite(
+      *m, [&](NicMap &x) { return x.update(key, value, flags); }, "update", map);
 }
 
 llvm::Expected<std::optional<Bytes>> ModelMaps::lookup(const std::string &map, const Bytes &key) {
@@ -187,13 +201,13 @@ llvm::Error ModelMaps::remove(const std::string &map, const Bytes &key) {
   auto m = find(map, key, nullptr);
   if (!m)
     return m.takeError();
-  return errnoResult((*m)->deleteKey(key), "delete", map);
+  return hostWrite(*m, [&](NicMap &x) { return x.deleteKey(key); }, "delete", map);
 }
 
 std::vector<MapDump> ModelMaps::dump() const {
   std::vector<MapDump> out;
   for (size_t i = 0; i < defs_.size(); ++i) {
-    if (!maps_[i] || !mapHasContent(defs_[i].type))
+    if (!maps_[i] || !mapHasContent(defs_[i].type) || defs_[i].replicaOf >= 0)
       continue;
     MapDump d;
     d.name = defs_[i].name;

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,10 @@ public:
 
 private:
   llvm::Expected<NicMap *> find(const std::string &name, const Bytes &key, const Bytes *value);
+  /// A host write: on map `m`, then on each of its replicas (a map looked
+  /// up twice in one packet), which must answer the same.
+  llvm::Error hostWrite(NicMap *m, const std::function<int(NicMap &)> &op, const char *what,
+                        const std::string &map);
 
   std::vector<ImageMap> defs_;
   std::vector<std::optional<NicMap>> maps_;  ///< nullopt: type not stored

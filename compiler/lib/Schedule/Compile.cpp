@@ -4330,7 +4330,7 @@ struct Compiler {
       d.pos = uint32_t(st.off + int64_t(T.headroomBytes));
       img.deparse[unsigned(st.entry)] = isa::encode(d);
     }
-    img.maps.resize(mapDefs ? mapDefs->size() : 0);
+    img.maps.resize(mapDefs ? mapDefs->size() + replicaDefs.size() : 0);
     for (auto &p : placed) {
       if (emitMapOp(img, p))
         continue;

@@ -97,9 +97,12 @@ std::string metaJson(const StageImage &img) {
   json j;
   j["name"] = img.name;
   j["maps"] = json::array();
-  for (auto &m : img.maps)
+  for (auto &m : img.maps) {
     j["maps"].push_back({{"name", m.name}, {"type", m.type}, {"key_size", m.keySize},
                          {"value_size", m.valueSize}, {"max_entries", m.maxEntries}});
+    if (m.replicaOf >= 0)
+      j["maps"].back()["replica_of"] = m.replicaOf;
+  }
   j["lines"] = json::array();
   for (auto &l : img.lines)
     j["lines"].push_back(json::array({l.stage, l.lane, l.insn, l.file, l.line}));
@@ -334,6 +337,7 @@ llvm::Expected<StageImage> readStageImage(const uint8_t *data, size_t size,
           im.name = m.at("name").get<std::string>();
           im.type = m.at("type"), im.keySize = m.at("key_size"), im.valueSize = m.at("value_size");
           im.maxEntries = m.at("max_entries");
+          im.replicaOf = m.value("replica_of", -1);
           img.maps.push_back(std::move(im));
         }
         for (auto &l : j.at("lines"))
@@ -619,6 +623,19 @@ llvm::Error checkMapPlacement(const StageImage &img, const TargetParams &t) {
                      unit->stages.end())
       return makeError("map {} ('{}') is bound to stage {}, which has no map unit (map stages: {})",
                        i, m.name, m.stage, stageList(unit ? unit->stages : std::vector<unsigned>{}));
+    if (m.replicaOf >= 0) {
+      // a replica: of an earlier map of the object, with its definition
+      const ImageMap *o = size_t(m.replicaOf) < i ? &img.maps[size_t(m.replicaOf)] : nullptr;
+      if (!o || o->replicaOf >= 0 || o->name != m.name || o->type != m.type ||
+          o->keySize != m.keySize || o->valueSize != m.valueSize ||
+          o->maxEntries != m.maxEntries || o->flags != m.flags || !m.initial.empty())
+        return makeError("map {} ('{}') is a replica of map {}, which is not an earlier map of "
+                         "the same definition",
+                         i, m.name, m.replicaOf);
+      if (o->stage == m.stage)
+        return makeError("map {} ('{}') is a replica of map {} in the same stage {}", i, m.name,
+                         m.replicaOf, m.stage);
+    }
     MapDef def;
     def.name = m.name, def.type = m.type, def.key_size = m.keySize, def.value_size = m.valueSize;
     def.max_entries = m.maxEntries, def.flags = m.flags;

@@ -30,6 +30,29 @@ sim::RegisterIo Nic::registerIo() {
           }};
 }
 
+// A map the program looks up twice in one packet has replicas in other map
+// stages (docs/maps-design.md "Two lookups of one map"): every host write
+// goes to the map, then to each replica, one port operation each; the same
+// operation on the same state answers the same return code.
+llvm::Error Nic::replicaWrites(unsigned map, int rc, sim::MapPortOp op, uint32_t flags,
+                               const Bytes &key, const Bytes *value) {
+  const auto &ms = maps();
+  for (unsigned r = 0; r < ms.size(); ++r) {
+    if (ms[r].replicaOf != int32_t(map))
+      continue;
+    auto io = registerIo();
+    auto x = sim::mapPortOp(io, ms[r], r, op, flags, &key, value, 0, false, false);
+    if (!x)
+      return x.takeError();
+    ++stats_.mapOps;
+    if (x->rc != rc)
+      return makeErrnoError(EIO, "{}: replica {} of map '{}' answered {} to a host write, the map "
+                            "{}",
+                            dev_.name(), r, ms[map].name, x->rc, rc);
+  }
+  return llvm::Error::success();
+}
+
 llvm::Expected<std::optional<Bytes>> Nic::mapLookup(unsigned map, const Bytes &key) {
   std::lock_guard<std::recursive_mutex> g(mu_);
   auto m = mapChecked(map, &key, nullptr);
@@ -59,6 +82,8 @@ llvm::Expected<int> Nic::mapUpdate(unsigned map, const Bytes &key, const Bytes &
   if (!r)
     return r.takeError();
   ++stats_.mapOps;
+  if (auto e = replicaWrites(map, r->rc, sim::MapPortOp::Update, uint32_t(flags), key, &value))
+    return std::move(e);
   return r->rc;
 }
 
@@ -72,6 +97,8 @@ llvm::Expected<int> Nic::mapDelete(unsigned map, const Bytes &key) {
   if (!r)
     return r.takeError();
   ++stats_.mapOps;
+  if (auto e = replicaWrites(map, r->rc, sim::MapPortOp::Delete, 0, key, nullptr))
+    return std::move(e);
   return r->rc;
 }
 

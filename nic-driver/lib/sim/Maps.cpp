@@ -60,6 +60,11 @@ llvm::Expected<const ImageMap *> Nic::mapChecked(unsigned map, const Bytes *key,
                           dev_.name(), map, ms.size());
   if (auto e = checkSizes(dev_.name(), ms[map], key, value))
     return std::move(e);
+  if (ms[map].replicaOf >= 0)
+    return makeErrnoError(EINVAL,
+                          "{}: map index {} is a replica of map '{}' (index {}), which the host "
+                          "reads and writes as that map",
+                          dev_.name(), map, ms[map].name, ms[map].replicaOf);
   if (ms[map].stage < 0)
     return makeErrnoError(EOPNOTSUPP,
                           "{}: map '{}' has no NIC memory: the program never touches it on the "

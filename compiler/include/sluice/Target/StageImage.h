@@ -34,6 +34,11 @@ struct ImageMap {
   int32_t stage = -1;            ///< bound map stage, -1 if unbound
   uint64_t offset = 0;           ///< byte offset in the stage's map memory
   std::vector<uint8_t> initial;  ///< global data: the initial value (value_size bytes)
+  /// A replica of map `replicaOf` (a map looked up twice in one packet:
+  /// docs/maps-design.md "Two lookups of one map"): the same definition in
+  /// another map stage; the host writes every replica and reads the
+  /// primary; -1 for a map of the object.
+  int32_t replicaOf = -1;
   bool operator==(const ImageMap &) const = default;
 };
 

@@ -62,6 +62,7 @@
 
 namespace sluice::sim {
 struct RegisterIo;  // sluice/Sim/MapPort.h
+enum class MapPortOp : uint32_t;
 }
 
 namespace sluice::nic {
@@ -315,6 +316,8 @@ private:
   /// The register access the map port client (sluice/Sim/MapPort.h) uses:
   /// the device's registers, poll() while it waits.
   sim::RegisterIo registerIo();
+  llvm::Error replicaWrites(unsigned map, int rc, sim::MapPortOp op, uint32_t flags,
+                            const Bytes &key, const Bytes *value);
   /// The map's definition after checking the index and the sizes given.
   llvm::Expected<const ImageMap *> mapChecked(unsigned map, const Bytes *key,
                                               const Bytes *value);

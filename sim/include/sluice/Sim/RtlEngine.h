@@ -18,6 +18,7 @@
 #include "sluice/Engine/ImageEngine.h"
 #include "sluice/Maps/NicMaps.h"
 #include "sluice/Sim/Device.h"
+#include "sluice/Sim/MapPort.h"
 #include "sluice/Target/StageImage.h"
 
 namespace sluice::sim {
@@ -64,6 +65,8 @@ private:
   std::vector<std::optional<NicMap>> hostMaps_;   ///< unbound maps (stored types only)
   /// The map's index after the name and size checks, or an Error.
   llvm::Expected<unsigned> findMap(const std::string &map, const Bytes *key, const Bytes *value);
+  llvm::Error replicaWrites(unsigned primary, int rc, MapPortOp op, uint32_t flags,
+                            const Bytes &key, const Bytes *value);
 
   const TargetParams &imageTarget() const override { return TargetParams::defaults(); }
 };
