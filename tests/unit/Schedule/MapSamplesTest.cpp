@@ -851,6 +851,14 @@ TEST(MapRefusal, ExactDiagnostics) {
             "the map in two map stages, and the datapath cannot insert, update or delete an "
             "entry in all of them (only the host can; value updates of the last lookup's entry "
             "are allowed)");
+  // the same atomic at exclusive sites is one RMW; on one path each counts
+  // (three adds of 1 are three RMWs, not one)
+  EXPECT_EQ(mapFixture(withLookup("  %o1 = atomicrmw add ptr addrspace(2) %v, i32 1 seq_cst\n"
+                                  "  %o2 = atomicrmw add ptr addrspace(2) %v, i32 1 seq_cst\n"
+                                  "  %o3 = atomicrmw add ptr addrspace(2) %v, i32 1 seq_cst, "
+                                  "!dbg !L16.4")),
+            "fix.bpf.c:16:4: error: more than two updates of map 'cnt' values in one packet (a "
+            "transaction has two RMWs)");
   // value reads and updates are the last lookup's: the first one's entry
   // after the second lookup is refused
   EXPECT_EQ(mapFixture(R"(  %a = call ptr addrspace(2) @sluice.map.lookup.p0(i32 0, ptr %k), !dbg !L13.2
