@@ -21,6 +21,7 @@
 #include "llvm/Analysis/PostDominators.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/CFG.h"
+#include "llvm/IR/ConstantRange.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/Instructions.h"
@@ -665,8 +666,10 @@ struct Compiler {
       if (!o->getType()->isIntegerTy(64) || !hiVals.count(o))
         continue;  // 64-bit constants: their consumers read them whole
       if (auto *c = dyn_cast<CallInst>(&i); c && k == 1 && c->getCalledFunction() &&
-                                             c->getCalledFunction()->getName() ==
-                                                 "sluice.helper.xdp_adjust_tail")
+                                             (c->getCalledFunction()->getName() ==
+                                                  "sluice.helper.xdp_adjust_tail" ||
+                                              c->getCalledFunction()->getName() ==
+                                                  "sluice.helper.xdp_adjust_head"))
         continue;  // the delta is an int: the kernel reads its low 32 bits
       if (auto *ii = dyn_cast<IntrinsicInst>(&i); ii && ii->getIntrinsicID() == Intrinsic::bswap)
         continue;  // a 64-bit bswap swaps the halves (lowered whole)
@@ -1521,7 +1524,14 @@ struct Compiler {
         auto d = adjustedDelta(call, true);
         if (!d)
           return d.takeError();
-        vals[&i] = constant(uint32_t(*d));
+        int start = constant(uint32_t(*d));
+        // bpf_xdp_adjust_head with a variable delta that succeeded: the
+        // start moved by the delta's value, so later packet accesses are at
+        // run-time offsets (VLD, based deparser writes)
+        for (const Adjust &a : adjusts)
+          if (a.head && a.deltaNode >= 0 && DT.dominates(a.call, call))
+            start = aluF(Op::ADD, start, a.deltaNode, true);
+        vals[&i] = start;
         return Error::success();
       }
       if (name == "sluice.xdp.data_end") {
@@ -1854,8 +1864,6 @@ struct Compiler {
     std::vector<StoreRec> out;
     size_t i = 0;
     auto known = [&](const StoreRec &st) {
-      if (st.base >= 0)
-        return false;
       Bytes4 b = bytesOf(st.value);
       for (unsigned k = 0; k < st.size; ++k)
         if (b[k].kind == 2)
@@ -1881,7 +1889,10 @@ struct Compiler {
       while (j < stores.size()) {
         const StoreRec &st = stores[j];
         const Node &g = nodes[st.node];
-        if (st.bb != stores[i].bb || g.guard != g0.guard || g.gn != g0.gn || st.base >= 0)
+        // one run: one block, one guard, one base (a variable start after
+        // bpf_xdp_adjust_head: the same run-time offset for every byte)
+        if (st.bb != stores[i].bb || g.guard != g0.guard || g.gn != g0.gn ||
+            st.base != stores[i].base)
           break;
         bool clash = false;
         for (unsigned k = 0; k < st.size; ++k)
@@ -2019,7 +2030,8 @@ struct Compiler {
     const CallInst *call;
     int64_t delta;  ///< the constant delta (0 for a variable one)
     bool head;
-    int deltaNode = -1;  ///< bpf_xdp_adjust_tail with a variable delta: its value
+    int deltaNode = -1;  ///< a variable delta: its value
+    int64_t minDelta = 0;  ///< the least value the delta may have (the constant one)
   };
   std::vector<Adjust> adjusts;
   std::vector<const CallInst *> prandomCalls;
@@ -2072,11 +2084,8 @@ struct Compiler {
   Error lowerAdjust(CallInst *call, BasicBlock *bb, bool head) {
     const char *fn = head ? "bpf_xdp_adjust_head" : "bpf_xdp_adjust_tail";
     auto *k = dyn_cast<ConstantInt>(call->getArgOperand(1));
-    if (!k && head)
-      return fail(call, fmt::format("{} with a variable delta is not supported (constant deltas "
-                                    "only)", fn));
-    // bpf_xdp_adjust_tail takes a variable delta: ADJT checks the kernel's
-    // limits on the value at run time (docs/stage-isa.md)
+    // A variable delta: ADJH/ADJT check the kernel's limits on the value at
+    // run time (docs/stage-isa.md)
     int deltaNode = -1;
     if (!k) {
       auto x = val(call->getArgOperand(1));
@@ -2085,14 +2094,52 @@ struct Compiler {
       deltaNode = *x;
     }
     int64_t delta = k ? int32_t(uint32_t(k->getZExtValue())) : 0;
+    int64_t minDelta = delta;
+    if (!k) {
+      // the kernel reads the delta as an int: the least value of its low
+      // 32 bits, from the IR's known bits and ranges
+      Value *dv = call->getArgOperand(1);
+      unsigned bw = dv->getType()->getIntegerBitWidth();
+      ConstantRange cr = computeConstantRange(dv, /*ForSigned=*/true);
+      KnownBits kb = computeKnownBits(dv, DL);
+      if (bw > 32)
+        kb = kb.trunc(32);
+      int64_t crMin = cr.getSignedMin().getSExtValue(), crMax = cr.getSignedMax().getSExtValue();
+      minDelta = kb.getSignedMinValue().getSExtValue();
+      if (crMin >= INT32_MIN && crMax <= INT32_MAX)  // the low 32 bits are the value
+        minDelta = std::max(minDelta, crMin);
+      // an int widened to the helper's i64 argument: the range of the narrow value
+      if (auto *c = dyn_cast<CastInst>(dv);
+          c && (llvm::isa<SExtInst>(c) || llvm::isa<ZExtInst>(c)) &&
+          c->getSrcTy()->isIntegerTy() && c->getSrcTy()->getIntegerBitWidth() <= 32) {
+        Value *src = c->getOperand(0);
+        ConstantRange r = computeConstantRange(src, /*ForSigned=*/true)
+                              .intersectWith(ConstantRange::fromKnownBits(
+                                  computeKnownBits(src, DL), /*IsSigned=*/true));
+        r = llvm::isa<SExtInst>(c) ? r.signExtend(32) : r.zeroExtend(32);
+        minDelta = std::max(minDelta, r.getSignedMin().getSExtValue());
+      }
+      // the micro-ops' own bound (through the if-converted selections):
+      // below 2^31 unsigned is not negative
+      if (maxValue(deltaNode) <= 0x7fffffffu)
+        minDelta = std::max<int64_t>(minDelta, 0);
+    }
     if (head) {
-      int64_t total = delta;
+      // the kernel's test run allows more headroom than the NIC has: a call
+      // that may take more than the NIC's headroom would fail here only
+      int64_t total = minDelta;
       for (const Adjust &a : adjusts)
         if (a.head && DT.dominates(a.call, call))
-          total += a.delta;
-      if (total < -int64_t(T.headroomBytes))
-        return fail(call, fmt::format("{}({}) grows the head by {} bytes, the target has {} bytes "
-                                      "of headroom", fn, delta, -total, T.headroomBytes));
+          total += a.minDelta;
+      if (total < -int64_t(T.headroomBytes)) {
+        if (k)
+          return fail(call, fmt::format("{}({}) grows the head by {} bytes, the target has {} "
+                                        "bytes of headroom", fn, delta, -total, T.headroomBytes));
+        return fail(call, fmt::format("{} with a variable delta that may be as low as {} may grow "
+                                      "the head by up to {} bytes, the target has {} bytes of "
+                                      "headroom: check the delta against its bound before the "
+                                      "call", fn, minDelta, -total, T.headroomBytes));
+      }
     }
     PVal g = blockPred[bb];
     Node n;
@@ -2109,7 +2156,7 @@ struct Compiler {
     roots.push_back(id);
     vals[call] = id;
     sext32.insert(call);
-    adjusts.push_back({call, delta, head, deltaNode});
+    adjusts.push_back({call, delta, head, deltaNode, minDelta});
     return Error::success();
   }
   // A packet word at a constant offset as a load there would see it.
