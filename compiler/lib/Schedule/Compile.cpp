@@ -1491,8 +1491,18 @@ struct Compiler {
       if (pn.kind == Kind::Op && pn.op == Op::ADD && pn.bi)
         n.a = pn.a, n.imm = pn.imm;
       // a speculative VLD could fault: guard it unless its offset is provably in the window
-      if (uint64_t(maxValue(n.a)) + n.imm + (1u << code) > T.headerWindowBytes)
+      if (uint64_t(maxValue(n.a)) + n.imm + (1u << code) > T.headerWindowBytes) {
+        // the verifier proved the bound from the packet start it saw; after
+        // a variable bpf_xdp_adjust_head that start moved by a run-time
+        // value, so the bound in the packet as it arrived is the compiler's
+        if (const CallInst *adj = fromVariableStart(n.a))
+          return fail(&i, fmt::format("packet load at offset {}..{} of the packet as it arrived "
+                                      "(after bpf_xdp_adjust_head with a variable delta at {}) "
+                                      "may be outside the {}-byte header window",
+                                      n.imm, uint64_t(maxValue(n.a)) + n.imm + (1u << code) - 1,
+                                      where(adj), T.headerWindowBytes));
         n.guard = bp.node, n.gn = bp.neg;
+      }
       if (n.guard < 0 && !n.gn) {
         // unguarded reads of one address are one VLD
         auto k = std::make_tuple(n.a, n.imm, code);
@@ -1528,9 +1538,12 @@ struct Compiler {
         // bpf_xdp_adjust_head with a variable delta that succeeded: the
         // start moved by the delta's value, so later packet accesses are at
         // run-time offsets (VLD, based deparser writes)
+        const CallInst *varAdj = nullptr;
         for (const Adjust &a : adjusts)
           if (a.head && a.deltaNode >= 0 && DT.dominates(a.call, call))
-            start = aluF(Op::ADD, start, a.deltaNode, true);
+            start = aluF(Op::ADD, start, a.deltaNode, true), varAdj = a.call;
+        if (varAdj)
+          variableStarts[start] = varAdj;
         vals[&i] = start;
         return Error::success();
       }
@@ -2038,6 +2051,22 @@ struct Compiler {
   std::vector<int> stateChain;  // REDIR / ADJH / ADJT in program order
   std::set<const Value *> sext32;  // i64 results that are sign-extended 32-bit values
 
+  // Packet starts moved by a variable bpf_xdp_adjust_head (node -> call),
+  // and whether an address is computed from one (the call, or null).
+  std::map<int, const CallInst *> variableStarts;
+  const CallInst *fromVariableStart(int n, int depth = 0) {
+    if (n < 0 || depth > 16)
+      return nullptr;
+    if (auto it = variableStarts.find(n); it != variableStarts.end())
+      return it->second;
+    const Node &x = nodes[n];
+    if (x.kind != Kind::Op || x.op == Op::VLD || isMapOp(x.op))
+      return nullptr;
+    for (int d : {x.a, x.bi ? -1 : x.b})
+      if (const CallInst *c = fromVariableStart(d, depth + 1))
+        return c;
+    return nullptr;
+  }
   // Whether `use` runs only when the adjust call `c` returned 0: a block on
   // its dominator path is entered from a branch on (c == 0) / (c != 0).
   bool onlyOnSuccess(const CallInst *c, const Instruction *use) {

@@ -695,6 +695,29 @@ out:
             "(-64..127: headroom and header window)");
 }
 
+// The verifier bounds reads from the start it saw; after a variable delta
+// the compiler bounds them in the packet as it arrived.
+TEST(CompileRefusal, LoadAfterAVariableAdjustHeadOutsideTheWindow) {
+  EXPECT_EQ(compileFixture(R"(
+  %p = getelementptr i8, ptr addrspace(1) %d, i64 14
+  %v = load i8, ptr addrspace(1) %p
+  %x = zext i8 %v to i64
+  %r = call i64 @sluice.helper.xdp_adjust_head(ptr %ctx, i64 %x), !dbg !L60.6
+  %ok = icmp eq i64 %r, 0
+  br i1 %ok, label %moved, label %out
+moved:
+  %d2 = call ptr addrspace(1) @sluice.xdp.data(ptr %ctx), !dbg !L61.8
+  %q = getelementptr i8, ptr addrspace(1) %d2, i64 12
+  %w = load i16, ptr addrspace(1) %q, !dbg !L62.9
+  %z = zext i16 %w to i32
+  ret i32 %z
+out:
+  ret i32 2)"),
+            "fix.bpf.c:62:9: error: packet load at offset 12..268 of the packet as it arrived "
+            "(after bpf_xdp_adjust_head with a variable delta at fix.bpf.c:60:6) may be outside "
+            "the 128-byte header window");
+}
+
 TEST(CompileRefusal, AdjustHeadWithAVariableDeltaPastTheHeadroom) {
   EXPECT_EQ(compileFixture(R"(
   %p = getelementptr i8, ptr addrspace(1) %d, i64 14
