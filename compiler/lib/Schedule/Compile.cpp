@@ -1491,18 +1491,26 @@ struct Compiler {
       if (pn.kind == Kind::Op && pn.op == Op::ADD && pn.bi)
         n.a = pn.a, n.imm = pn.imm;
       // a speculative VLD could fault: guard it unless its offset is provably in the window
-      if (uint64_t(maxValue(n.a)) + n.imm + (1u << code) > T.headerWindowBytes) {
+      bool inWindow = uint64_t(maxValue(n.a)) + n.imm + (1u << code) <= T.headerWindowBytes;
+      if (!inWindow) {
         // the verifier proved the bound from the packet start it saw; after
         // a variable bpf_xdp_adjust_head that start moved by a run-time
         // value, so the bound in the packet as it arrived is the compiler's
-        if (const CallInst *adj = fromVariableStart(n.a))
-          return fail(&i, fmt::format("packet load at offset {}..{} of the packet as it arrived "
-                                      "(after bpf_xdp_adjust_head with a variable delta at {}) "
-                                      "may be outside the {}-byte header window",
-                                      n.imm, uint64_t(maxValue(n.a)) + n.imm + (1u << code) - 1,
-                                      where(adj), T.headerWindowBytes));
-        n.guard = bp.node, n.gn = bp.neg;
+        // (the start's signed range: a negative delta wraps in VLD's add)
+        if (const CallInst *adj = fromVariableStart(n.a)) {
+          int64_t lo = int32_t(n.imm), hi = int64_t(maxValue(n.a)) + int32_t(n.imm) + (1 << code);
+          if (auto it = variableStarts.find(n.a); it != variableStarts.end())
+            lo += it->second.lo, hi = it->second.hi + int32_t(n.imm) + (1 << code);
+          if (lo < 0 || hi > int64_t(T.headerWindowBytes))
+            return fail(&i, fmt::format("packet load at offset {}..{} of the packet as it arrived "
+                                        "(after bpf_xdp_adjust_head with a variable delta at {}) "
+                                        "may be outside the {}-byte header window",
+                                        lo, hi - 1, where(adj), T.headerWindowBytes));
+          inWindow = true;
+        }
       }
+      if (!inWindow)
+        n.guard = bp.node, n.gn = bp.neg;
       if (n.guard < 0 && !n.gn) {
         // unguarded reads of one address are one VLD
         auto k = std::make_tuple(n.a, n.imm, code);
@@ -1539,11 +1547,14 @@ struct Compiler {
         // start moved by the delta's value, so later packet accesses are at
         // run-time offsets (VLD, based deparser writes)
         const CallInst *varAdj = nullptr;
+        int64_t lo = *d, hi = *d;
         for (const Adjust &a : adjusts)
-          if (a.head && a.deltaNode >= 0 && DT.dominates(a.call, call))
+          if (a.head && a.deltaNode >= 0 && DT.dominates(a.call, call)) {
             start = aluF(Op::ADD, start, a.deltaNode, true), varAdj = a.call;
+            lo += a.minDelta, hi += a.maxDelta;
+          }
         if (varAdj)
-          variableStarts[start] = varAdj;
+          variableStarts[start] = {varAdj, lo, hi};
         vals[&i] = start;
         return Error::success();
       }
@@ -2021,6 +2032,11 @@ struct Compiler {
         r.base = pn.a, r.off = int32_t(pn.imm);
     }
     r.off += plus;
+    if (auto it = variableStarts.find(r.base); it != variableStarts.end() && it->second.lo < 0)
+      return fail(st, fmt::format("packet store at the start moved by bpf_xdp_adjust_head with a "
+                                  "variable delta that may be negative ({}): not supported yet, "
+                                  "the deparser adds a base slot as an unsigned offset (grow "
+                                  "the head by a constant)", where(it->second.call)));
     auto [lo, hi] = range(r.base, r.off, r.size);
     if (lo < -int64_t(T.headroomBytes) || hi > int64_t(T.headerWindowBytes))
       return fail(st, fmt::format("packet store at offset {}..{} is outside the deparser's reach "
@@ -2045,6 +2061,7 @@ struct Compiler {
     bool head;
     int deltaNode = -1;  ///< a variable delta: its value
     int64_t minDelta = 0;  ///< the least value the delta may have (the constant one)
+    int64_t maxDelta = 0;  ///< the greatest
   };
   std::vector<Adjust> adjusts;
   std::vector<const CallInst *> prandomCalls;
@@ -2053,12 +2070,16 @@ struct Compiler {
 
   // Packet starts moved by a variable bpf_xdp_adjust_head (node -> call),
   // and whether an address is computed from one (the call, or null).
-  std::map<int, const CallInst *> variableStarts;
+  struct VarStart {
+    const CallInst *call;
+    int64_t lo, hi;  ///< the start's least and greatest value (arrival offsets)
+  };
+  std::map<int, VarStart> variableStarts;
   const CallInst *fromVariableStart(int n, int depth = 0) {
     if (n < 0 || depth > 16)
       return nullptr;
     if (auto it = variableStarts.find(n); it != variableStarts.end())
-      return it->second;
+      return it->second.call;
     const Node &x = nodes[n];
     if (x.kind != Kind::Op || x.op == Op::VLD || isMapOp(x.op))
       return nullptr;
@@ -2110,6 +2131,53 @@ struct Compiler {
     }
     return d;
   }
+  // A signed range of an integer IR value: LLVM's ranges and known bits,
+  // refined through the arithmetic, casts, selections and phis between
+  // (an adjust_head delta is often a phi of header lengths, or a negated one).
+  ConstantRange irRange(const Value *v, std::map<const Value *, ConstantRange> &memo, int depth) {
+    unsigned bw = v->getType()->getIntegerBitWidth();
+    ConstantRange full = ConstantRange::getFull(bw);
+    if (auto *c = dyn_cast<ConstantInt>(v))
+      return ConstantRange(c->getValue());
+    if (auto it = memo.find(v); it != memo.end())
+      return it->second;
+    ConstantRange base = computeConstantRange(v, /*ForSigned=*/true)
+                             .intersectWith(ConstantRange::fromKnownBits(
+                                 computeKnownBits(v, DL), /*IsSigned=*/true),
+                                            ConstantRange::Signed);
+    if (depth > 12)
+      return base;
+    memo.emplace(v, full);  // a cycle through a phi: unknown
+    ConstantRange r = full;
+    auto sub = [&](unsigned k) { return irRange(cast<User>(v)->getOperand(k), memo, depth + 1); };
+    if (auto *c = dyn_cast<CastInst>(v); c && c->getSrcTy()->isIntegerTy()) {
+      if (llvm::isa<SExtInst>(c))
+        r = sub(0).signExtend(bw);
+      else if (llvm::isa<ZExtInst>(c))
+        r = sub(0).zeroExtend(bw);
+      else if (llvm::isa<TruncInst>(c))
+        r = sub(0).truncate(bw);
+    } else if (auto *bo = dyn_cast<BinaryOperator>(v)) {
+      switch (bo->getOpcode()) {
+      case Instruction::Add: case Instruction::Sub: case Instruction::Mul:
+      case Instruction::Shl: case Instruction::LShr: case Instruction::AShr:
+      case Instruction::And: case Instruction::Or:
+        r = sub(0).binaryOp(bo->getOpcode(), sub(1));
+        break;
+      default:
+        break;
+      }
+    } else if (llvm::isa<SelectInst>(v)) {
+      r = sub(1).unionWith(sub(2), ConstantRange::Signed);
+    } else if (auto *phi = dyn_cast<PHINode>(v)) {
+      r = ConstantRange::getEmpty(bw);
+      for (const Use &u : phi->incoming_values())
+        r = r.unionWith(irRange(u.get(), memo, depth + 1), ConstantRange::Signed);
+    }
+    r = r.intersectWith(base, ConstantRange::Signed);
+    memo.insert_or_assign(v, r);
+    return r;
+  }
   Error lowerAdjust(CallInst *call, BasicBlock *bb, bool head) {
     const char *fn = head ? "bpf_xdp_adjust_head" : "bpf_xdp_adjust_tail";
     auto *k = dyn_cast<ConstantInt>(call->getArgOperand(1));
@@ -2123,35 +2191,29 @@ struct Compiler {
       deltaNode = *x;
     }
     int64_t delta = k ? int32_t(uint32_t(k->getZExtValue())) : 0;
-    int64_t minDelta = delta;
+    int64_t minDelta = delta, maxDelta = delta;
     if (!k) {
       // the kernel reads the delta as an int: the least value of its low
       // 32 bits, from the IR's known bits and ranges
       Value *dv = call->getArgOperand(1);
-      unsigned bw = dv->getType()->getIntegerBitWidth();
-      ConstantRange cr = computeConstantRange(dv, /*ForSigned=*/true);
-      KnownBits kb = computeKnownBits(dv, DL);
-      if (bw > 32)
-        kb = kb.trunc(32);
+      std::map<const Value *, ConstantRange> memo;
+      ConstantRange cr = irRange(dv, memo, 0);
       int64_t crMin = cr.getSignedMin().getSExtValue(), crMax = cr.getSignedMax().getSExtValue();
+      KnownBits kb = computeKnownBits(dv, DL);
+      if (kb.getBitWidth() > 32)
+        kb = kb.trunc(32);
       minDelta = kb.getSignedMinValue().getSExtValue();
-      if (crMin >= INT32_MIN && crMax <= INT32_MAX)  // the low 32 bits are the value
+      maxDelta = kb.getSignedMaxValue().getSExtValue();
+      if (crMin >= INT32_MIN && crMax <= INT32_MAX) {  // the low 32 bits are the value
         minDelta = std::max(minDelta, crMin);
-      // an int widened to the helper's i64 argument: the range of the narrow value
-      if (auto *c = dyn_cast<CastInst>(dv);
-          c && (llvm::isa<SExtInst>(c) || llvm::isa<ZExtInst>(c)) &&
-          c->getSrcTy()->isIntegerTy() && c->getSrcTy()->getIntegerBitWidth() <= 32) {
-        Value *src = c->getOperand(0);
-        ConstantRange r = computeConstantRange(src, /*ForSigned=*/true)
-                              .intersectWith(ConstantRange::fromKnownBits(
-                                  computeKnownBits(src, DL), /*IsSigned=*/true));
-        r = llvm::isa<SExtInst>(c) ? r.signExtend(32) : r.zeroExtend(32);
-        minDelta = std::max(minDelta, r.getSignedMin().getSExtValue());
+        maxDelta = std::min(maxDelta, crMax);
       }
       // the micro-ops' own bound (through the if-converted selections):
       // below 2^31 unsigned is not negative
-      if (maxValue(deltaNode) <= 0x7fffffffu)
+      if (maxValue(deltaNode) <= 0x7fffffffu) {
         minDelta = std::max<int64_t>(minDelta, 0);
+        maxDelta = std::min<int64_t>(maxDelta, int64_t(maxValue(deltaNode)));
+      }
     }
     if (head) {
       // the kernel's test run allows more headroom than the NIC has: a call
@@ -2185,7 +2247,7 @@ struct Compiler {
     roots.push_back(id);
     vals[call] = id;
     sext32.insert(call);
-    adjusts.push_back({call, delta, head, deltaNode, minDelta});
+    adjusts.push_back({call, delta, head, deltaNode, minDelta, maxDelta});
     return Error::success();
   }
   // A packet word at a constant offset as a load there would see it.

@@ -718,6 +718,30 @@ out:
             "the 128-byte header window");
 }
 
+// A negative variable delta (encapsulation by a run-time length) within the
+// headroom compiles up to the call; a store at the moved start does not yet.
+TEST(CompileRefusal, StoreAfterANegativeVariableAdjustHead) {
+  EXPECT_EQ(compileFixture(R"(
+  %p = getelementptr i8, ptr addrspace(1) %d, i64 14
+  %v = load i8, ptr addrspace(1) %p
+  %m = and i8 %v, 3
+  %w = shl nuw nsw i8 %m, 2
+  %x = zext i8 %w to i64
+  %n = sub nsw i64 0, %x
+  %r = call i64 @sluice.helper.xdp_adjust_head(ptr %ctx, i64 %n), !dbg !L60.6
+  %ok = icmp eq i64 %r, 0
+  br i1 %ok, label %moved, label %out
+moved:
+  %d2 = call ptr addrspace(1) @sluice.xdp.data(ptr %ctx), !dbg !L61.8
+  store i8 2, ptr addrspace(1) %d2, !dbg !L62.3
+  br label %out
+out:
+  ret i32 2)"),
+            "fix.bpf.c:62:3: error: packet store at the start moved by bpf_xdp_adjust_head with a "
+            "variable delta that may be negative (fix.bpf.c:60:6): not supported yet, the "
+            "deparser adds a base slot as an unsigned offset (grow the head by a constant)");
+}
+
 TEST(CompileRefusal, AdjustHeadWithAVariableDeltaPastTheHeadroom) {
   EXPECT_EQ(compileFixture(R"(
   %p = getelementptr i8, ptr addrspace(1) %d, i64 14
