@@ -134,3 +134,59 @@ TEST(AdjustHeadVariable, KernelInterpModelRtlAgreeOnEveryPath) {
   EXPECT_EQ(firstDifference(*k, *i), "") << "kernel vs interp";
   std::printf("adjust_head_var: kernel == interp == model == rtl on %zu packets\n", pkts.size());
 }
+
+// tests/progs/vlan_push_var.bpf.c pushes 4 or 8 bytes (one 802.1Q tag, or
+// an 802.1ad and an 802.1Q tag) by the sender's MAC: a negative delta known
+// only per packet, and the Ethernet header and tags written at the moved
+// start (deparser writes based on the start, biased by its least value).
+TEST(AdjustHeadVariable, NegativeDeltaKernelInterpModelRtlAgree) {
+  auto obj = Object::open(std::string(SLUICE_TEST_PROGS_DIR) + "/vlan_push_var.bpf.o");
+  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  const Program &prog = obj->programs[0];
+  std::vector<PcapPacket> pkts;
+  for (size_t len : {14u, 15u, 60u, 64u, 200u, 1514u})
+    for (uint8_t last : {0x10, 0x11, 0xfe, 0xff})
+      for (uint16_t type : {0x0800, 0x86dd, 0x8100, 0x88a8}) {
+        PcapPacket p = outerV4(5, 17, innerV4(7), std::max<size_t>(len, 34));
+        p.data.resize(len);
+        p.orig_len = uint32_t(len);
+        p.data[11] = last;
+        p.data[12] = uint8_t(type >> 8), p.data[13] = uint8_t(type);
+        pkts.push_back(p);
+      }
+  auto interp = createEngine("interp");
+  ASSERT_TRUE(bool(interp));
+  auto i = runPackets(**interp, *obj, prog, {}, pkts);
+  ASSERT_TRUE(bool(i)) << llvm::toString(i.takeError());
+  ModelEngine model;
+  auto m = runPackets(model, *obj, prog, {}, pkts);
+  ASSERT_TRUE(bool(m)) << llvm::toString(m.takeError());
+  sim::RtlEngine rtl;
+  auto r = runPackets(rtl, *obj, prog, {}, pkts);
+  ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+  EXPECT_EQ(firstDifference(*i, *m), "") << "interp vs model";
+  EXPECT_EQ(firstDifference(*m, *r), "") << "model vs rtl";
+  unsigned grew4 = 0, grew8 = 0, passed = 0;
+  for (size_t k = 0; k < pkts.size(); ++k) {
+    const PacketResult &x = r->packets[k];
+    if (x.out.action == 3 && x.out.data.size() == pkts[k].data.size() + 4)
+      ++grew4;
+    if (x.out.action == 3 && x.out.data.size() == pkts[k].data.size() + 8)
+      ++grew8;
+    if (x.out.action == 2 && x.out.data == pkts[k].data)
+      ++passed;
+  }
+  EXPECT_EQ(grew4, 24u);   // 6 lengths x 2 even MACs x 2 untagged types
+  EXPECT_EQ(grew8, 24u);   // the odd MACs
+  EXPECT_EQ(passed, 48u);  // tagged frames, unchanged
+  if (sluice::testing::kernelMissing("the kernel half of AdjustHeadVariable.NegativeDelta",
+                                     kernelUnavailableReason()))
+    return;
+  auto kernel = createEngine("kernel");
+  ASSERT_TRUE(bool(kernel));
+  auto k = runPackets(**kernel, *obj, prog, {}, pkts);
+  ASSERT_TRUE(bool(k)) << llvm::toString(k.takeError());
+  EXPECT_EQ(firstDifference(*k, *r), "") << "kernel vs rtl";
+  EXPECT_EQ(firstDifference(*k, *i), "") << "kernel vs interp";
+  std::printf("vlan_push_var: kernel == interp == model == rtl on %zu packets\n", pkts.size());
+}

@@ -1499,8 +1499,8 @@ struct Compiler {
         // (the start's signed range: a negative delta wraps in VLD's add)
         if (const CallInst *adj = fromVariableStart(n.a)) {
           int64_t lo = int32_t(n.imm), hi = int64_t(maxValue(n.a)) + int32_t(n.imm) + (1 << code);
-          if (auto it = variableStarts.find(n.a); it != variableStarts.end())
-            lo += it->second.lo, hi = it->second.hi + int32_t(n.imm) + (1 << code);
+          if (auto r = startRange(n.a))
+            lo += r->first, hi = r->second + int32_t(n.imm) + (1 << code);
           if (lo < 0 || hi > int64_t(T.headerWindowBytes))
             return fail(&i, fmt::format("packet load at offset {}..{} of the packet as it arrived "
                                         "(after bpf_xdp_adjust_head with a variable delta at {}) "
@@ -1683,6 +1683,9 @@ struct Compiler {
   std::pair<int64_t, int64_t> range(int base, int64_t off, unsigned size) {
     if (base < 0)
       return {off, off + size};
+    if (fromVariableStart(base))
+      if (auto r = startRange(base))
+        return {off + r->first, off + r->second + size};
     return {off, off + int64_t(maxValue(base)) + size};
   }
   bool mayOverlap(int b1, int64_t o1, unsigned s1, int b2, int64_t o2, unsigned s2) {
@@ -2032,11 +2035,23 @@ struct Compiler {
         r.base = pn.a, r.off = int32_t(pn.imm);
     }
     r.off += plus;
-    if (auto it = variableStarts.find(r.base); it != variableStarts.end() && it->second.lo < 0)
-      return fail(st, fmt::format("packet store at the start moved by bpf_xdp_adjust_head with a "
-                                  "variable delta that may be negative ({}): not supported yet, "
-                                  "the deparser adds a base slot as an unsigned offset (grow "
-                                  "the head by a constant)", where(it->second.call)));
+    if (const CallInst *adj = r.base >= 0 ? fromVariableStart(r.base) : nullptr) {
+      // an address computed from a moved start: its range from the start's
+      auto sr = startRange(r.base);
+      if (!sr)
+        return fail(st, fmt::format("packet store at an address computed from the start moved "
+                                    "by bpf_xdp_adjust_head with a variable delta ({}) in a way "
+                                    "the compiler cannot bound", where(adj)));
+      if (sr->first < 0) {
+        // a start moved by a delta that may be negative (a header pushed
+        // by a run-time length): the deparser adds its base slot unsigned,
+        // so the base is biased up to 0 by its least value and the
+        // constant part down by as much
+        int biased = alu(Op::ADD, r.base, constant(uint32_t(-sr->first)), true);
+        variableStarts[biased] = {adj, 0, sr->second - sr->first};
+        r.base = biased, r.off += sr->first;
+      }
+    }
     auto [lo, hi] = range(r.base, r.off, r.size);
     if (lo < -int64_t(T.headroomBytes) || hi > int64_t(T.headerWindowBytes))
       return fail(st, fmt::format("packet store at offset {}..{} is outside the deparser's reach "
@@ -2087,6 +2102,32 @@ struct Compiler {
       if (const CallInst *c = fromVariableStart(d, depth + 1))
         return c;
     return nullptr;
+  }
+  // The signed range of an address computed from a moved start: the start's
+  // range through ADDs of bounded values and SELs (clang merges the stores of
+  // two branches into a store through a selected address); nullopt if unknown.
+  std::optional<std::pair<int64_t, int64_t>> startRange(int n, int depth = 0) {
+    if (n < 0 || depth > 16)
+      return std::nullopt;
+    if (auto it = variableStarts.find(n); it != variableStarts.end())
+      return std::make_pair(it->second.lo, it->second.hi);
+    uint32_t c;
+    if (isConst(n, &c))
+      return std::make_pair(int64_t(int32_t(c)), int64_t(int32_t(c)));
+    if (!fromVariableStart(n, depth))
+      return std::make_pair(int64_t(0), int64_t(maxValue(n)));
+    const Node &x = nodes[n];
+    if (x.kind != Kind::Op || (x.op != Op::ADD && x.op != Op::SEL))
+      return std::nullopt;
+    auto a = startRange(x.a, depth + 1);
+    auto b = x.bi ? std::make_optional(std::make_pair(int64_t(int32_t(x.imm)),
+                                                      int64_t(int32_t(x.imm))))
+                  : startRange(x.b, depth + 1);
+    if (!a || !b)
+      return std::nullopt;
+    if (x.op == Op::ADD)
+      return std::make_pair(a->first + b->first, a->second + b->second);
+    return std::make_pair(std::min(a->first, b->first), std::max(a->second, b->second));
   }
   // Whether `use` runs only when the adjust call `c` returned 0: a block on
   // its dominator path is entered from a branch on (c == 0) / (c != 0).
