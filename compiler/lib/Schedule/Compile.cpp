@@ -673,8 +673,10 @@ struct Compiler {
       if (!o->getType()->isIntegerTy(64) || !hiVals.count(o))
         continue;  // 64-bit constants: their consumers read them whole
       if (auto *c = dyn_cast<CallInst>(&i); c && k == 1 && c->getCalledFunction() &&
-                                             c->getCalledFunction()->getName() ==
-                                                 "sluice.helper.xdp_adjust_tail")
+                                             (c->getCalledFunction()->getName() ==
+                                                  "sluice.helper.xdp_adjust_tail" ||
+                                              c->getCalledFunction()->getName() ==
+                                                  "sluice.helper.xdp_adjust_head"))
         continue;  // the delta is an int: the kernel reads its low 32 bits
       if (auto *ii = dyn_cast<IntrinsicInst>(&i); ii && ii->getIntrinsicID() == Intrinsic::bswap)
         continue;  // a 64-bit bswap swaps the halves (lowered whole)
@@ -1503,7 +1505,25 @@ struct Compiler {
       if (pn.kind == Kind::Op && pn.op == Op::ADD && pn.bi)
         n.a = pn.a, n.imm = pn.imm;
       // a speculative VLD could fault: guard it unless its offset is provably in the window
-      if (uint64_t(maxValue(n.a)) + n.imm + (1u << code) > T.headerWindowBytes)
+      bool inWindow = uint64_t(maxValue(n.a)) + n.imm + (1u << code) <= T.headerWindowBytes;
+      if (!inWindow) {
+        // the verifier proved the bound from the packet start it saw; after
+        // a variable bpf_xdp_adjust_head that start moved by a run-time
+        // value, so the bound in the packet as it arrived is the compiler's
+        // (the start's signed range: a negative delta wraps in VLD's add)
+        if (const CallInst *adj = fromVariableStart(n.a)) {
+          int64_t lo = int32_t(n.imm), hi = int64_t(maxValue(n.a)) + int32_t(n.imm) + (1 << code);
+          if (auto r = startRange(n.a))
+            lo += r->first, hi = r->second + int32_t(n.imm) + (1 << code);
+          if (lo < 0 || hi > int64_t(T.headerWindowBytes))
+            return fail(&i, fmt::format("packet load at offset {}..{} of the packet as it arrived "
+                                        "(after bpf_xdp_adjust_head with a variable delta at {}) "
+                                        "may be outside the {}-byte header window",
+                                        lo, hi - 1, where(adj), T.headerWindowBytes));
+          inWindow = true;
+        }
+      }
+      if (!inWindow)
         n.guard = bp.node, n.gn = bp.neg;
       int v;
       if (n.guard < 0 && !n.gn) {
@@ -1541,7 +1561,20 @@ struct Compiler {
         auto d = adjustedDelta(call, true);
         if (!d)
           return d.takeError();
-        vals[&i] = constant(uint32_t(*d));
+        int start = constant(uint32_t(*d));
+        // bpf_xdp_adjust_head with a variable delta that succeeded: the
+        // start moved by the delta's value, so later packet accesses are at
+        // run-time offsets (VLD, based deparser writes)
+        const CallInst *varAdj = nullptr;
+        int64_t lo = *d, hi = *d;
+        for (const Adjust &a : adjusts)
+          if (a.head && a.deltaNode >= 0 && DT.dominates(a.call, call)) {
+            start = aluF(Op::ADD, start, a.deltaNode, true), varAdj = a.call;
+            lo += a.minDelta, hi += a.maxDelta;
+          }
+        if (varAdj)
+          variableStarts[start] = {varAdj, lo, hi};
+        vals[&i] = start;
         return Error::success();
       }
       if (name == "sluice.xdp.data_end") {
@@ -1669,6 +1702,9 @@ struct Compiler {
   std::pair<int64_t, int64_t> range(int base, int64_t off, unsigned size) {
     if (base < 0)
       return {off, off + size};
+    if (fromVariableStart(base))
+      if (auto r = startRange(base))
+        return {off + r->first, off + r->second + size};
     return {off, off + int64_t(maxValue(base)) + size};
   }
   // The range of an integer value, or of a packet pointer's offset from
@@ -2021,8 +2057,6 @@ struct Compiler {
     std::vector<StoreRec> out;
     size_t i = 0;
     auto known = [&](const StoreRec &st) {
-      if (st.base >= 0)
-        return false;
       Bytes4 b = bytesOf(st.value);
       for (unsigned k = 0; k < st.size; ++k)
         if (b[k].kind == 2)
@@ -2048,7 +2082,10 @@ struct Compiler {
       while (j < stores.size()) {
         const StoreRec &st = stores[j];
         const Node &g = nodes[st.node];
-        if (st.bb != stores[i].bb || g.guard != g0.guard || g.gn != g0.gn || st.base >= 0)
+        // one run: one block, one guard, one base (a variable start after
+        // bpf_xdp_adjust_head: the same run-time offset for every byte)
+        if (st.bb != stores[i].bb || g.guard != g0.guard || g.gn != g0.gn ||
+            st.base != stores[i].base)
           break;
         bool clash = false;
         for (unsigned k = 0; k < st.size; ++k)
@@ -2164,6 +2201,23 @@ struct Compiler {
         r.base = pn.a, r.off = int32_t(pn.imm);
     }
     r.off += plus;
+    if (const CallInst *adj = r.base >= 0 ? fromVariableStart(r.base) : nullptr) {
+      // an address computed from a moved start: its range from the start's
+      auto sr = startRange(r.base);
+      if (!sr)
+        return fail(st, fmt::format("packet store at an address computed from the start moved "
+                                    "by bpf_xdp_adjust_head with a variable delta ({}) in a way "
+                                    "the compiler cannot bound", where(adj)));
+      if (sr->first < 0) {
+        // a start moved by a delta that may be negative (a header pushed
+        // by a run-time length): the deparser adds its base slot unsigned,
+        // so the base is biased up to 0 by its least value and the
+        // constant part down by as much
+        int biased = alu(Op::ADD, r.base, constant(uint32_t(-sr->first)), true);
+        variableStarts[biased] = {adj, 0, sr->second - sr->first};
+        r.base = biased, r.off += sr->first;
+      }
+    }
     auto [lo, hi] = range(r.base, r.off, r.size);
     r.ivLo = lo, r.ivHi = hi;
     if (auto ir = rangeAt(st->getPointerOperand(), bb); ir && !ir->isSignWrappedSet()) {
@@ -2191,13 +2245,61 @@ struct Compiler {
     const CallInst *call;
     int64_t delta;  ///< the constant delta (0 for a variable one)
     bool head;
-    int deltaNode = -1;  ///< bpf_xdp_adjust_tail with a variable delta: its value
+    int deltaNode = -1;  ///< a variable delta: its value
+    int64_t minDelta = 0;  ///< the least value the delta may have (the constant one)
+    int64_t maxDelta = 0;  ///< the greatest
   };
   std::vector<Adjust> adjusts;
   std::vector<const CallInst *> prandomCalls;
   std::vector<int> stateChain;  // REDIR / ADJH / ADJT in program order
   std::set<const Value *> sext32;  // i64 results that are sign-extended 32-bit values
 
+  // Packet starts moved by a variable bpf_xdp_adjust_head (node -> call),
+  // and whether an address is computed from one (the call, or null).
+  struct VarStart {
+    const CallInst *call;
+    int64_t lo, hi;  ///< the start's least and greatest value (arrival offsets)
+  };
+  std::map<int, VarStart> variableStarts;
+  const CallInst *fromVariableStart(int n, int depth = 0) {
+    if (n < 0 || depth > 16)
+      return nullptr;
+    if (auto it = variableStarts.find(n); it != variableStarts.end())
+      return it->second.call;
+    const Node &x = nodes[n];
+    if (x.kind != Kind::Op || x.op == Op::VLD || isMapOp(x.op))
+      return nullptr;
+    for (int d : {x.a, x.bi ? -1 : x.b})
+      if (const CallInst *c = fromVariableStart(d, depth + 1))
+        return c;
+    return nullptr;
+  }
+  // The signed range of an address computed from a moved start: the start's
+  // range through ADDs of bounded values and SELs (clang merges the stores of
+  // two branches into a store through a selected address); nullopt if unknown.
+  std::optional<std::pair<int64_t, int64_t>> startRange(int n, int depth = 0) {
+    if (n < 0 || depth > 16)
+      return std::nullopt;
+    if (auto it = variableStarts.find(n); it != variableStarts.end())
+      return std::make_pair(it->second.lo, it->second.hi);
+    uint32_t c;
+    if (isConst(n, &c))
+      return std::make_pair(int64_t(int32_t(c)), int64_t(int32_t(c)));
+    if (!fromVariableStart(n, depth))
+      return std::make_pair(int64_t(0), int64_t(maxValue(n)));
+    const Node &x = nodes[n];
+    if (x.kind != Kind::Op || (x.op != Op::ADD && x.op != Op::SEL))
+      return std::nullopt;
+    auto a = startRange(x.a, depth + 1);
+    auto b = x.bi ? std::make_optional(std::make_pair(int64_t(int32_t(x.imm)),
+                                                      int64_t(int32_t(x.imm))))
+                  : startRange(x.b, depth + 1);
+    if (!a || !b)
+      return std::nullopt;
+    if (x.op == Op::ADD)
+      return std::make_pair(a->first + b->first, a->second + b->second);
+    return std::make_pair(std::min(a->first, b->first), std::max(a->second, b->second));
+  }
   // Whether `use` runs only when the adjust call `c` returned 0: a block on
   // its dominator path is entered from a branch on (c == 0) / (c != 0).
   bool onlyOnSuccess(const CallInst *c, const Instruction *use) {
@@ -2241,14 +2343,58 @@ struct Compiler {
     }
     return d;
   }
+  // A signed range of an integer IR value: LLVM's ranges and known bits,
+  // refined through the arithmetic, casts, selections and phis between
+  // (an adjust_head delta is often a phi of header lengths, or a negated one).
+  ConstantRange irRange(const Value *v, std::map<const Value *, ConstantRange> &memo, int depth) {
+    unsigned bw = v->getType()->getIntegerBitWidth();
+    ConstantRange full = ConstantRange::getFull(bw);
+    if (auto *c = dyn_cast<ConstantInt>(v))
+      return ConstantRange(c->getValue());
+    if (auto it = memo.find(v); it != memo.end())
+      return it->second;
+    ConstantRange base = computeConstantRange(v, /*ForSigned=*/true)
+                             .intersectWith(ConstantRange::fromKnownBits(
+                                 computeKnownBits(v, DL), /*IsSigned=*/true),
+                                            ConstantRange::Signed);
+    if (depth > 12)
+      return base;
+    memo.emplace(v, full);  // a cycle through a phi: unknown
+    ConstantRange r = full;
+    auto sub = [&](unsigned k) { return irRange(cast<User>(v)->getOperand(k), memo, depth + 1); };
+    if (auto *c = dyn_cast<CastInst>(v); c && c->getSrcTy()->isIntegerTy()) {
+      if (llvm::isa<SExtInst>(c))
+        r = sub(0).signExtend(bw);
+      else if (llvm::isa<ZExtInst>(c))
+        r = sub(0).zeroExtend(bw);
+      else if (llvm::isa<TruncInst>(c))
+        r = sub(0).truncate(bw);
+    } else if (auto *bo = dyn_cast<BinaryOperator>(v)) {
+      switch (bo->getOpcode()) {
+      case Instruction::Add: case Instruction::Sub: case Instruction::Mul:
+      case Instruction::Shl: case Instruction::LShr: case Instruction::AShr:
+      case Instruction::And: case Instruction::Or:
+        r = sub(0).binaryOp(bo->getOpcode(), sub(1));
+        break;
+      default:
+        break;
+      }
+    } else if (llvm::isa<SelectInst>(v)) {
+      r = sub(1).unionWith(sub(2), ConstantRange::Signed);
+    } else if (auto *phi = dyn_cast<PHINode>(v)) {
+      r = ConstantRange::getEmpty(bw);
+      for (const Use &u : phi->incoming_values())
+        r = r.unionWith(irRange(u.get(), memo, depth + 1), ConstantRange::Signed);
+    }
+    r = r.intersectWith(base, ConstantRange::Signed);
+    memo.insert_or_assign(v, r);
+    return r;
+  }
   Error lowerAdjust(CallInst *call, BasicBlock *bb, bool head) {
     const char *fn = head ? "bpf_xdp_adjust_head" : "bpf_xdp_adjust_tail";
     auto *k = dyn_cast<ConstantInt>(call->getArgOperand(1));
-    if (!k && head)
-      return fail(call, fmt::format("{} with a variable delta is not supported (constant deltas "
-                                    "only)", fn));
-    // bpf_xdp_adjust_tail takes a variable delta: ADJT checks the kernel's
-    // limits on the value at run time (docs/stage-isa.md)
+    // A variable delta: ADJH/ADJT check the kernel's limits on the value at
+    // run time (docs/stage-isa.md)
     int deltaNode = -1;
     if (!k) {
       auto x = val(call->getArgOperand(1));
@@ -2257,14 +2403,46 @@ struct Compiler {
       deltaNode = *x;
     }
     int64_t delta = k ? int32_t(uint32_t(k->getZExtValue())) : 0;
+    int64_t minDelta = delta, maxDelta = delta;
+    if (!k) {
+      // the kernel reads the delta as an int: the least value of its low
+      // 32 bits, from the IR's known bits and ranges
+      Value *dv = call->getArgOperand(1);
+      std::map<const Value *, ConstantRange> memo;
+      ConstantRange cr = irRange(dv, memo, 0);
+      int64_t crMin = cr.getSignedMin().getSExtValue(), crMax = cr.getSignedMax().getSExtValue();
+      KnownBits kb = computeKnownBits(dv, DL);
+      if (kb.getBitWidth() > 32)
+        kb = kb.trunc(32);
+      minDelta = kb.getSignedMinValue().getSExtValue();
+      maxDelta = kb.getSignedMaxValue().getSExtValue();
+      if (crMin >= INT32_MIN && crMax <= INT32_MAX) {  // the low 32 bits are the value
+        minDelta = std::max(minDelta, crMin);
+        maxDelta = std::min(maxDelta, crMax);
+      }
+      // the micro-ops' own bound (through the if-converted selections):
+      // below 2^31 unsigned is not negative
+      if (maxValue(deltaNode) <= 0x7fffffffu) {
+        minDelta = std::max<int64_t>(minDelta, 0);
+        maxDelta = std::min<int64_t>(maxDelta, int64_t(maxValue(deltaNode)));
+      }
+    }
     if (head) {
-      int64_t total = delta;
+      // the kernel's test run allows more headroom than the NIC has: a call
+      // that may take more than the NIC's headroom would fail here only
+      int64_t total = minDelta;
       for (const Adjust &a : adjusts)
         if (a.head && DT.dominates(a.call, call))
-          total += a.delta;
-      if (total < -int64_t(T.headroomBytes))
-        return fail(call, fmt::format("{}({}) grows the head by {} bytes, the target has {} bytes "
-                                      "of headroom", fn, delta, -total, T.headroomBytes));
+          total += a.minDelta;
+      if (total < -int64_t(T.headroomBytes)) {
+        if (k)
+          return fail(call, fmt::format("{}({}) grows the head by {} bytes, the target has {} "
+                                        "bytes of headroom", fn, delta, -total, T.headroomBytes));
+        return fail(call, fmt::format("{} with a variable delta that may be as low as {} may grow "
+                                      "the head by up to {} bytes, the target has {} bytes of "
+                                      "headroom: check the delta against its bound before the "
+                                      "call", fn, minDelta, -total, T.headroomBytes));
+      }
     }
     PVal g = blockPred[bb];
     Node n;
@@ -2281,7 +2459,7 @@ struct Compiler {
     roots.push_back(id);
     vals[call] = id;
     sext32.insert(call);
-    adjusts.push_back({call, delta, head, deltaNode});
+    adjusts.push_back({call, delta, head, deltaNode, minDelta, maxDelta});
     return Error::success();
   }
   // A packet word at a constant offset as a load there would see it.

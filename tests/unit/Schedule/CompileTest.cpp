@@ -773,15 +773,105 @@ TEST(CompileRefusal, TooManyDeparserEntries) {
             "merging adjacent ones)");
 }
 
-TEST(CompileRefusal, AdjustHeadWithAVariableDelta) {
+// A variable delta (docs/helpers.md): ADJH checks the kernel's limits at run
+// time; one that may grow the head past the NIC's 64 bytes of headroom (the
+// kernel's test run has 216) is refused, since only the NIC would fail.
+TEST(CompileRefusal, AdjustHeadWithAVariableDeltaCompiles) {
+  EXPECT_EQ(compileFixture(R"(
+  %p = getelementptr i8, ptr addrspace(1) %d, i64 14
+  %v = load i8, ptr addrspace(1) %p
+  %m = and i8 %v, 63
+  %x = zext i8 %m to i64
+  %r = call i64 @sluice.helper.xdp_adjust_head(ptr %ctx, i64 %x), !dbg !L60.6
+  %ok = icmp eq i64 %r, 0
+  br i1 %ok, label %moved, label %out
+moved:
+  %d2 = call ptr addrspace(1) @sluice.xdp.data(ptr %ctx), !dbg !L61.8
+  %q = getelementptr i8, ptr addrspace(1) %d2, i64 12
+  store i8 7, ptr addrspace(1) %q, !dbg !L62.3
+  br label %out
+out:
+  ret i32 2)"),
+            "compiled");
+}
+
+// After the call the start is a run-time offset: a store there must stay
+// inside the deparser's reach for every value the delta may have.
+TEST(CompileRefusal, StoreAfterAVariableAdjustHeadOutsideTheReach) {
   EXPECT_EQ(compileFixture(R"(
   %p = getelementptr i8, ptr addrspace(1) %d, i64 14
   %v = load i8, ptr addrspace(1) %p
   %x = zext i8 %v to i64
   %r = call i64 @sluice.helper.xdp_adjust_head(ptr %ctx, i64 %x), !dbg !L60.6
+  %ok = icmp eq i64 %r, 0
+  br i1 %ok, label %moved, label %out
+moved:
+  %d2 = call ptr addrspace(1) @sluice.xdp.data(ptr %ctx), !dbg !L61.8
+  %q = getelementptr i8, ptr addrspace(1) %d2, i64 12
+  store i8 7, ptr addrspace(1) %q, !dbg !L62.3
+  br label %out
+out:
   ret i32 2)"),
-            "fix.bpf.c:60:6: error: bpf_xdp_adjust_head with a variable delta is not supported "
-            "(constant deltas only)");
+            "fix.bpf.c:62:3: error: packet store at offset 12..267 is outside the deparser's reach "
+            "(-64..127: headroom and header window)");
+}
+
+// The verifier bounds reads from the start it saw; after a variable delta
+// the compiler bounds them in the packet as it arrived.
+TEST(CompileRefusal, LoadAfterAVariableAdjustHeadOutsideTheWindow) {
+  EXPECT_EQ(compileFixture(R"(
+  %p = getelementptr i8, ptr addrspace(1) %d, i64 14
+  %v = load i8, ptr addrspace(1) %p
+  %x = zext i8 %v to i64
+  %r = call i64 @sluice.helper.xdp_adjust_head(ptr %ctx, i64 %x), !dbg !L60.6
+  %ok = icmp eq i64 %r, 0
+  br i1 %ok, label %moved, label %out
+moved:
+  %d2 = call ptr addrspace(1) @sluice.xdp.data(ptr %ctx), !dbg !L61.8
+  %q = getelementptr i8, ptr addrspace(1) %d2, i64 12
+  %w = load i16, ptr addrspace(1) %q, !dbg !L62.9
+  %z = zext i16 %w to i32
+  ret i32 %z
+out:
+  ret i32 2)"),
+            "fix.bpf.c:62:9: error: packet load at offset 12..268 of the packet as it arrived "
+            "(after bpf_xdp_adjust_head with a variable delta at fix.bpf.c:60:6) may be outside "
+            "the 128-byte header window");
+}
+
+// A negative variable delta (encapsulation by a run-time length) within the
+// headroom: the stores at the moved start are deparser writes based on the
+// start biased by its least value (-12), since the deparser's base is unsigned.
+TEST(CompileRefusal, StoreAfterANegativeVariableAdjustHeadCompiles) {
+  EXPECT_EQ(compileFixture(R"(
+  %p = getelementptr i8, ptr addrspace(1) %d, i64 14
+  %v = load i8, ptr addrspace(1) %p
+  %m = and i8 %v, 3
+  %w = shl nuw nsw i8 %m, 2
+  %x = zext i8 %w to i64
+  %n = sub nsw i64 0, %x
+  %r = call i64 @sluice.helper.xdp_adjust_head(ptr %ctx, i64 %n), !dbg !L60.6
+  %ok = icmp eq i64 %r, 0
+  br i1 %ok, label %moved, label %out
+moved:
+  %d2 = call ptr addrspace(1) @sluice.xdp.data(ptr %ctx), !dbg !L61.8
+  store i8 2, ptr addrspace(1) %d2, !dbg !L62.3
+  br label %out
+out:
+  ret i32 2)"),
+            "compiled");
+}
+
+TEST(CompileRefusal, AdjustHeadWithAVariableDeltaPastTheHeadroom) {
+  EXPECT_EQ(compileFixture(R"(
+  %p = getelementptr i8, ptr addrspace(1) %d, i64 14
+  %v = load i8, ptr addrspace(1) %p
+  %x = sext i8 %v to i64
+  %r = call i64 @sluice.helper.xdp_adjust_head(ptr %ctx, i64 %x), !dbg !L60.6
+  ret i32 2)"),
+            "fix.bpf.c:60:6: error: bpf_xdp_adjust_head with a variable delta that may be as low "
+            "as -128 may grow the head by up to 128 bytes, the target has 64 bytes of headroom: "
+            "check the delta against its bound before the call");
 }
 
 // One word of the NIC's generator per packet (docs/helpers.md): a second
