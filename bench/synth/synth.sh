@@ -6,12 +6,12 @@
 # flip-flops (FD*), i.e. the longest register-to-register path in cells,
 # carry and MUXF cells included. Not in CI (slow): run it under nice, in the background.
 #   units: alu_wide alu_narrow stage_plain stage_vld stage_ret extractor deparser div map
-#          lpm_cam lpm_cam_small
+#          lpm_cam lpm_cam_mid lpm_cam_small
 # (map: sluice_map with its default sizes, the default datapath's; not in the
 # default list: hours of yosys, run it on its own. lpm_cam: the LPM CAM of a
 # map unit alone at the default sizes, 256 rows x 16 data bytes x 16 value
-# bytes; lpm_cam_small: 16 rows of IPv4 prefixes, 8-byte values; not in the
-# default list either)
+# bytes; lpm_cam_small / lpm_cam_mid: 16 / 64 rows of IPv4 prefixes, 8-byte
+# values; not in the default list either)
 # BUILD_DIR holds generated/hdl/sluice_params.vh (ninja sluice-generated).
 set -e
 BUILD=${1:?usage: synth.sh BUILD_DIR [OUT_DIR] [UNIT...]}
@@ -38,6 +38,7 @@ for u in $UNITS; do
     map)         top=sluice_map; set_p="" ;;
     lpm_cam)     top=sluice_lpm_cam_regs; set_p="" ;;
     lpm_cam_small) top=sluice_lpm_cam_regs; set_p="chparam -set ROWS 16 -set DB 4 -set VB 8 sluice_lpm_cam_regs" ;;
+    lpm_cam_mid) top=sluice_lpm_cam_regs; set_p="chparam -set ROWS 64 -set DB 4 -set VB 8 sluice_lpm_cam_regs" ;;
     *) echo "unknown unit $u"; exit 2 ;;
   esac
   echo "$(date -u +%H:%M:%S) $u ..."
