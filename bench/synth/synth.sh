@@ -6,8 +6,12 @@
 # flip-flops (FD*), i.e. the longest register-to-register path in cells,
 # carry and MUXF cells included. Not in CI (slow): run it under nice, in the background.
 #   units: alu_wide alu_narrow stage_plain stage_vld stage_ret extractor deparser div map
+#          lpm_cam lpm_cam_mid lpm_cam_small
 # (map: sluice_map with its default sizes, the default datapath's; not in the
-# default list: hours of yosys, run it on its own)
+# default list: hours of yosys, run it on its own. lpm_cam: the LPM CAM of a
+# map unit alone at the default sizes, 256 rows x 16 data bytes x 16 value
+# bytes; lpm_cam_small / lpm_cam_mid: 16 / 64 rows of IPv4 prefixes, 8-byte
+# values; not in the default list either)
 # BUILD_DIR holds generated/hdl/sluice_params.vh (ninja sluice-generated).
 set -e
 BUILD=${1:?usage: synth.sh BUILD_DIR [OUT_DIR] [UNIT...]}
@@ -18,7 +22,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 RTL=$HERE/../../hdl/rtl
 GEN=$BUILD/generated/hdl
 mkdir -p "$OUT"
-SRCS="$RTL/sluice_div.sv $RTL/sluice_rng.sv $RTL/sluice_stage.sv $RTL/sluice_extractor.sv $RTL/sluice_deparser.sv $RTL/sluice_map.sv"
+SRCS="$RTL/sluice_div.sv $RTL/sluice_rng.sv $RTL/sluice_stage.sv $RTL/sluice_extractor.sv $RTL/sluice_deparser.sv $RTL/sluice_lpm_cam.sv $RTL/sluice_map.sv"
 # stage numbers from the default parameters: 0 has neither VLD nor a unit,
 # 2 has the VLD port, 14 = 3 + 12 - 1 ... see summarise.py (it reads the masks)
 for u in $UNITS; do
@@ -32,6 +36,9 @@ for u in $UNITS; do
     deparser)    top=sluice_deparser; set_p="" ;;
     div)         top=sluice_div; set_p="chparam -set REGS 34 sluice_div" ;;
     map)         top=sluice_map; set_p="" ;;
+    lpm_cam)     top=sluice_lpm_cam_regs; set_p="" ;;
+    lpm_cam_small) top=sluice_lpm_cam_regs; set_p="chparam -set ROWS 16 -set DB 4 -set VB 8 sluice_lpm_cam_regs" ;;
+    lpm_cam_mid) top=sluice_lpm_cam_regs; set_p="chparam -set ROWS 64 -set DB 4 -set VB 8 sluice_lpm_cam_regs" ;;
     *) echo "unknown unit $u"; exit 2 ;;
   esac
   echo "$(date -u +%H:%M:%S) $u ..."
@@ -41,7 +48,8 @@ for u in $UNITS; do
   srcs=$SRCS
   case $u in
     stage_*) alu="read_verilog -sv -lib -I$RTL -I$GEN $RTL/sluice_lane_alu.sv" ;;
-    map)     alu=""; srcs="$RTL/sluice_map.sv" ;;   # on its own: nothing else elaborated
+    map)     alu=""; srcs="$RTL/sluice_lpm_cam.sv $RTL/sluice_map.sv" ;;   # on its own: nothing else elaborated
+    lpm_cam*) alu=""; srcs="$RTL/sluice_lpm_cam.sv $HERE/sluice_lpm_cam_regs.sv" ;;   # inputs and outputs registered
     *)       alu="read_verilog -sv -I$RTL -I$GEN $RTL/sluice_lane_alu.sv" ;;
   esac
   nice -n 19 yosys -q -l "$OUT/$u.log" -p "

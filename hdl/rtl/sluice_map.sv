@@ -23,6 +23,15 @@
 //             hash mid i_map, or anything outside hash sub-tables: arrays,
 //             stashes, free words); past it, unspecified.
 // Unknown mid (not configured): rc -EINVAL.
+// LPM tries (type 3, at most one per unit, LPM_ROWS > 0) live in the
+// sluice_lpm_cam beside the memory, not in it: LOOKUP is the longest match
+// (read words and o_val from the CAM's entry RAM; i_ins and RMWs are
+// ignored: the image verifier allows only plain MAPLK on LPM maps), UPDATE
+// and DELETE have lpm_trie.c's return codes (-EINVAL for a prefix length
+// over the key's data bits or flags 3, -EEXIST, -ENOENT, -ENOSPC) and
+// write one CAM row at the commit, READWAY i reads CAM row i (NicMap's row
+// i; -ENOENT past max_entries). The CAM search runs from issue to the
+// commit in parallel with the memory pipeline below.
 //
 // Memory: MEM_WORDS 64-bit words of logical address space; a map's entries
 // sit at word base + n*ew (ew = entry words: arrays ceil(value/8); hash maps
@@ -69,6 +78,9 @@ module sluice_map #(
   parameter int KEYB = 64,                  // max key bytes
   parameter int VALB = 256,                 // max value bytes
   parameter int TAGW = 16,
+  parameter int LPM_ROWS = 256,             // CAM rows (0: no LPM tries)
+  parameter int LPM_DB = 16,                // LPM key data bytes the CAM compares
+  parameter int LPM_VB = 16,                // LPM value bytes per row
   localparam int KW = (KEYB + 7) / 8,
   localparam int VW = (VALB + 7) / 8,
   localparam int EWM = 1 + KW + VW,         // max entry words
@@ -76,7 +88,7 @@ module sluice_map #(
   localparam int MB = (MAXMAPS > 1) ? $clog2(MAXMAPS) : 1
 ) (
   input  logic clk, input logic rst, input logic en,
-  // configuration of mid cfg_map (type 0 none, 1 array, 2 hash); resets its
+  // configuration of mid cfg_map (type 0 none, 1 array, 2 hash, 3 LPM); resets its
   // count, stash and collision counter
   input  logic cfg_we, input logic [MB-1:0] cfg_map, input logic [1:0] cfg_type,
   input  logic [7:0] cfg_ksz, input logic [9:0] cfg_vsz, input logic [31:0] cfg_maxe,
@@ -110,7 +122,7 @@ module sluice_map #(
   localparam int SW = 1 + 64 * KW + 64 * VW;
   localparam int KB = 8 * KEYB;             // key bits
   localparam logic [31:0] ENOENT = 32'hfffffffe, EEXIST = 32'hffffffef,
-                          E2BIG = 32'hfffffff9, EINVAL = 32'hffffffea;
+                          E2BIG = 32'hfffffff9, EINVAL = 32'hffffffea, ENOSPC = 32'hffffffe4;
   localparam logic [2:0] OP_LOOKUP = 3'd0, OP_UPDATE = 3'd1, OP_DELETE = 3'd2,
                          OP_READWAY = 3'd3, OP_RAW = 3'd4;
   // where an entry (or a read) is: 0 P0 from x (bucket 0 / sub-table 0),
@@ -238,6 +250,58 @@ module sluice_map #(
   txn_t t0, t1, t2, t3, t4, t5;
   assign t0 = {i_valid && !clr_busy, i_op, i_map, key_m, val_m, i_flags, i_ins, i_w0, i_arg,
                 i_r_en, i_r_w, i_r_op, i_r_word, i_r_opnd, i_tag};   // txn_t's fields in order
+
+  // ------------------------------------------------------------ LPM CAM
+  // The unit's one LPM trie (map lpm_map when lpm_on): searched at issue
+  // with the raw key ({u32 prefixlen, data}: the rows' masks ignore bytes
+  // past the map's data), its result aligned with the commit (t5).
+  localparam int LROWS = LPM_ROWS > 0 ? LPM_ROWS : 1;
+  localparam int LPLW = $clog2(8 * LPM_DB + 1);
+  localparam int LRB = (LROWS > 1) ? $clog2(LROWS) : 1;
+  logic lpm_on;
+  logic [MB-1:0] lpm_map;
+  logic [31:0] lpm_maxplen;                 // 8 x data bytes of the trie's keys
+  logic l_hit, l_we, l_wvalid, l_rd_valid;
+  logic [LRB-1:0] l_row, l_wrow, l_rd_row;
+  logic [LPLW-1:0] l_k, l_rd_plen;
+  logic [8*LPM_DB-1:0] l_rd_data;
+  logic [8*LPM_VB-1:0] l_rd_val;
+  generate
+    if (LPM_ROWS > 0) begin : g_lpm
+      logic [8*LPM_DB-1:0] sdata;
+      always_comb begin
+        sdata = '0;
+        for (int b = 0; b < LPM_DB; b++)
+          if (4 + b < KEYB) sdata[8*b +: 8] = i_key[8 * (4 + b < KEYB ? 4 + b : 0) +: 8];
+      end
+      sluice_lpm_cam #(.ROWS(LPM_ROWS), .DB(LPM_DB), .VB(LPM_VB)) u_cam (
+        .clk(clk), .rst(rst), .en(en), .clr(clr || clr_busy || (cfg_we && (cfg_type == 2'd3 || cfg_map == lpm_map))),
+        .s_valid(i_valid && !clr_busy && lpm_on && i_map == lpm_map),
+        .s_mode(i_op == OP_UPDATE ? 2'd1 : i_op == OP_DELETE ? 2'd2 : 2'd0),
+        .s_plen(LPLW'(i_key[31:0])), .s_data(sdata),
+        .r_hit(l_hit), .r_row(l_row), .r_k(l_k),
+        .w_en(l_we), .w_row(l_wrow), .w_valid(l_wvalid),
+        .w_plen(LPLW'(t5.key[31:0])), .w_data((8 * LPM_DB)'(t5.key >> 32)),
+        .w_val((8 * LPM_VB)'(t5.val)),
+        .rd_row(l_rd_row), .rd_valid(l_rd_valid), .rd_plen(l_rd_plen), .rd_data(l_rd_data),
+        .rd_val(l_rd_val));
+    end else begin : g_no_lpm
+      assign l_hit = 1'b0; assign l_row = '0; assign l_k = '0; assign l_rd_valid = 1'b0;
+      assign l_rd_plen = '0; assign l_rd_data = '0; assign l_rd_val = '0;
+    end
+  endgenerate
+  always_ff @(posedge clk) begin
+    if (rst) lpm_on <= 1'b0;
+    else if (cfg_we && cfg_type == 2'd3 && LPM_ROWS > 0) lpm_on <= 1'b1;
+    else if (cfg_we && cfg_map == lpm_map) lpm_on <= 1'b0;
+    if (cfg_we && cfg_type == 2'd3) begin
+      lpm_map <= cfg_map;
+      lpm_maxplen <= (cfg_ksz < 8'd4) ? 32'd0 : {21'd0, cfg_ksz - 8'd4, 3'd0};
+    end
+  end
+
+  assign l_rd_row = t5.op == OP_READWAY ? LRB'(t5.arg) : l_row;
+
 
   // r1: hashes
   logic [31:0] h0_1, h1_1;
@@ -569,6 +633,8 @@ module sluice_map #(
     logic [31:0] cnt;
     int wi, wd;
     logic [63:0] ra, rb, rres;
+    logic plbig, l_exact;
+    plbig = 1'b0; l_exact = 1'b0; l_we = 1'b0; l_wvalid = 1'b0; l_wrow = l_row;
     wi = 0; wd = 0; ra = '0; rb = '0; rres = '0; newv = '0;
     c_found = 1'b0; c_wr = 1'b0; c_st_we = 1'b0; c_cnt_inc = 1'b0; c_cnt_dec = 1'b0;
     c_coll = 1'b0; c_insfail = 1'b0; c_st_idx = 3'd0; c_rc = 32'd0;
@@ -647,8 +713,48 @@ module sluice_map #(
       end
 
       if (t5.valid) begin
-        if (ty_c == 2'd0) begin
+        if (ty_c == 2'd0 || (ty_c == 2'd3 && !(lpm_on && t5.mid == lpm_map))) begin
           c_rc = EINVAL;
+        end else if (ty_c == 2'd3) begin      // LPM: the CAM decides, the memory is not touched
+          plbig = t5.key[31:0] > lpm_maxplen;
+          l_exact = l_hit && l_k != '0;
+          case (t5.op)
+            OP_LOOKUP: begin
+              c_found = l_hit && !plbig;      // a prefixlen over the data bits finds nothing
+              c_rc = c_found ? 32'd0 : ENOENT;
+              c_key = (64 * KW)'({l_rd_data, 32'(l_rd_plen)});
+              c_val = c_found ? (64 * VW)'(l_rd_val) : '0;
+              for (int k = 0; k < 4; k++) begin
+                wi = 32'(t5.w0) + k;
+                c_words[32*k +: 32] = (c_found && wi < (LPM_VB + 3) / 4)
+                    ? 32'(l_rd_val >> (32 * (wi < (LPM_VB + 3) / 4 ? wi : 0))) : 32'd0;
+              end
+            end
+            OP_UPDATE: begin
+              if (t5.flags == 2'd3 || plbig) c_rc = EINVAL;
+              else if (l_exact) begin
+                if (t5.flags == 2'd1) c_rc = EEXIST;
+                else begin l_we = 1'b1; l_wvalid = 1'b1; l_wrow = l_row; end
+              end else if (t5.flags == 2'd2) c_rc = ENOENT;
+              else if (cnt >= m_maxe[t5.mid] || !l_hit) c_rc = ENOSPC;
+              else begin l_we = 1'b1; l_wvalid = 1'b1; l_wrow = l_row; c_cnt_inc = 1'b1; end
+            end
+            OP_DELETE: begin
+              if (plbig) c_rc = EINVAL;
+              else if (!l_hit) c_rc = ENOENT;
+              else begin l_we = 1'b1; l_wvalid = 1'b0; l_wrow = l_row; c_cnt_dec = 1'b1; end
+            end
+            OP_READWAY: begin
+              if (!inrange_5) c_rc = ENOENT;
+              else begin
+                c_found = l_rd_valid;
+                c_key = (64 * KW)'({l_rd_data, 32'(l_rd_plen)});
+                c_val = (64 * VW)'(l_rd_val);
+              end
+            end
+            default: ;
+          endcase
+          l_we = l_we && en;
         end else begin
           case (t5.op)
             OP_LOOKUP: begin
@@ -821,6 +927,8 @@ module sluice_map #(
       if (cfg_we) begin
         m_type[cfg_map] <= cfg_type; m_count[cfg_map] <= 32'd0; m_coll[cfg_map] <= 64'd0;
       end
+      if (clr)                              // the CAM empties with the memory
+        for (int m = 0; m < MAXMAPS; m++) if (m_type[m] == 2'd3) m_count[m] <= 32'd0;
     end
     if (cfg_we) begin
       m_ksz[cfg_map] <= cfg_ksz; m_vsz[cfg_map] <= cfg_vsz; m_maxe[cfg_map] <= cfg_maxe;

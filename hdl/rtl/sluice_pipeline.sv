@@ -11,7 +11,7 @@
 //   map m configuration           0x4000 + 2m + w (maps: not banked)
 //     w = 1: buckets [31:0], base word address [63:32]
 //     w = 0: key bytes [7:0], value bytes [17:8], type [19:18] (0 none,
-//            1 array, 2 hash), map stage [31:24] (0xff unbound),
+//            1 array, 2 hash, 3 LPM trie), map stage [31:24] (0xff unbound),
 //            max_entries [63:32]; this write takes effect
 //   clear every map memory        0x4100        (map_busy until done)
 // Two banks (pm_bank); each packet runs with the bank it entered with.
@@ -233,7 +233,9 @@ module sluice_pipeline #(
         assign iren = hop ? 2'd0 : m_r_en[2*SI +: 2];
         assign itag = hop ? 16'h8000 : m_tag[16*SI +: 16];
         sluice_map #(.REGS(MAP_REGS), .MEM_WORDS(MAP_MEM_WORDS), .MAXMAPS(8),
-                     .KEYB(SLUICE_MAX_KEY_BYTES), .VALB(SLUICE_MAX_VALUE_BYTES), .TAGW(16)) u_map (
+                     .KEYB(SLUICE_MAX_KEY_BYTES), .VALB(SLUICE_MAX_VALUE_BYTES), .TAGW(16),
+                     .LPM_ROWS(SLUICE_LPM_ROWS), .LPM_DB(SLUICE_LPM_DATA_BYTES),
+                     .LPM_VB(SLUICE_LPM_VALUE_BYTES)) u_map (
           .clk(clk), .rst(rst), .en(en),
           .cfg_we(cfg_we), .cfg_map(cfg_map),
           .cfg_type(pm_wdata[31:24] == 8'(SI) ? pm_wdata[19:18] : 2'd0),

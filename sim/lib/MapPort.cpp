@@ -101,7 +101,7 @@ llvm::Expected<std::vector<std::pair<uint32_t, uint64_t>>> mapConfigWords(const 
       auto lay = nicMapLayout(def, p);
       if (!lay)
         return lay.takeError();
-      uint64_t type = lay->buckets ? 2 : 1;  // hash : array
+      uint64_t type = im.type == BPF_MAP_TYPE_LPM_TRIE ? 3 : lay->buckets ? 2 : 1;  // lpm, hash, array
       w1 = uint64_t(im.offset / 8) << 32 | lay->buckets;
       w0 = uint64_t(im.maxEntries) << 32 | uint64_t(im.stage & 0xff) << 24 | type << 18 |
            uint64_t(im.valueSize & 0x3ff) << 8 | (im.keySize & 0xff);

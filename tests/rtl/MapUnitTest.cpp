@@ -10,6 +10,10 @@
 // read back word by word through the unit's RAW port, with the byte image of
 // a slot-exact mirror of NicMap's placement (the mirror is itself checked
 // against NicMap on every operation and on the walk order).
+// LPM tries (the unit's CAM, hdl/rtl/sluice_lpm_cam.sv): random lookups at
+// one per clock with host updates, deletes and row reads between them,
+// against NicMap's longest match and return codes, with the unit's
+// documented ordering of a host write (docs/rtl.md "LPM CAM").
 //
 //===----------------------------------------------------------------------===//
 #include <gtest/gtest.h>
@@ -19,10 +23,13 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
+#include <set>
 #include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "Vsluice_map.h"
 #include "verilated.h"
@@ -195,7 +202,7 @@ public:
   void configure(unsigned id, const NicMapLayout &l) {
     top_->cfg_we = 1;
     top_->cfg_map = id;
-    top_->cfg_type = isHash(l.type) ? 2 : 1;
+    top_->cfg_type = l.type == BPF_MAP_TYPE_LPM_TRIE ? 3 : isHash(l.type) ? 2 : 1;
     top_->cfg_ksz = l.keySize;
     top_->cfg_vsz = l.valueSize;
     top_->cfg_maxe = l.maxEntries;
@@ -741,4 +748,319 @@ TEST(MapUnit, MapsFillTheMemory) {
   for (int i = 0; i < 8000; ++i) txns.push_back(b.randomTxn(unsigned(b.rng() % d.size())));
   b.run(txns);
   b.checkFinal();
+}
+
+// ---- LPM tries in the unit's CAM ----
+namespace {
+
+constexpr unsigned kLpmRows = 256, kLpmDataB = 16, kLpmValB = 16;
+
+/// One LPM trie as map 0 of a unit, NicMap as the reference. A host write
+/// (update or delete) issued in slot c changes which rows match for
+/// searches issued from slot c + kRegs - 1 on (the CAM row is written at
+/// the write's commit); lookups issued between see the trie before it
+/// (`prev`), except that a write that only replaces the value of a prefix
+/// (which rows match is unchanged) is seen by every later lookup. Host
+/// writes are kRegs slots apart at least, as the pipeline's host port
+/// spaces them (hp_busy until hp_done).
+struct LpmBench {
+  MapDef d;
+  NicMapLayout l;
+  std::optional<NicMap> cur, prev;
+  struct Row {
+    bool valid = false;
+    Bytes key, value;
+  };
+  std::vector<Row> rows;  // NicMap's rows: the lowest free row, a replaced prefix keeps its row
+  std::vector<Bytes> pool;
+  std::mt19937_64 rng;
+  MapUnit unit;
+  uint64_t slot = kRegs, lastWrite = 0;  // (slot: enabled cycles; no write before)
+  bool lastChangedMatch = false;
+
+  LpmBench(MapDef def, uint64_t seed) : d(std::move(def)), rng(seed) {
+    auto lay = nicMapLayout(d, TargetParams::defaults());
+    EXPECT_TRUE(bool(lay)) << llvm::toString(lay.takeError());
+    l = *lay;
+    cur.emplace(d, l);
+    prev.emplace(d, l);
+    rows.resize(l.maxEntries);
+    unit.configure(0, l);
+  }
+  unsigned dataB() const { return d.key_size - 4; }
+  Bytes prefix(uint32_t plen) {
+    Bytes k(d.key_size, 0);
+    std::memcpy(k.data(), &plen, 4);
+    // locality: few first bytes, so prefixes nest and overlap
+    k[4] = std::array<uint8_t, 3>{10, 192, 0xfe}[rng() % 3];
+    for (unsigned i = 1; i < dataB(); ++i)
+      k[4 + i] = rng() % 2 ? uint8_t(rng() % 4) : std::array<uint8_t, 4>{0, 128, 255, 7}[rng() % 4];
+    return k;
+  }
+  uint32_t randomLen() {
+    unsigned bits = 8 * dataB();
+    unsigned r = unsigned(rng() % 100);
+    if (r < 3) return bits + 1 + uint32_t(rng() % 3);  // -EINVAL / no match
+    if (r < 5) return 0x80000000u | bits;              // high bits set
+    if (r < 10) return 0;
+    if (r < 30) return bits;
+    return uint32_t(rng() % (bits + 1));
+  }
+  static uint32_t plenOf(const Bytes &k) {
+    uint32_t p;
+    std::memcpy(&p, k.data(), 4);
+    return p;
+  }
+  bool samePrefix(const Bytes &a, const Bytes &b, uint32_t bits) const {
+    for (uint32_t i = 0; i < bits; ++i) {
+      unsigned x = a[4 + i / 8] >> (7 - i % 8) & 1, y = b[4 + i / 8] >> (7 - i % 8) & 1;
+      if (x != y) return false;
+    }
+    return true;
+  }
+  /// The row a new or replaced prefix goes to (the mirror of NicMap's rule).
+  int64_t rowOf(const Bytes &k) const {
+    for (size_t r = 0; r < rows.size(); ++r)
+      if (rows[r].valid && plenOf(rows[r].key) == plenOf(k) && samePrefix(rows[r].key, k, plenOf(k)))
+        return int64_t(r);
+    return -1;
+  }
+
+  Txn lookup(const Bytes &key) {
+    Txn t;
+    t.op = LOOKUP;
+    t.map = 0;
+    t.key = key;
+    t.w0 = unsigned(rng() % ((d.value_size + 3) / 4 + 1));
+    t.ins = rng() % 8 == 0;  // ignored on LPM maps
+    return t;
+  }
+  Txn randomTxn(bool writeOk) {
+    unsigned r = unsigned(rng() % 100);
+    Txn t;
+    t.map = 0;
+    if (writeOk && r < 45) {
+      t.op = r < 32 ? UPDATE : DELETE;
+      t.key = pool[rng() % pool.size()];
+      if (rng() % 10 == 0) {  // another length, or bits past the prefix changed
+        t.key = prefix(randomLen());
+        if (rng() % 2 && plenOf(t.key) <= 8 * dataB()) pool.push_back(t.key);
+      }
+      t.value = Bytes(d.value_size);
+      for (auto &x : t.value) x = uint8_t(rng());
+      unsigned f = unsigned(rng() % 20);
+      t.flags = f < 10 ? 0 : f < 14 ? 1 : f < 19 ? 2 : 3;
+    } else if (r < 95) {
+      Bytes k = rng() % 4 ? pool[rng() % pool.size()] : prefix(0);
+      uint32_t len = randomLen();
+      std::memcpy(k.data(), &len, 4);
+      if (rng() % 3 == 0) k[4 + dataB() - 1] ^= uint8_t(rng());  // a host in the prefix
+      t = lookup(k);
+    } else {
+      t.op = READWAY;
+      t.arg = uint32_t(rng() % (l.maxEntries + 3));
+    }
+    // bytes past the key in the key slots: whatever the slots hold
+    for (unsigned i = d.key_size; i < kKeyB; ++i) t.key.push_back(uint8_t(rng()));
+    return t;
+  }
+
+  Expect reference(const Txn &t) {
+    Expect e;
+    e.op = t.op;
+    Bytes key(t.key.begin(), t.key.begin() + std::min<size_t>(t.key.size(), d.key_size));
+    switch (t.op) {
+    case LOOKUP: {
+      bool inWindow = lastChangedMatch && slot < lastWrite + kRegs - 1;
+      const NicMap &m = inWindow ? *prev : *cur;
+      Bytes v;
+      int rc = m.lookup(key, v);
+      e.found = rc == 0;
+      e.rc = uint32_t(rc);
+      if (e.found) {
+        e.value = v;
+        for (unsigned k = 0; k < 4; ++k) {
+          unsigned wi = t.w0 + k;
+          for (unsigned b = 0; b < 4; ++b)
+            if (4 * wi + b < v.size()) e.words[k] |= uint32_t(v[4 * wi + b]) << (8 * b);
+        }
+      }
+      if (!inWindow) {  // the mirror's row is NicMap's
+        int64_t best = -1;
+        uint32_t pl = plenOf(key);
+        for (size_t r = 0; r < rows.size(); ++r)
+          if (rows[r].valid && pl <= 8 * dataB() && plenOf(rows[r].key) <= pl &&
+              samePrefix(rows[r].key, key, plenOf(rows[r].key)) &&
+              (best < 0 || plenOf(rows[r].key) > plenOf(rows[size_t(best)].key)))
+            best = int64_t(r);
+        EXPECT_EQ(cur->lpmMatch(key), best);
+      }
+      break;
+    }
+    case UPDATE:
+    case DELETE: {
+      EXPECT_GE(slot, lastWrite + kRegs) << "host writes must be kRegs slots apart";
+      prev = cur;
+      uint32_t before = cur->size();
+      int64_t at = rowOf(key);
+      int rc = t.op == UPDATE ? cur->update(key, t.value, t.flags) : cur->deleteKey(key);
+      e.rc = uint32_t(rc);
+      lastWrite = slot;
+      lastChangedMatch = rc == 0 && cur->size() != before;
+      if (rc == 0 && t.op == DELETE) {
+        rows[size_t(at)] = {};
+      } else if (rc == 0) {
+        if (at < 0)
+          for (size_t r = 0; r < rows.size() && at < 0; ++r)
+            if (!rows[r].valid) at = int64_t(r);
+        rows[size_t(at)] = {true, key, t.value};
+      }
+      break;
+    }
+    case READWAY:
+      if (t.arg >= rows.size()) {
+        e.rc = uint32_t(-ENOENT);
+      } else if (rows[t.arg].valid) {
+        e.found = true;
+        e.key = rows[t.arg].key;
+        e.value = rows[t.arg].value;
+      }
+      break;
+    default:
+      break;
+    }
+    ++slot;
+    return e;
+  }
+
+  void run(const std::vector<Txn> &txns, unsigned stallPct) {
+    std::vector<Expect> want, got;
+    size_t i = 0;
+    while (i < txns.size()) {
+      bool en = stallPct == 0 || rng() % 100 >= stallPct;
+      if (en) want.push_back(reference(txns[i]));
+      unit.cycle(en ? &txns[i] : nullptr, en, uint16_t(i), got);
+      if (en) ++i;
+    }
+    unit.drain(got);
+    slot += kRegs + 2;  // the drain's cycles
+    ASSERT_EQ(got.size(), txns.size());
+    for (size_t k = 0; k < txns.size(); ++k) {
+      const Expect &w = want[k], &g = got[k];
+      std::string what = fmt::format("txn {} op {} key {}", k, int(txns[k].op),
+                                     fmt::join(Bytes(txns[k].key.begin(), txns[k].key.begin() + d.key_size), " "));
+      ASSERT_EQ(g.tag, uint16_t(k)) << what;
+      EXPECT_EQ(g.rc, w.rc) << what;
+      EXPECT_EQ(g.found, w.found) << what;
+      if (txns[k].op == LOOKUP)
+        for (unsigned j = 0; j < 4; ++j) EXPECT_EQ(g.words[j], w.words[j]) << what << " word " << j;
+      if ((txns[k].op == LOOKUP || txns[k].op == READWAY) && w.found) {
+        EXPECT_EQ(Bytes(g.value.begin(), g.value.begin() + d.value_size), w.value) << what;
+        EXPECT_TRUE(std::all_of(g.value.begin() + d.value_size, g.value.end(),
+                                [](uint8_t b) { return b == 0; })) << what;
+      }
+      if (txns[k].op == READWAY && w.found)
+        EXPECT_EQ(Bytes(g.key.begin(), g.key.begin() + d.key_size), w.key) << what;
+      if (::testing::Test::HasFailure()) return;
+    }
+    EXPECT_EQ(unit.count(0), cur->size());
+  }
+
+  /// `n` transactions: host writes kRegs apart at least, lookups between.
+  std::vector<Txn> stream(size_t n) {
+    std::vector<Txn> v;
+    size_t since = kRegs;
+    while (v.size() < n) {
+      Txn t = randomTxn(since >= kRegs);
+      since = (t.op == UPDATE || t.op == DELETE) ? 1 : since + 1;
+      v.push_back(std::move(t));
+    }
+    return v;
+  }
+};
+
+} // namespace
+
+// IPv4 routes (8-byte keys, 12-byte values, 64 rows): random lookups back to
+// back with host updates (every flag, -EINVAL lengths), deletes and row
+// reads, without and with stalls.
+TEST(MapUnitLpm, Ipv4RandomStreamsMatchNicMap) {
+  MapDef d = def("routes", BPF_MAP_TYPE_LPM_TRIE, 8, 12, 64);
+  LpmBench b(d, 5);
+  for (int i = 0; i < 90; ++i) b.pool.push_back(b.prefix(uint32_t(b.rng() % 33)));
+  b.run(b.stream(6000), 0);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  b.run(b.stream(3000), 30);
+  EXPECT_GT(b.cur->size(), 40u);  // (64 rows: -ENOSPC is reached too)
+}
+
+// IPv6-sized keys (16 data bytes, the CAM's width), 16-byte values, every
+// row of the CAM: filled to -ENOSPC, then random traffic.
+TEST(MapUnitLpm, WideKeysFillTheCam) {
+  MapDef d = def("routes6", BPF_MAP_TYPE_LPM_TRIE, 4 + kLpmDataB, kLpmValB, kLpmRows);
+  LpmBench b(d, 9);
+  std::vector<Txn> txns;
+  std::set<std::pair<uint32_t, Bytes>> seen;
+  while (b.pool.size() < kLpmRows + 4) {
+    Bytes k = b.prefix(uint32_t(b.rng() % 129));
+    uint32_t pl = LpmBench::plenOf(k);
+    Bytes masked(k.begin() + 4, k.end());
+    for (uint32_t i = pl; i < 128; ++i) masked[i / 8] &= uint8_t(~(0x80u >> (i % 8)));
+    if (seen.insert({pl, masked}).second) b.pool.push_back(k);
+  }
+  for (const Bytes &k : b.pool) {  // kLpmRows new prefixes, then -ENOSPC
+    Txn t;
+    t.op = UPDATE;
+    t.key = k;
+    t.value = Bytes(d.value_size);
+    for (auto &x : t.value) x = uint8_t(b.rng());
+    txns.push_back(t);
+    for (unsigned i = 0; i + 1 < kRegs; ++i) {
+      Bytes q = b.pool[b.rng() % b.pool.size()];
+      uint32_t all = 128;
+      std::memcpy(q.data(), &all, 4);
+      txns.push_back(b.lookup(q));
+    }
+  }
+  b.run(txns, 0);
+  EXPECT_EQ(b.cur->size(), kLpmRows);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  b.run(b.stream(4000), 10);
+}
+
+// The measure of docs/benchmarks.md "LPM CAM": one lookup's latency from
+// issue to result, and 10,000 back-to-back lookups at one per clock.
+TEST(MapUnitLpm, OneLookupPerClockAndLatency) {
+  MapDef d = def("routes", BPF_MAP_TYPE_LPM_TRIE, 8, 8, kLpmRows);
+  LpmBench b(d, 11);
+  std::vector<Txn> fill;
+  for (unsigned i = 0; i < 200; ++i) {
+    Txn t;
+    t.op = UPDATE;
+    t.key = b.prefix(uint32_t(b.rng() % 33));
+    t.value = Bytes(8, uint8_t(i));
+    fill.push_back(t);
+    for (unsigned k = 0; k + 1 < kRegs; ++k) fill.push_back(b.lookup(b.prefix(32)));
+  }
+  b.run(fill, 0);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  // latency: the cycles from the issuing clock to the one that delivers
+  std::vector<Expect> got;
+  Txn one = b.lookup(b.prefix(32));
+  b.unit.cycle(&one, true, 1, got);
+  unsigned lat = 1;
+  while (got.empty() && lat < 50) b.unit.cycle(nullptr, true, 0, got), ++lat;
+  EXPECT_EQ(lat, kRegs) << "an LPM lookup takes the map unit's latency";
+  b.unit.drain(got);
+  b.slot += lat + kRegs + 2;
+  std::vector<Txn> txns;
+  for (int i = 0; i < 10000; ++i) txns.push_back(b.lookup(b.prefix(i % 5 ? 32 : uint32_t(i % 33))));
+  uint64_t c0 = b.unit.cycles();
+  b.run(txns, 0);
+  uint64_t cyc = b.unit.cycles() - c0;
+  EXPECT_EQ(cyc, txns.size() + kRegs + 2);
+  fmt::print("LPM CAM ({} rows, {} prefixes): lookup latency {} cycles; {} back-to-back lookups "
+             "in {} cycles ({:.4f} per clock)\n",
+             kLpmRows, b.cur->size(), lat, txns.size(), cyc,
+             double(txns.size()) / double(cyc - kRegs - 2));
 }

@@ -92,6 +92,14 @@ llvm::Expected<std::vector<NicMapLayout>> planStageMaps(const std::vector<MapDef
     }
     if (auto e = checkDatapathMapType(def.name, def.type))
       return std::move(e);
+    if (auto e = checkLpmCam(def, p))
+      return std::move(e);
+    if (def.type == BPF_MAP_TYPE_LPM_TRIE)
+      for (size_t j = 0; j < i; ++j)
+        if (maps[j].type == BPF_MAP_TYPE_LPM_TRIE && j < stageOf.size() && stageOf[j] == stage)
+          return fail(llvm::formatv("LPM tries '{0}' and '{1}' are both bound to stage {2}: a "
+                                    "map unit's CAM holds one LPM trie",
+                                    maps[j].name, def.name, stage));
     auto l = nicMapLayout(def, p);
     if (!l)
       return l.takeError();
@@ -112,14 +120,33 @@ uint32_t nicHash1(const uint8_t *key, size_t n) { return crc32Reflected(0x82F63B
 
 bool nicStoresMapType(uint32_t type) {
   return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
-         type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_PERCPU_HASH;
+         type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_PERCPU_HASH ||
+         type == BPF_MAP_TYPE_LPM_TRIE;
+}
+
+llvm::Error checkLpmCam(const MapDef &def, const TargetParams &p) {
+  if (def.type != BPF_MAP_TYPE_LPM_TRIE)
+    return llvm::Error::success();
+  if (def.max_entries > p.lpmRows)
+    return fail(llvm::formatv("LPM trie '{0}' has max_entries {1}, the map unit's CAM holds {2} "
+                              "rows (maps.lpm_rows): lower max_entries",
+                              def.name, def.max_entries, p.lpmRows));
+  if (def.key_size < 5 || def.key_size - 4 > p.lpmDataBytes)
+    return fail(llvm::formatv("LPM trie '{0}' has {1} bytes of key data, the CAM compares at most "
+                              "{2} (maps.lpm_data_bytes)",
+                              def.name, def.key_size < 4 ? 0 : def.key_size - 4, p.lpmDataBytes));
+  if (def.value_size > p.lpmValueBytes)
+    return fail(llvm::formatv("LPM trie '{0}' has a {1}-byte value, the CAM's value memory holds "
+                              "{2} bytes per row (maps.lpm_value_bytes)",
+                              def.name, def.value_size, p.lpmValueBytes));
+  return llvm::Error::success();
 }
 
 llvm::Error checkDatapathMapType(const std::string &name, uint32_t type) {
   if (nicStoresMapType(type))
     return llvm::Error::success();
   return fail(llvm::formatv("map '{0}': type {1} is not stored on the NIC yet (stored: array, "
-                            "percpu_array, hash, percpu_hash)",
+                            "percpu_array, hash, percpu_hash, lpm_trie)",
                             name, mapTypeName(type)));
 }
 

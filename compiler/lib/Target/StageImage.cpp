@@ -525,6 +525,9 @@ llvm::Error checkMapOp(const StageImage &img, const TargetParams &t, unsigned s,
                                  : fmt::format("bound to stage {}", m.stage));
   const bool hash = m.type == 1 /* HASH */ || m.type == 5 /* PERCPU_HASH */;
   const unsigned vwords = words(m.valueSize);
+  if (m.type == BPF_MAP_TYPE_LPM_TRIE && op != Op::MAPLK)
+    return makeError("{}: {} on map {} ('{}'), an LPM trie: the datapath only looks LPM tries up",
+                     where(), info->name, id, m.name);
 
   if (op == Op::MAPATOM) {
     MapRmw rmw[2] = {decodeMapAtomR0(u), decodeMapAtomR1(u)};
@@ -641,6 +644,14 @@ llvm::Error checkMapPlacement(const StageImage &img, const TargetParams &t) {
     def.max_entries = m.maxEntries, def.flags = m.flags;
     if (auto e = checkDatapathMapType(m.name, m.type))
       return e;
+    if (auto e = checkLpmCam(def, t))
+      return e;
+    if (m.type == BPF_MAP_TYPE_LPM_TRIE)
+      for (size_t j = 0; j < i; ++j)
+        if (img.maps[j].type == BPF_MAP_TYPE_LPM_TRIE && img.maps[j].stage == m.stage)
+          return makeError("maps {} ('{}') and {} ('{}') are LPM tries bound to stage {}: a map "
+                           "unit's CAM holds one",
+                           j, img.maps[j].name, i, m.name, m.stage);
     auto layout = nicMapLayout(def, t);
     if (!layout)
       return layout.takeError();

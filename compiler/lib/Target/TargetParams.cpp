@@ -186,11 +186,16 @@ llvm::Expected<TargetParams> TargetParams::fromJson(std::string_view text, std::
     if (m == j.end() || !m->is_object()) {
       r.fail("missing parameter 'maps' (an object)");
     } else {
-      r.onlyKeys(*m, {"max_maps", "memory_bytes", "max_key_bytes", "max_value_bytes"}, "maps.");
+      r.onlyKeys(*m, {"max_maps", "memory_bytes", "max_key_bytes", "max_value_bytes", "lpm_rows",
+                       "lpm_data_bytes", "lpm_value_bytes"},
+                 "maps.");
       p.maxMaps = r.num(*m, "max_maps", "maps.", 0, 256);
       p.mapMemoryBytes = r.num(*m, "memory_bytes", "maps.", 0, 1u << 31);
       p.maxKeyBytes = r.num(*m, "max_key_bytes", "maps.", 1, 512);
       p.maxValueBytes = r.num(*m, "max_value_bytes", "maps.", 1, 65536);
+      p.lpmRows = r.num(*m, "lpm_rows", "maps.", 0, 4096);
+      p.lpmDataBytes = r.num(*m, "lpm_data_bytes", "maps.", 1, 32);
+      p.lpmValueBytes = r.num(*m, "lpm_value_bytes", "maps.", 1, 256);
     }
   }
   if (r.failed)

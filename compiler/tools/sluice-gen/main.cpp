@@ -210,6 +210,9 @@ std::string genParamsVh(const sluice::TargetParams &p) {
   lp("MAP_MEMORY_BYTES", p.mapMemoryBytes, "map memory");
   lp("MAX_KEY_BYTES", p.maxKeyBytes, "largest map key");
   lp("MAX_VALUE_BYTES", p.maxValueBytes, "largest map value");
+  lp("LPM_ROWS", p.lpmRows, "LPM CAM rows per map unit");
+  lp("LPM_DATA_BYTES", p.lpmDataBytes, "largest LPM key data (key_size - 4)");
+  lp("LPM_VALUE_BYTES", p.lpmValueBytes, "largest LPM value");
   return o;
 }
 
@@ -306,6 +309,8 @@ std::string genDoc(const json &isa, const sluice::TargetParams &p) {
   row("adjust_tail limit", fmt::format("{} bytes", p.maxLinearBytes));
   row("maps", fmt::format("{} maps, {} bytes, keys <= {} B, values <= {} B", p.maxMaps, p.mapMemoryBytes,
                           p.maxKeyBytes, p.maxValueBytes));
+  row("LPM CAM", fmt::format("{} rows per map unit, key data <= {} B, values <= {} B", p.lpmRows,
+                             p.lpmDataBytes, p.lpmValueBytes));
   return o;
 }
 

@@ -156,11 +156,24 @@ TEST(PlanStageMaps, RefusalsNameTheMapAndTheStage) {
   EXPECT_EQ(errText(l.takeError()), "map 'y' is bound to stage 2, which has no map unit (map "
                                     "stages: 1, 5, 9, 13, 17)");
   std::vector<MapDef> lpm = {def("routes", BPF_MAP_TYPE_LPM_TRIE, 8, 4, 16)};
+  EXPECT_TRUE(bool(planStageMaps(lpm, {1}, p)));   // in stage 1's CAM
+  EXPECT_TRUE(bool(planStageMaps(lpm, {-1}, p)));  // unbound: the host keeps it
+  lpm.push_back(def("more", BPF_MAP_TYPE_LPM_TRIE, 8, 4, 16));
+  l = planStageMaps(lpm, {1, 1}, p);
+  ASSERT_FALSE(bool(l));
+  EXPECT_EQ(errText(l.takeError()), "LPM tries 'routes' and 'more' are both bound to stage 1: a "
+                                    "map unit's CAM holds one LPM trie");
+  EXPECT_TRUE(bool(planStageMaps(lpm, {1, 5}, p)));
+  lpm = {def("fib", BPF_MAP_TYPE_LPM_TRIE, 20, 4, 257)};
   l = planStageMaps(lpm, {1}, p);
   ASSERT_FALSE(bool(l));
-  EXPECT_EQ(errText(l.takeError()), "map 'routes': type lpm_trie is not stored on the NIC yet "
-                                    "(stored: array, percpu_array, hash, percpu_hash)");
-  EXPECT_TRUE(bool(planStageMaps(lpm, {-1}, p)));  // unbound: the host keeps it
+  EXPECT_EQ(errText(l.takeError()), "LPM trie 'fib' has max_entries 257, the map unit's CAM holds "
+                                    "256 rows (maps.lpm_rows): lower max_entries");
+  std::vector<MapDef> lru = {def("lru", BPF_MAP_TYPE_LRU_HASH, 8, 4, 16)};
+  l = planStageMaps(lru, {1}, p);
+  ASSERT_FALSE(bool(l));
+  EXPECT_EQ(errText(l.takeError()), "map 'lru': type lru_hash is not stored on the NIC yet "
+                                    "(stored: array, percpu_array, hash, percpu_hash, lpm_trie)");
   std::vector<MapDef> nine(9, def("m", BPF_MAP_TYPE_ARRAY, 4, 4, 1));
   l = planStageMaps(nine, std::vector<int>(9, -1), p);
   ASSERT_FALSE(bool(l));
@@ -468,7 +481,7 @@ TEST_P(NicLpmVsKernel, SameReturnCodesValuesAndWalkOrder) {
   ASSERT_TRUE(bool(nm)) << errText(nm.takeError());
   NicMap &n = *nm;
   ASSERT_TRUE(n.isLpm());
-  EXPECT_FALSE(nicStoresMapType(BPF_MAP_TYPE_LPM_TRIE)) << "the datapath does not run LPM yet";
+  EXPECT_TRUE(nicStoresMapType(BPF_MAP_TYPE_LPM_TRIE)) << "the datapath runs LPM lookups";
 
   const uint32_t maxPrefix = 8 * c.dataBytes;
   std::mt19937 rng(0x1b3u + c.dataBytes);

@@ -275,7 +275,7 @@ TEST(StageImage, SmallTargetRunsItsOwnImagesAndRefusesTheDefaultOnes) {
   EXPECT_EQ(llvm::toString(verifyStageImage(img, *small)),
             "stage 3 lane 2: DIV needs the div unit, which this stage lacks (it is in lane 2 of other stages)");
   auto bytes = writeStageImage(sample());
-  EXPECT_NE(readError(bytes, *small).find("(first difference: maps.memory_bytes: 4194304 vs 1048576)"), std::string::npos)
+  EXPECT_NE(readError(bytes, *small).find("(first difference: maps.lpm_rows: 256 vs 16)"), std::string::npos)
       << readError(bytes, *small);
 }
 
@@ -456,10 +456,40 @@ TEST(StageImageMaps, PlacementRules) {
   img.maps[2].offset = 8;
   EXPECT_EQ(verifyError(img), "map 2 ('spare'): an unbound map has stage -1 and offset 0");
   img = mapImage();
-  img.maps[0].type = 11;  // LPM trie: not stored yet
-  EXPECT_NE(verifyError(img).find("map 'flows': type lpm_trie is not stored on the NIC yet"),
+  img.maps[0].type = 9;  // LRU hash: not stored yet
+  EXPECT_NE(verifyError(img).find("map 'flows': type lru_hash is not stored on the NIC yet"),
             std::string::npos)
       << verifyError(img);
+  // LPM tries: in the map unit's CAM, lookups only, one per stage
+  img = mapImage();
+  img.maps[0].type = 11;
+  EXPECT_EQ(verifyError(img), "stage 1 lane 3: MAPATOM on map 0 ('flows'), an LPM trie: the "
+                              "datapath only looks LPM tries up");
+  img.setUop(1, 3, {});
+  EXPECT_EQ(verifyError(img), "");
+  img.maps[0].maxEntries = 257;
+  EXPECT_EQ(verifyError(img), "LPM trie 'flows' has max_entries 257, the map unit's CAM holds 256 "
+                              "rows (maps.lpm_rows): lower max_entries");
+  img.maps[0].maxEntries = 64;
+  img.maps[0].keySize = 21;
+  EXPECT_EQ(verifyError(img), "LPM trie 'flows' has 17 bytes of key data, the CAM compares at "
+                              "most 16 (maps.lpm_data_bytes)");
+  img.maps[0].keySize = 8;
+  img.maps[0].valueSize = 20;
+  EXPECT_EQ(verifyError(img), "LPM trie 'flows' has a 20-byte value, the CAM's value memory "
+                              "holds 16 bytes per row (maps.lpm_value_bytes)");
+  img = mapImage();
+  img.maps[1] = imap("cnt", 11, 8, 8, 4, 5, 0);
+  img.maps[3] = imap("more", 11, 8, 8, 4, 5, 256);
+  img.setUop(5, 2, {});
+  EXPECT_EQ(verifyError(img), "maps 1 ('cnt') and 3 ('more') are LPM tries bound to stage 5: a "
+                              "map unit's CAM holds one");
+  img.maps[3].stage = 9;
+  img.maps[3].offset = 0;
+  EXPECT_EQ(verifyError(img), "");
+  img.setUop(5, 2, encodeMapUpdate(1, 17, 18, 0, 16));
+  EXPECT_EQ(verifyError(img), "stage 5 lane 2: MAPUPD on map 1 ('cnt'), an LPM trie: the "
+                                "datapath only looks LPM tries up");
 }
 
 TEST(StageImageMaps, MapOpRules) {

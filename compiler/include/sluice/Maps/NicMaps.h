@@ -6,11 +6,10 @@
 // placement rules and the kernel's host-side return codes (bpf(2): negative
 // errno, 0 on success).
 //
-// Types the datapath runs today: ARRAY, PERCPU_ARRAY, HASH, PERCPU_HASH.
-// Per-CPU maps have one instance on the NIC; the host sees it as CPU 0's
-// value. LPM_TRIE has its layout and the kernel's host semantics here (the
-// first step; the map unit, the model's datapath ops and the compiler come
-// next), so nicStoresMapType() is still false for it.
+// Types the datapath runs today: ARRAY, PERCPU_ARRAY, HASH, PERCPU_HASH and
+// LPM_TRIE (lookups only, in the map unit's CAM: docs/maps-design.md "LPM
+// tries, step 2"). Per-CPU maps have one instance on the NIC; the host sees
+// it as CPU 0's value.
 //
 // Arrays: row i holds the value of index i (little-endian u32 key).
 //
@@ -92,11 +91,15 @@ constexpr uint32_t kNicBucketWays = 4;
 constexpr uint32_t kNicStashEntries = 8;
 
 /// True for the map types the datapath runs (today: array, percpu-array,
-/// hash, percpu-hash).
+/// hash, percpu-hash, and LPM tries: lookups only, in the map unit's CAM).
 bool nicStoresMapType(uint32_t type);
 /// Success if the datapath runs maps of this type; else "map 'm': type t
 /// is not stored on the NIC yet (stored: ...)" (a map bound to a stage).
 llvm::Error checkDatapathMapType(const std::string &name, uint32_t type);
+/// Success unless `def` is an LPM trie over the map unit's CAM: max_entries
+/// over maps.lpm_rows, key data over lpm_data_bytes, a value over
+/// lpm_value_bytes (each message names the map, the need and the limit).
+llvm::Error checkLpmCam(const MapDef &def, const TargetParams &p);
 /// True for the map types with a NIC layout and NicMap's host semantics:
 /// those of nicStoresMapType() and LPM_TRIE.
 bool nicMapHasLayout(uint32_t type);

@@ -42,6 +42,9 @@ struct TargetParams {
   std::map<std::string, UnitParams> units;
   unsigned maxMaps = 0, maxKeyBytes = 0, maxValueBytes = 0;
   uint64_t mapMemoryBytes = 0;
+  /// LPM tries on the datapath: CAM rows per map unit (one trie per map
+  /// stage), the largest key data (key_size - 4) and value the CAM holds.
+  unsigned lpmRows = 0, lpmDataBytes = 0, lpmValueBytes = 0;
 
   /// Canonical JSON (sorted keys, no spaces, without "name") and its hash.
   std::string canonical;
