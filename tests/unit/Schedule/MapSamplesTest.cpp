@@ -157,6 +157,44 @@ TEST(MapSamples, EveryStatefulSampleRunsOnModelAsOnKernelOrIsRefusedAsListed) {
     EXPECT_TRUE(seen.count(name)) << name << " is listed but is not a stateful sample";
 }
 
+/// A sample of samples.json compiled for the default datapath, with its
+/// compile statistics (ADD_FAILURE and nullopt when it is missing or refused).
+struct CompiledSample {
+  const SampleSpec *spec = nullptr;
+  Object obj;
+  const Program *prog = nullptr;
+  StageImage img;
+  CompileStats stats;
+};
+std::optional<CompiledSample> compileSample(const std::string &name) {
+  const SampleSpec *spec = nullptr;
+  for (const SampleSpec &s : sluice::testing::samples())
+    if (s.name == name)
+      spec = &s;
+  if (!spec) {
+    ADD_FAILURE() << "no sample " << name;
+    return std::nullopt;
+  }
+  auto obj = Object::open(spec->object);
+  if (!obj) {
+    ADD_FAILURE() << llvm::toString(obj.takeError());
+    return std::nullopt;
+  }
+  CompiledSample c{spec, std::move(*obj), nullptr, {}, {}};
+  c.prog = c.obj.findProgram(spec->program);
+  if (!c.prog) {
+    ADD_FAILURE() << name << ": no program " << spec->program;
+    return std::nullopt;
+  }
+  auto img = compileProgram(c.obj, *c.prog, TargetParams::defaults(), &c.stats);
+  if (!img) {
+    ADD_FAILURE() << llvm::toString(img.takeError());
+    return std::nullopt;
+  }
+  c.img = std::move(*img);
+  return c;
+}
+
 // firewall's two transactions chain (the verdict counter's key depends on
 // the blocklist's found predicate, whose key is a VLD at stage 10): on the
 // default datapath the blocklist lookup stands in map stage 13 and the
@@ -165,18 +203,13 @@ TEST(MapSamples, EveryStatefulSampleRunsOnModelAsOnKernelOrIsRefusedAsListed) {
 // (rtl == kernel: the ctest entries sim.maps-firewall-*.)
 TEST(MapSamples, FirewallOnTheDefaultDatapathEqualsKernel) {
   const TargetParams &t = TargetParams::defaults();
-  const SampleSpec *fw = nullptr;
-  for (const SampleSpec &s : sluice::testing::samples())
-    if (s.name == "firewall")
-      fw = &s;
-  ASSERT_NE(fw, nullptr);
-  auto obj = Object::open(fw->object);
-  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
-  const Program *prog = obj->findProgram(fw->program);
-  ASSERT_NE(prog, nullptr);
-  CompileStats st;
-  auto img = compileProgram(*obj, *prog, t, &st);
-  ASSERT_TRUE(bool(img)) << llvm::toString(img.takeError());
+  auto c = compileSample("firewall");
+  ASSERT_TRUE(c.has_value());
+  const SampleSpec *fw = c->spec;
+  Object *obj = &c->obj;
+  const Program *prog = c->prog;
+  const StageImage *img = &c->img;
+  const CompileStats &st = c->stats;
   EXPECT_EQ(st.stagesUsed, 20u);
   EXPECT_EQ(st.criticalPath, 20u);
   std::map<std::string, int32_t> stageOf;
@@ -238,19 +271,13 @@ TEST(MapSamples, FirewallOnTheDefaultDatapathEqualsKernel) {
 // map stage 9, 14 stages in all (the lower bound; 18 when the key and the
 // inserted value both went mostly to bank 3), and it equals the kernel.
 TEST(MapSamples, MacLearnAtItsLowerBound) {
-  const TargetParams &t = TargetParams::defaults();
-  const SampleSpec *ml = nullptr;
-  for (const SampleSpec &s : sluice::testing::samples())
-    if (s.name == "mac_learn")
-      ml = &s;
-  ASSERT_NE(ml, nullptr);
-  auto obj = Object::open(ml->object);
-  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
-  const Program *prog = obj->findProgram(ml->program);
-  ASSERT_NE(prog, nullptr);
-  CompileStats st;
-  auto img = compileProgram(*obj, *prog, t, &st);
-  ASSERT_TRUE(bool(img)) << llvm::toString(img.takeError());
+  auto c = compileSample("mac_learn");
+  ASSERT_TRUE(c.has_value());
+  const SampleSpec *ml = c->spec;
+  Object *obj = &c->obj;
+  const Program *prog = c->prog;
+  const StageImage *img = &c->img;
+  const CompileStats &st = c->stats;
   EXPECT_EQ(st.stagesUsed, 14u);
   EXPECT_EQ(st.criticalPath, 14u);
   ASSERT_EQ(img->maps.size(), 1u);
@@ -352,8 +379,9 @@ TEST(MapSamples, CountersFixtureModelEqualsKernel) {
                 (Bytes{2, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}));
       EXPECT_EQ(d.entries[6].value, (Bytes{1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}));
     }
-    if (d.name == "class_stats")
+    if (d.name == "class_stats") {
       EXPECT_EQ(d.entries[1].value, u32(9));  // `*c += 3`, three long IPv4 frames
+    }
   }
 }
 
