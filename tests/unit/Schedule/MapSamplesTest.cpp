@@ -157,6 +157,20 @@ TEST(MapSamples, EveryStatefulSampleRunsOnModelAsOnKernelOrIsRefusedAsListed) {
     EXPECT_TRUE(seen.count(name)) << name << " is listed but is not a stateful sample";
 }
 
+/// A sample's pcap, by name (bpf-samples/pcaps/NAME.pcap).
+llvm::Expected<std::vector<PcapPacket>> samplePcap(const std::string &name) {
+  return readPcap(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/pcaps/" + name + ".pcap");
+}
+
+/// The MAPLK micro-ops of an image: one per map transaction.
+unsigned mapLookups(const StageImage &img) {
+  unsigned n = 0;
+  for (auto &st : img.stages)
+    for (uint64_t w : st)
+      n += isa::decodeUop(w).op == unsigned(isa::Op::MAPLK);
+  return n;
+}
+
 /// A sample of samples.json compiled for the default datapath, with its
 /// compile statistics (ADD_FAILURE and nullopt when it is missing or refused).
 struct CompiledSample {
@@ -357,7 +371,7 @@ TEST(MapSamples, CountersFixtureModelEqualsKernel) {
   const Program &prog = obj.programs[0];
   std::vector<MapInitEntry> init = {{"blocked", u32(17), Bytes{5, 0, 0, 0, 0, 0, 0, 0}}};
   for (const char *pcap : {"firewall", "proto_counters", "ipv6_ext", "vlan_filter", "l4_lb"}) {
-    auto pkts = readPcap(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/pcaps/" + pcap + ".pcap");
+    auto pkts = samplePcap(pcap);
     ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
     expectModelEqualsKernel(obj, prog, init, *pkts, pcap);
   }
@@ -398,7 +412,7 @@ TEST(MapSamples, ReadWordModelEqualsKernel) {
                                     {"proto_action", u32(6), u32(0x70000)},
                                     {"proto_action", u32(1), u32(3)}};
   for (const char *pcap : {"firewall", "proto_counters", "icmp_echo"}) {
-    auto pkts = readPcap(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/pcaps/" + pcap + ".pcap");
+    auto pkts = samplePcap(pcap);
     ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
     expectModelEqualsKernel(*obj, prog, init, *pkts, pcap);
   }
@@ -424,7 +438,7 @@ TEST(MapSamples, UpdateAndDeleteModelEqualsKernel) {
   EXPECT_NE(text.find("MAPDEL s"), std::string::npos) << text;
   std::vector<MapInitEntry> init = {{"gone", u32(6), u32(1)}, {"gone", u32(1), u32(1)}};
   for (const char *pcap : {"firewall", "proto_counters", "icmp_echo", "ipv6_ext"}) {
-    auto pkts = readPcap(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/pcaps/" + pcap + ".pcap");
+    auto pkts = samplePcap(pcap);
     ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
     expectModelEqualsKernel(*obj, prog, init, *pkts, pcap);
   }
@@ -456,7 +470,7 @@ TEST(MapSamples, MultiSlotKeysModelEqualsKernel) {
                            *obj);
   ASSERT_TRUE(bool(init)) << llvm::toString(init.takeError());
   for (const char *pcap : {"firewall", "udp_reflect", "l4_lb", "mac_learn"}) {
-    auto pkts = readPcap(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/pcaps/" + pcap + ".pcap");
+    auto pkts = samplePcap(pcap);
     ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
     auto r = expectModelEqualsKernel(*obj, prog, *init, *pkts, pcap);
     if (std::string(pcap) != "mac_learn")
@@ -498,7 +512,7 @@ TEST(MapSamples, MultiSlotValuesAndReadWordsModelEqualsKernel) {
                            *obj);
   ASSERT_TRUE(bool(init)) << llvm::toString(init.takeError());
   for (const char *pcap : {"redirect_port", "firewall", "icmp_echo"}) {
-    auto pkts = readPcap(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/pcaps/" + pcap + ".pcap");
+    auto pkts = samplePcap(pcap);
     ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
     expectModelEqualsKernel(*obj, prog, *init, *pkts, pcap);
   }
@@ -533,7 +547,7 @@ TEST(MapSamples, PacketKeysModelEqualsKernel) {
                            *obj);
   ASSERT_TRUE(bool(init)) << llvm::toString(init.takeError());
   for (const char *pcap : {"redirect_port", "firewall", "mac_learn"}) {
-    auto pkts = readPcap(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/pcaps/" + pcap + ".pcap");
+    auto pkts = samplePcap(pcap);
     ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
     expectModelEqualsKernel(*obj, prog, *init, *pkts, pcap);
   }
@@ -576,16 +590,13 @@ TEST(MapSamples, MultiSlotKeysOfExclusiveSitesModelEqualsKernel) {
   const Program &prog = obj->programs[0];
   auto img = compileProgram(*obj, prog, TargetParams::defaults());
   ASSERT_TRUE(bool(img)) << llvm::toString(img.takeError());
-  unsigned lk = 0;
-  for (auto &st : img->stages)
-    for (uint64_t w : st)
-      lk += isa::decodeUop(w).op == unsigned(isa::Op::MAPLK);
+  const unsigned lk = mapLookups(*img);
   EXPECT_EQ(lk, 1u);
   auto init = parseMapInit(std::string(SLUICE_SOURCE_DIR) + "/tests/progs/map_sites.maps.json",
                            *obj);
   ASSERT_TRUE(bool(init)) << llvm::toString(init.takeError());
   for (const char *pcap : {"ipv6_ext", "firewall", "proto_counters"}) {
-    auto pkts = readPcap(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/pcaps/" + pcap + ".pcap");
+    auto pkts = samplePcap(pcap);
     ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
     auto r = expectModelEqualsKernel(*obj, prog, *init, *pkts, pcap);
     if (std::string(pcap) != "ipv6_ext")
@@ -616,10 +627,7 @@ TEST(MapSamples, TwoLookupsOfOneMapModelEqualsKernel) {
   const Program &prog = obj->programs[0];
   auto img = compileProgram(*obj, prog, TargetParams::defaults());
   ASSERT_TRUE(bool(img)) << llvm::toString(img.takeError());
-  unsigned lk = 0;
-  for (auto &st : img->stages)
-    for (uint64_t w : st)
-      lk += isa::decodeUop(w).op == unsigned(isa::Op::MAPLK);
+  const unsigned lk = mapLookups(*img);
   EXPECT_EQ(lk, 2u);
   ASSERT_EQ(img->maps.size(), 2u);
   EXPECT_EQ(img->maps[0].name, "port_rules");
@@ -640,7 +648,7 @@ TEST(MapSamples, TwoLookupsOfOneMapModelEqualsKernel) {
     return -1;
   };
   for (const char *pcap : {"firewall", "mac_learn", "redirect_port", "udp_reflect"}) {
-    auto pkts = readPcap(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/pcaps/" + pcap + ".pcap");
+    auto pkts = samplePcap(pcap);
     ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
     auto r = expectModelEqualsKernel(*obj, prog, *init, *pkts, pcap);
     if (std::string(pcap) == "firewall") {
@@ -1032,10 +1040,7 @@ TEST(MapSamples, LpmRoutesModelEqualsKernelAndInterp) {
   const Program &prog = obj->programs[0];
   auto img = compileProgram(*obj, prog, TargetParams::defaults());
   ASSERT_TRUE(bool(img)) << llvm::toString(img.takeError());
-  unsigned lk = 0;
-  for (auto &st : img->stages)
-    for (uint64_t w : st)
-      lk += isa::decodeUop(w).op == unsigned(isa::Op::MAPLK);
+  const unsigned lk = mapLookups(*img);
   EXPECT_EQ(lk, 2u);  // routes, then outcomes
   ASSERT_EQ(img->maps.size(), 2u);
   EXPECT_EQ(img->maps[0].type, unsigned(BPF_MAP_TYPE_LPM_TRIE));
@@ -1054,7 +1059,7 @@ TEST(MapSamples, LpmRoutesModelEqualsKernelAndInterp) {
                              *obj);
     ASSERT_TRUE(bool(init)) << llvm::toString(init.takeError());
     for (const char *pcap : {"router", "firewall", "udp_reflect"}) {
-      auto pkts = readPcap(std::string(SLUICE_SOURCE_DIR) + "/bpf-samples/pcaps/" + pcap + ".pcap");
+      auto pkts = samplePcap(pcap);
       ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
       std::string what = std::string(mi) + " " + pcap;
       auto r = expectModelEqualsKernel(*obj, prog, *init, *pkts, what);
