@@ -66,6 +66,54 @@ std::vector<uint8_t> gre(bool key, std::vector<uint8_t> inner) {
   return g;
 }
 
+/// interp, model and rtl over `pkts`, compared with each other; the interp
+/// and rtl results (nullopt, with a failure, when an engine errs).
+struct Runs {
+  RunResult interp, rtl;
+};
+std::optional<Runs> interpModelRtl(const Object &obj, const Program &prog,
+                                   const std::vector<PcapPacket> &pkts) {
+  auto interp = createEngine("interp");
+  if (!interp) {
+    ADD_FAILURE() << llvm::toString(interp.takeError());
+    return std::nullopt;
+  }
+  auto i = runPackets(**interp, obj, prog, {}, pkts);
+  ModelEngine model;
+  auto m = runPackets(model, obj, prog, {}, pkts);
+  sim::RtlEngine rtl;
+  auto r = runPackets(rtl, obj, prog, {}, pkts);
+  for (auto *x : {&i, &m, &r})
+    if (!*x) {
+      ADD_FAILURE() << llvm::toString(x->takeError());
+      return std::nullopt;
+    }
+  EXPECT_EQ(firstDifference(*i, *m), "") << "interp vs model";
+  EXPECT_EQ(firstDifference(*m, *r), "") << "model vs rtl";
+  return Runs{std::move(*i), std::move(*r)};
+}
+
+/// The kernel over `pkts` against rtl and interp; false when it did not run
+/// (a loud skip without the kernel, or a failure).
+bool kernelAgrees(const Object &obj, const Program &prog, const std::vector<PcapPacket> &pkts,
+                  const Runs &runs, const std::string &what) {
+  if (sluice::testing::kernelMissing("the kernel half of " + what, kernelUnavailableReason()))
+    return false;
+  auto kernel = createEngine("kernel");
+  if (!kernel) {
+    ADD_FAILURE() << llvm::toString(kernel.takeError());
+    return false;
+  }
+  auto k = runPackets(**kernel, obj, prog, {}, pkts);
+  if (!k) {
+    ADD_FAILURE() << llvm::toString(k.takeError());
+    return false;
+  }
+  EXPECT_EQ(firstDifference(*k, runs.rtl), "") << "kernel vs rtl";
+  EXPECT_EQ(firstDifference(*k, runs.interp), "") << "kernel vs interp";
+  return true;
+}
+
 } // namespace
 
 TEST(AdjustHeadVariable, KernelInterpModelRtlAgreeOnEveryPath) {
@@ -90,18 +138,9 @@ TEST(AdjustHeadVariable, KernelInterpModelRtlAgreeOnEveryPath) {
   ASSERT_TRUE(bool(pcap)) << llvm::toString(pcap.takeError());
   pkts.insert(pkts.end(), pcap->begin(), pcap->end());
 
-  auto interp = createEngine("interp");
-  ASSERT_TRUE(bool(interp));
-  auto i = runPackets(**interp, *obj, prog, {}, pkts);
-  ASSERT_TRUE(bool(i)) << llvm::toString(i.takeError());
-  ModelEngine model;
-  auto m = runPackets(model, *obj, prog, {}, pkts);
-  ASSERT_TRUE(bool(m)) << llvm::toString(m.takeError());
-  sim::RtlEngine rtl;
-  auto r = runPackets(rtl, *obj, prog, {}, pkts);
-  ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
-  EXPECT_EQ(firstDifference(*i, *m), "") << "interp vs model";
-  EXPECT_EQ(firstDifference(*m, *r), "") << "model vs rtl";
+  auto runs = interpModelRtl(*obj, prog, pkts);
+  ASSERT_TRUE(runs.has_value());
+  const RunResult *r = &runs->rtl;
 
   // every path taken: decapsulated (TX, the packet shorter by the run-time
   // delta), TTL out and -EINVAL (DROP, the latter unchanged), left alone (PASS)
@@ -123,16 +162,8 @@ TEST(AdjustHeadVariable, KernelInterpModelRtlAgreeOnEveryPath) {
   for (auto &[v, n] : verdicts)
     std::printf("  %s: %u\n", v.c_str(), n);
 
-  if (sluice::testing::kernelMissing("the kernel half of AdjustHeadVariable",
-                                     kernelUnavailableReason()))
-    return;
-  auto kernel = createEngine("kernel");
-  ASSERT_TRUE(bool(kernel));
-  auto k = runPackets(**kernel, *obj, prog, {}, pkts);
-  ASSERT_TRUE(bool(k)) << llvm::toString(k.takeError());
-  EXPECT_EQ(firstDifference(*k, *r), "") << "kernel vs rtl";
-  EXPECT_EQ(firstDifference(*k, *i), "") << "kernel vs interp";
-  std::printf("adjust_head_var: kernel == interp == model == rtl on %zu packets\n", pkts.size());
+  if (kernelAgrees(*obj, prog, pkts, *runs, "AdjustHeadVariable"))
+    std::printf("adjust_head_var: kernel == interp == model == rtl on %zu packets\n", pkts.size());
 }
 
 // tests/progs/vlan_push_var.bpf.c pushes 4 or 8 bytes (one 802.1Q tag, or
@@ -154,18 +185,9 @@ TEST(AdjustHeadVariable, NegativeDeltaKernelInterpModelRtlAgree) {
         p.data[12] = uint8_t(type >> 8), p.data[13] = uint8_t(type);
         pkts.push_back(p);
       }
-  auto interp = createEngine("interp");
-  ASSERT_TRUE(bool(interp));
-  auto i = runPackets(**interp, *obj, prog, {}, pkts);
-  ASSERT_TRUE(bool(i)) << llvm::toString(i.takeError());
-  ModelEngine model;
-  auto m = runPackets(model, *obj, prog, {}, pkts);
-  ASSERT_TRUE(bool(m)) << llvm::toString(m.takeError());
-  sim::RtlEngine rtl;
-  auto r = runPackets(rtl, *obj, prog, {}, pkts);
-  ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
-  EXPECT_EQ(firstDifference(*i, *m), "") << "interp vs model";
-  EXPECT_EQ(firstDifference(*m, *r), "") << "model vs rtl";
+  auto runs = interpModelRtl(*obj, prog, pkts);
+  ASSERT_TRUE(runs.has_value());
+  const RunResult *r = &runs->rtl;
   unsigned grew4 = 0, grew8 = 0, passed = 0;
   for (size_t k = 0; k < pkts.size(); ++k) {
     const PacketResult &x = r->packets[k];
@@ -179,14 +201,6 @@ TEST(AdjustHeadVariable, NegativeDeltaKernelInterpModelRtlAgree) {
   EXPECT_EQ(grew4, 24u);   // 6 lengths x 2 even MACs x 2 untagged types
   EXPECT_EQ(grew8, 24u);   // the odd MACs
   EXPECT_EQ(passed, 48u);  // tagged frames, unchanged
-  if (sluice::testing::kernelMissing("the kernel half of AdjustHeadVariable.NegativeDelta",
-                                     kernelUnavailableReason()))
-    return;
-  auto kernel = createEngine("kernel");
-  ASSERT_TRUE(bool(kernel));
-  auto k = runPackets(**kernel, *obj, prog, {}, pkts);
-  ASSERT_TRUE(bool(k)) << llvm::toString(k.takeError());
-  EXPECT_EQ(firstDifference(*k, *r), "") << "kernel vs rtl";
-  EXPECT_EQ(firstDifference(*k, *i), "") << "kernel vs interp";
-  std::printf("vlan_push_var: kernel == interp == model == rtl on %zu packets\n", pkts.size());
+  if (kernelAgrees(*obj, prog, pkts, *runs, "AdjustHeadVariable.NegativeDelta"))
+    std::printf("vlan_push_var: kernel == interp == model == rtl on %zu packets\n", pkts.size());
 }
