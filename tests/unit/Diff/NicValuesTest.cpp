@@ -59,6 +59,42 @@ RunResult nicEngines(const SampleSpec &s, const Object &obj, const Program &prog
   return first;
 }
 
+/// A NicValues sample, its object, program and pcap, and what the engines
+/// with the NIC's clock say of it (nullopt, with a failure, on an error).
+struct NicSampleRun {
+  const SampleSpec *spec;
+  Object obj;
+  const Program *prog = nullptr;
+  std::vector<PcapPacket> pkts;
+  RunResult nic;
+};
+std::optional<NicSampleRun> runNicSample(const std::string &name) {
+  const SampleSpec &s = sample(name);
+  auto obj = Object::open(s.object);
+  if (!obj) {
+    ADD_FAILURE() << llvm::toString(obj.takeError());
+    return std::nullopt;
+  }
+  auto pkts = readPcap(s.pcap);
+  if (!pkts) {
+    ADD_FAILURE() << llvm::toString(pkts.takeError());
+    return std::nullopt;
+  }
+  NicSampleRun r{&s, std::move(*obj), nullptr, std::move(*pkts), {}};
+  r.prog = r.obj.findProgram(s.program);
+  if (!r.prog) {
+    ADD_FAILURE() << name << ": no program " << s.program;
+    return std::nullopt;
+  }
+  r.nic = nicEngines(s, r.obj, *r.prog, r.pkts);
+  if (r.nic.packets.size() != r.pkts.size()) {
+    ADD_FAILURE() << name << ": " << r.nic.packets.size() << " results for " << r.pkts.size()
+                  << " packets";
+    return std::nullopt;
+  }
+  return r;
+}
+
 bool kernelOrSkip() {
   return !sluice::testing::kernelMissing("the kernel half of NicValues",
                                          kernelUnavailableReason());
@@ -78,15 +114,13 @@ constexpr size_t kProbe = 14 + 20 + 8;  // probe_reflect: the probe's offset
 constexpr size_t kRxTs = kProbe + 16, kCpu = kProbe + 24;
 
 TEST(NicValues, ProbeReflectStampsTheArrivalTimeAndCpu0) {
-  const SampleSpec &s = sample("probe_reflect");
-  auto obj = Object::open(s.object);
-  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
-  const Program *prog = obj->findProgram(s.program);
-  ASSERT_NE(prog, nullptr);
-  auto pkts = readPcap(s.pcap);
-  ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
-  RunResult nic = nicEngines(s, *obj, *prog, *pkts);
-  ASSERT_EQ(nic.packets.size(), pkts->size());
+  auto run = runNicSample("probe_reflect");
+  ASSERT_TRUE(run.has_value());
+  const SampleSpec &s = *run->spec;
+  const Object *obj = &run->obj;
+  const Program *prog = run->prog;
+  const std::vector<PcapPacket> *pkts = &run->pkts;
+  const RunResult &nic = run->nic;
 
   // The NIC's stamp is the arrival timestamp (the capture's), the CPU 0.
   unsigned tx = 0, pass = 0, drop = 0;
@@ -157,15 +191,13 @@ TEST(NicValues, LossInjectDrawsOneWordPerPacket) {
   EXPECT_EQ(nic::randomWord(nic::kRngGamma), documentedWord(0));
   EXPECT_EQ(documentedWord(0), 0xe220a839u);  // splitmix64(0)'s first output, high half
 
-  const SampleSpec &s = sample("loss_inject");
-  auto obj = Object::open(s.object);
-  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
-  const Program *prog = obj->findProgram(s.program);
-  ASSERT_NE(prog, nullptr);
-  auto pkts = readPcap(s.pcap);
-  ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
-  RunResult nic = nicEngines(s, *obj, *prog, *pkts);
-  ASSERT_EQ(nic.packets.size(), pkts->size());
+  auto run = runNicSample("loss_inject");
+  ASSERT_TRUE(run.has_value());
+  const SampleSpec &s = *run->spec;
+  const Object *obj = &run->obj;
+  const Program *prog = run->prog;
+  const std::vector<PcapPacket> *pkts = &run->pkts;
+  const RunResult &nic = run->nic;
 
   // Each verdict is the documented word of its packet against 250/1000.
   uint64_t n = 0;
