@@ -15,6 +15,7 @@
 #include "sluice/Lift/Lift.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <chrono>
 #include <map>
@@ -50,7 +51,7 @@ using verify::RegKind;
 using verify::RegState;
 
 /// Where a register's value lives in the lifted function.
-enum class Cls : uint8_t { None, Scalar, Stack, Packet, MapValue, Ctx, MapRef, Bad };
+enum class Cls : uint8_t { None, Scalar, Stack, Packet, MapValue, Ctx, MapRef, Func, Bad };
 
 Cls classOf(RegKind k) {
   switch (k) {
@@ -64,6 +65,7 @@ Cls classOf(RegKind k) {
   case RegKind::MapValue:
   case RegKind::MapValueOrNull: return Cls::MapValue;
   case RegKind::ConstMapPtr: return Cls::MapRef;
+  case RegKind::PtrToFunc: return Cls::Func;
   case RegKind::Mixed: return Cls::Bad;
   }
   return Cls::Bad;
@@ -78,6 +80,7 @@ const char *clsName(Cls c) {
   case Cls::MapValue: return "map-value pointer";
   case Cls::Ctx: return "context";
   case Cls::MapRef: return "map";
+  case Cls::Func: return "callback";
   case Cls::Bad: return "mixed";
   }
   return "?";
@@ -163,6 +166,7 @@ private:
   Error liftJmp(FuncInfo &f, uint32_t i, const bpf_insn &in);
   Error liftHelper(uint32_t i, const bpf_insn &in);
   Error liftLocalCall(uint32_t i, const bpf_insn &in);
+  Error liftLoop(uint32_t i);
   Function *declare(const std::string &name, Type *ret, ArrayRef<Type *> args,
                     MemoryEffects me = MemoryEffects::unknown());
   BasicBlock *blockAt(uint32_t i) { return blocks_.at(i); }
@@ -259,11 +263,11 @@ void Lifter::writeReg(unsigned r, Cls c, Value *v) {
   // The integer shadow, read where classes meet (Cls::Bad).
   if (c == Cls::Ctx)
     B_.CreateStore(B_.CreatePtrToInt(ctxArg_, i64()), slot(r, Cls::Scalar));
-  else if (c == Cls::MapRef)
+  else if (c == Cls::MapRef || c == Cls::Func)
     B_.CreateStore(v ? v : B_.getInt64(0), slot(r, Cls::Scalar));
   else if (c != Cls::Scalar)
     B_.CreateStore(B_.CreatePtrToInt(v, i64()), slot(r, Cls::Scalar));
-  if (c == Cls::Ctx || c == Cls::MapRef)
+  if (c == Cls::Ctx || c == Cls::MapRef || c == Cls::Func)
     return;  // symbolic: reads come from %ctx and the verifier state
   B_.CreateStore(v, slot(r, c));
 }
@@ -291,6 +295,10 @@ Expected<Value *> Lifter::readReg(uint32_t i, unsigned r, Cls *clsOut) {
     if (rs.kind != RegKind::ConstMapPtr || rs.map < 0)  // maps differ over paths
       return B_.CreateLoad(i64(), slot(r, Cls::Scalar), "r" + std::to_string(r) + ".map");
     return B_.getInt64(uint64_t(rs.map));
+  case Cls::Func:  // the callback's first instruction
+    if (rs.kind != RegKind::PtrToFunc)
+      return B_.CreateLoad(i64(), slot(r, Cls::Scalar), "r" + std::to_string(r) + ".fn");
+    return B_.getInt64(uint64_t(rs.off));
   default:
     return B_.CreateLoad(clsType(c), slot(r, c), "r" + std::to_string(r));
   }
@@ -398,6 +406,8 @@ std::array<Cls, 11> Lifter::transfer(uint32_t i, const std::array<Cls, 11> &inCl
         out[in.dst_reg] = Cls::Scalar;
       else if (in.src_reg == BPF_PSEUDO_MAP_FD || in.src_reg == BPF_PSEUDO_MAP_IDX)
         out[in.dst_reg] = Cls::MapRef;
+      else if (in.src_reg == BPF_PSEUDO_FUNC)
+        out[in.dst_reg] = Cls::Func;
       else
         out[in.dst_reg] = Cls::MapValue;
     }
@@ -504,6 +514,14 @@ void Lifter::analyseClasses() {
               args[r] = in_[i][r] == Cls::None ? Cls::None : in_[i][r];
             args[10] = Cls::Stack;
             flow(uint32_t(int64_t(i) + 1 + in.imm), args);
+          } else if (in.src_reg == 0 && in.imm == BPF_FUNC_loop &&
+                     st(i).regs[2].kind == RegKind::PtrToFunc) {
+            // callback(u32 index, void *ctx): ctx is bpf_loop's r3
+            std::array<Cls, 11> args{};
+            args[1] = Cls::Scalar;
+            args[2] = in_[i][3];
+            args[10] = Cls::Stack;
+            flow(uint32_t(st(i).regs[2].off), args);
           }
           flow(i + 1, out);
         } else if ((cls == BPF_JMP || cls == BPF_JMP32) && op == BPF_JA) {
@@ -581,7 +599,8 @@ Error Lifter::planFunctions() {
         f.argCls[r] = c;
         args.push_back(clsType(c));
       }
-      if (f.retCls == Cls::Ctx || f.retCls == Cls::MapRef || f.retCls == Cls::Bad)
+      if (f.retCls == Cls::Ctx || f.retCls == Cls::MapRef || f.retCls == Cls::Func ||
+          f.retCls == Cls::Bad)
         return fail(f.start, fmt::format("{} returns a {}", f.name, clsName(f.retCls)));
       if (f.retCls == Cls::None)
         f.retCls = Cls::Scalar;
@@ -752,6 +771,9 @@ Error Lifter::liftInsn(FuncInfo &f, uint32_t i, bool &terminated) {
       // The verifier state names the map at each use; the index is also
       // kept as an integer for uses where paths bring different maps.
       writeReg(in.dst_reg, Cls::MapRef, B_.getInt64(uint32_t(in.imm)));
+      return Error::success();
+    case BPF_PSEUDO_FUNC:  // a bpf_loop callback: symbolic, named by its first insn
+      writeReg(in.dst_reg, Cls::Func, B_.getInt64(uint64_t(int64_t(i) + 1 + in.imm)));
       return Error::success();
     case BPF_PSEUDO_MAP_VALUE:
     case BPF_PSEUDO_MAP_IDX_VALUE: {
@@ -1032,8 +1054,9 @@ Error Lifter::liftAlu(uint32_t i, const bpf_insn &in) {
       return Error::success();
     }
   }
-  if (dc == Cls::Ctx || sc == Cls::Ctx || dc == Cls::MapRef || sc == Cls::MapRef)
-    return fail(i, "arithmetic on the context or a map reference");
+  if (dc == Cls::Ctx || sc == Cls::Ctx || dc == Cls::MapRef || sc == Cls::MapRef ||
+      dc == Cls::Func || sc == Cls::Func)
+    return fail(i, "arithmetic on the context, a map reference or a callback");
 
   // Everything else is scalar arithmetic (pointers as their addresses).
   Value *a = dv ? asInt(dv) : nullptr;
@@ -1103,6 +1126,8 @@ Error Lifter::liftAlu(uint32_t i, const bpf_insn &in) {
 }
 
 Error Lifter::liftHelper(uint32_t i, const bpf_insn &in) {
+  if (in.imm == BPF_FUNC_loop)
+    return liftLoop(i);
   const verify::HelperProto *proto = verify::xdpHelper(in.imm);
   if (!proto)
     return fail(i, "helper not known to the verifier");
@@ -1132,7 +1157,7 @@ Error Lifter::liftHelper(uint32_t i, const bpf_insn &in) {
   } else {
     base = "sluice.helper." + hname;
   }
-  if (in.imm == BPF_FUNC_tail_call || in.imm == BPF_FUNC_loop)
+  if (in.imm == BPF_FUNC_tail_call)
     return fail(i, hname + " is not supported by the lifter");
   std::string name = base;
   std::vector<Type *> tys;
@@ -1162,7 +1187,7 @@ Error Lifter::liftHelper(uint32_t i, const bpf_insn &in) {
     auto v = readReg(i, r, &c);
     if (!v)
       return v.takeError();
-    if (c == Cls::MapRef || c == Cls::Ctx)
+    if (c == Cls::MapRef || c == Cls::Ctx || c == Cls::Func)
       return fail(i, fmt::format("r{}: a {} as a helper argument", r, clsName(c)));
     tys.push_back((*v)->getType());
     args.push_back(*v);
@@ -1183,6 +1208,76 @@ Error Lifter::liftHelper(uint32_t i, const bpf_insn &in) {
   return Error::success();
 }
 
+// bpf_loop(nr, callback, ctx, flags) as the kernel's inlined form: flags
+// other than 0 return -EINVAL, a count over 1 << 23 returns -E2BIG (as a
+// 32-bit move: 0xfffffff9), otherwise the callback runs for index 0, 1, ...
+// until it returns non-zero or the count is reached; the value is the
+// number of calls. With a constant count the loop unrolls completely.
+Error Lifter::liftLoop(uint32_t i) {
+  const RegState &fr = st(i).regs[2];
+  if (fr.kind != RegKind::PtrToFunc)
+    return fail(i, "bpf_loop's callback differs over the paths to this call");
+  FuncInfo *cb = funcAt(uint32_t(fr.off));
+  if (!cb || !cb->fn)
+    return fail(i, "bpf_loop's callback is not a lifted function");
+  auto nr = readReg(i, 1);
+  if (!nr)
+    return nr.takeError();
+  Cls cc;
+  auto cx = readReg(i, 3, &cc);
+  if (!cx)
+    return cx.takeError();
+  auto fl = readReg(i, 4);
+  if (!fl)
+    return fl.takeError();
+  Value *n = asInt(*nr), *flags = asInt(*fl);
+  Function *fn = B_.GetInsertBlock()->getParent();
+  BasicBlock *pre = B_.GetInsertBlock();
+  auto *head = BasicBlock::Create(C_, "loop.head." + std::to_string(i), fn);
+  auto *body = BasicBlock::Create(C_, "loop.body." + std::to_string(i), fn);
+  auto *latch = BasicBlock::Create(C_, "loop.next." + std::to_string(i), fn);
+  auto *done = BasicBlock::Create(C_, "loop.done." + std::to_string(i), fn);
+  Value *bad = B_.CreateOr(B_.CreateICmpNE(flags, B_.getInt64(0)),
+                           B_.CreateICmpUGT(n, B_.getInt64(1u << 23)));
+  Value *early = B_.CreateSelect(B_.CreateICmpNE(flags, B_.getInt64(0)),
+                                 B_.getInt64(uint64_t(-int64_t(EINVAL))),
+                                 B_.getInt64(uint32_t(-E2BIG)));
+  B_.CreateCondBr(bad, done, head);
+  B_.SetInsertPoint(head);
+  PHINode *idx = B_.CreatePHI(i64(), 2, "loop.i");
+  idx->addIncoming(B_.getInt64(0), pre);
+  B_.CreateCondBr(B_.CreateICmpULT(idx, n), body, done);
+  B_.SetInsertPoint(body);
+  std::vector<Value *> args{ctxArg_};
+  for (unsigned r = 1; r <= 5; ++r) {
+    Cls want = cb->argCls[r];
+    if (r == 1 && want == Cls::Scalar)
+      args.push_back(B_.CreateAnd(idx, B_.getInt64(0xffffffff)));
+    else if (r == 2 && want != Cls::None && want != Cls::Bad && cc == want)
+      args.push_back(*cx);
+    else if (want == Cls::None || want == Cls::Ctx || want == Cls::MapRef || want == Cls::Func)
+      args.push_back(PoisonValue::get(i64()));
+    else if (r == 2)
+      return fail(i, fmt::format("bpf_loop's context is a {} here but a {} in {}", clsName(cc),
+                                 clsName(want), cb->name));
+    else
+      args.push_back(PoisonValue::get(clsType(want)));
+  }
+  Value *ret = asInt(B_.CreateCall(cb->fn, args));
+  Value *next = B_.CreateAdd(idx, B_.getInt64(1));
+  B_.CreateCondBr(B_.CreateICmpNE(ret, B_.getInt64(0)), done, latch);
+  B_.SetInsertPoint(latch);
+  idx->addIncoming(next, latch);
+  B_.CreateBr(head);
+  B_.SetInsertPoint(done);
+  PHINode *res = B_.CreatePHI(i64(), 3, "loop.calls");
+  res->addIncoming(early, pre);
+  res->addIncoming(idx, head);   // the count reached
+  res->addIncoming(next, body);  // stopped by the callback after this call
+  writeReg(0, Cls::Scalar, res);
+  return Error::success();
+}
+
 Error Lifter::liftLocalCall(uint32_t i, const bpf_insn &in) {
   uint32_t tgt = uint32_t(int64_t(i) + 1 + in.imm);
   FuncInfo *callee = funcAt(tgt);
@@ -1191,7 +1286,7 @@ Error Lifter::liftLocalCall(uint32_t i, const bpf_insn &in) {
   std::vector<Value *> args{ctxArg_};
   for (unsigned r = 1; r <= 5; ++r) {
     Cls want = callee->argCls[r];
-    if (want == Cls::None || want == Cls::Ctx || want == Cls::MapRef) {
+    if (want == Cls::None || want == Cls::Ctx || want == Cls::MapRef || want == Cls::Func) {
       args.push_back(PoisonValue::get(i64()));
       continue;
     }

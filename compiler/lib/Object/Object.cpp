@@ -545,7 +545,8 @@ private:
       auto placed = place(prog, shn, target, i);
       if (!placed)
         return placed.takeError();
-      insn.src_reg = BPF_PSEUDO_FUNC;
+      // place() may append the callee: `insn` may no longer be valid.
+      prog.insns[i].src_reg = BPF_PSEUDO_FUNC;
       prog.insns[i].imm = int32_t(int64_t(*placed) - int64_t(i) - 1);
       prog.insns[i + 1].imm = 0;
       return llvm::Error::success();

@@ -285,6 +285,7 @@ const char *regKindName(RegKind k) {
   case RegKind::MapValue: return "map_value";
   case RegKind::MapValueOrNull: return "map_value_or_null";
   case RegKind::ConstMapPtr: return "map_ptr";
+  case RegKind::PtrToFunc: return "func";
   case RegKind::Mixed: return "mixed";
   }
   return "?";

@@ -97,8 +97,6 @@ const Refusal kRefusals[] = {
                             "events in a map)"},
     {BPF_FUNC_tail_call, "tail calls would need every target program on the pipeline at once; "
                          "call the target as a bpf-to-bpf function instead"},
-    {BPF_FUNC_loop, "bpf_loop runs its callback a run-time number of times; write a for loop "
-                    "with a constant bound instead"},
     {BPF_FUNC_for_each_map_elem, "iterating over a whole map has no bound the pipeline can "
                                  "unroll; keep a summary in a separate map entry"},
     {BPF_FUNC_timer_init, "there are no timers on the NIC; age entries by bpf_ktime_get_ns"},
@@ -150,7 +148,7 @@ bool helperNotModelled(int32_t id) {
   static const int32_t ids[] = {
       BPF_FUNC_sk_lookup_tcp, BPF_FUNC_sk_lookup_udp, BPF_FUNC_skc_lookup_tcp,
       BPF_FUNC_sk_release, BPF_FUNC_tcp_check_syncookie, BPF_FUNC_tcp_gen_syncookie,
-      BPF_FUNC_spin_lock, BPF_FUNC_spin_unlock, BPF_FUNC_loop, BPF_FUNC_for_each_map_elem,
+      BPF_FUNC_spin_lock, BPF_FUNC_spin_unlock, BPF_FUNC_for_each_map_elem,
       BPF_FUNC_timer_init, BPF_FUNC_timer_set_callback, BPF_FUNC_timer_start,
       BPF_FUNC_timer_cancel, BPF_FUNC_snprintf, BPF_FUNC_ringbuf_output,
       BPF_FUNC_ringbuf_reserve, BPF_FUNC_ringbuf_submit, BPF_FUNC_ringbuf_discard,

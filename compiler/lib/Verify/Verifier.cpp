@@ -66,6 +66,12 @@ struct Frame {
   std::vector<RegState> spill;
   uint32_t callsite = 0; ///< the call instruction in the caller (frames > 0)
   uint32_t func = 0;
+  /// A bpf_loop callback: its exit goes back to the bpf_loop call, which
+  /// either calls it again or returns (the kernel's callback iteration).
+  bool callback = false;
+  /// Calls of a callback made so far by the bpf_loop call this frame is
+  /// at (0 once the call returns).
+  uint16_t cbIter = 0;
   /// Bytes below fp that were ever written (stype[k] is Invalid for k >= used).
   uint16_t used = 0;
 
@@ -214,13 +220,16 @@ bool stateCovers(const State &o, const State &c, uint16_t live, uint16_t precise
   IdMap ids;
   for (size_t f = 0; f < o.frames.size(); ++f) {
     const Frame &of = o.frames[f], &cf = c.frames[f];
-    if (of.callsite != cf.callsite)
+    if (of.callsite != cf.callsite || of.callback != cf.callback || of.cbIter != cf.cbIter)
       return false;
     bool isTop = f + 1 == o.frames.size();
+    // Under a callback, r1..r5 are the arguments of the bpf_loop call that
+    // runs again when the callback returns.
+    bool argsKept = !isTop && o.frames[f + 1].callback;
     for (int r = 0; r < 11; ++r) {
       if (isTop && !(live & (1u << r)))
         continue;
-      if (!isTop && r <= 5)
+      if (!isTop && r <= 5 && !argsKept)
         continue; // clobbered by the return
       if (!exact && isTop && !(precise & (1u << r)) && of.regs[r].kind == RegKind::Scalar &&
           cf.regs[r].kind == RegKind::Scalar)
@@ -343,6 +352,7 @@ private:
     throw Reject{std::move(d)};
   }
   void hardware(const State &st, std::string msg, std::vector<std::string> notes = {});
+  void loopCall(State &st);
 
   // --- registers -------------------------------------------------------------
   RegState &reg(State &st, int r) { return st.top().regs[r]; }
@@ -809,6 +819,7 @@ void Interp::ptrArith(State &st, const bpf_insn &in, RegState &out, const RegSta
                            "it first", preg));
   case RegKind::PtrToPacketEnd:
   case RegKind::ConstMapPtr:
+  case RegKind::PtrToFunc:
     reject(st, fmt::format("R{} pointer arithmetic on {} prohibited", preg, regKindName(ptr.kind)));
   default:
     break;
@@ -865,9 +876,14 @@ void Interp::ldImm64(State &st, const bpf_insn &in) {
     r.map = in.imm;
     r.off = hi.imm;
     break;
-  case BPF_PSEUDO_FUNC:
-    reject(st, "callbacks (ld_imm64 of a function) are not modelled by this verifier",
-           Category::Limit);
+  case BPF_PSEUDO_FUNC: {
+    int64_t t = int64_t(st.idx) + in.imm + 1;
+    if (!std::binary_search(cfg_.funcStarts.begin(), cfg_.funcStarts.end(), uint32_t(t)))
+      reject(st, fmt::format("callback at insn {} is not the start of a function", t));
+    r.kind = RegKind::PtrToFunc;
+    r.off = int32_t(t);
+    break;
+  }
   default:
     r = RegState::constant(uint64_t(uint32_t(in.imm)) | (uint64_t(uint32_t(hi.imm)) << 32));
     break;
@@ -953,6 +969,7 @@ RegState Interp::access(State &st, int preg, int32_t off, int size, bool write,
   case RegKind::Scalar:
   case RegKind::PtrToPacketEnd:
   case RegKind::ConstMapPtr:
+  case RegKind::PtrToFunc:
   case RegKind::MapValueOrNull:
   case RegKind::Mixed:
     reject(st, fmt::format("R{} invalid mem access '{}'", preg,
@@ -1494,6 +1511,10 @@ void Interp::jump(State &st, const bpf_insn &in) {
 
 void Interp::call(State &st, const bpf_insn &in) {
   const uint32_t i = st.idx;
+  if (in.src_reg == 0 && in.imm == BPF_FUNC_loop) {
+    loopCall(st);
+    return;
+  }
   if (in.src_reg == 0) {
     helperCall(st, in);
     ++st.idx;
@@ -1523,6 +1544,21 @@ bool Interp::exit(State &st) {
     readReg(st, 0);
     return true;
   }
+  if (st.top().callback) {
+    // The kernel's check of a bpf_loop callback's return (1 stops the loop).
+    const RegState &r0 = readReg(st, 0);
+    if (r0.kind != RegKind::Scalar)
+      reject(st, fmt::format("At callback return the register R0 is {}, not a scalar",
+                             regKindName(r0.kind)));
+    if (r0.var.smin < 0 || r0.var.smax > 1)
+      reject(st, fmt::format("At callback return the register R0 has smin={} smax={} should "
+                             "have been in [0, 1]", r0.var.smin, r0.var.smax));
+    uint32_t callsite = st.top().callsite;
+    st.frames.pop_back();
+    st.idx = callsite;  // the bpf_loop call: the callback again, or the return
+    ++st.sinceCheckpoint;
+    return false;
+  }
   // A callee hands back whatever R0 holds (even nothing: only a read in the
   // caller is an error), but never a pointer into a stack.
   const RegState &r0 = reg(st, 0);
@@ -1538,6 +1574,85 @@ bool Interp::exit(State &st) {
   st.idx = callsite + 1;
   ++st.sinceCheckpoint;
   return false;
+}
+
+// bpf_loop(nr_loops, callback, callback_ctx, flags): the kernel follows the
+// callback as a loop (callback_fn(u32 index, void *ctx) with the index an
+// unknown scalar, ctx the caller's r3, r3..r5 uninitialised; its return in
+// [0, 1]) and the call returns an unknown scalar. Here the callback is
+// followed for each call the count allows: the call returns after 0 .. n
+// calls (a return of 1 may stop it at any of them), the n + 1st call is not
+// made. The count must be a constant (the pipeline unrolls the loop).
+void Interp::loopCall(State &st) {
+  const uint32_t i = st.idx;
+  const char *name = "bpf_loop";
+  auto typeErr = [&](int r, const RegState &v, const char *expected) {
+    reject(st, fmt::format("R{} type={} expected={} (argument {} of {})", r,
+                           regKindName(v.kind), expected, r, name));
+  };
+  const RegState nr = readReg(st, 1), fn = readReg(st, 2), cx = readReg(st, 3),
+                 fl = readReg(st, 4);
+  if (nr.kind != RegKind::Scalar)
+    typeErr(1, nr, "scalar");
+  if (fn.kind != RegKind::PtrToFunc)
+    typeErr(2, fn, "func");
+  bool null = cx.kind == RegKind::Scalar && cx.var.isConst() && cx.var.constValue() == 0;
+  if (cx.kind != RegKind::PtrToStack && !null)
+    typeErr(3, cx, "fp or null");
+  if (fl.kind != RegKind::Scalar)
+    typeErr(4, fl, "scalar");
+  uint64_t bound = nr.var.umax;
+  if (!nr.var.isConst())
+    hardware(st, "bpf_loop's count is not a constant here: the pipeline unrolls the loop, so "
+                 "its count must be known when the program is built",
+             {"pass bpf_loop a constant count (at most " + std::to_string(opts_.maxLoopTrips) +
+              ")"});
+  else if (bound > opts_.maxLoopTrips)
+    hardware(st, fmt::format("bpf_loop calls its callback up to {} times; the pipeline unrolls "
+                             "every loop and allows {} iterations", bound, opts_.maxLoopTrips),
+             {"give bpf_loop a smaller constant count"});
+  if (!fl.var.isConst())
+    hardware(st, "bpf_loop's flags are not a constant here; pass 0");
+  if (bound > opts_.maxLoopTrips)
+    reject(st, fmt::format("bpf_loop with up to {} calls of its callback is not modelled: this "
+                           "verifier follows the callback at most {} times", bound,
+                           opts_.maxLoopTrips),
+           Category::Limit);
+  uint32_t target = uint32_t(fn.off);
+  uint16_t k = st.top().cbIter;
+  if (k < bound) {
+    // The callback once more, and (pushed) the call returning now.
+    State ret = st;
+    ret.top().cbIter = 0;
+    ret.top().regs[0] = RegState::scalar();
+    for (int r = 1; r <= 5; ++r)
+      ret.top().regs[r] = RegState{};
+    ret.idx = i + 1;
+    pushPending(std::move(ret));
+    if (st.frames.size() >= size_t(kMaxFrames))
+      reject(st, fmt::format("the call stack of {} frames is too deep (the limit is {})",
+                             st.frames.size() + 1, kMaxFrames));
+    callEdges_.insert({cfg_.funcOf[i], cfg_.funcOf[target]});
+    st.top().cbIter = uint16_t(k + 1);
+    Frame callee;
+    callee.callsite = i;
+    callee.func = target;
+    callee.callback = true;
+    callee.regs[1] = RegState::scalar();
+    callee.regs[2] = cx;
+    callee.regs[10].kind = RegKind::PtrToStack;
+    callee.regs[10].var = Scalar::constant(0);
+    callee.regs[10].frame = uint8_t(st.frames.size());
+    st.frames.push_back(std::move(callee));
+    res_.stats.peakFrames = std::max<uint32_t>(res_.stats.peakFrames, st.frames.size());
+    st.idx = target;
+    return;
+  }
+  st.top().cbIter = 0;
+  st.top().regs[0] = RegState::scalar();
+  for (int r = 1; r <= 5; ++r)
+    st.top().regs[r] = RegState{};
+  st.idx = i + 1;
 }
 
 void Interp::helperCall(State &st, const bpf_insn &in) {

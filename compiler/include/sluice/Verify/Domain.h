@@ -84,6 +84,7 @@ enum class RegKind : uint8_t {
   MapValue,       ///< into a map value (non-null)
   MapValueOrNull, ///< a lookup result not yet null-checked
   ConstMapPtr,    ///< the map itself (ld_imm64 of a map)
+  PtrToFunc,      ///< a callback (ld_imm64 of a function): `off` is its first insn
   Mixed,          ///< only in joined per-instruction states: kinds differ over paths
 };
 
