@@ -167,6 +167,9 @@ private:
   Error liftHelper(uint32_t i, const bpf_insn &in);
   Error liftLocalCall(uint32_t i, const bpf_insn &in);
   Error liftLoop(uint32_t i);
+  Error liftPacketBytes(uint32_t i, bool store);
+  Value *xdpPtr(const char *field);
+  Value *frameLen();
   Function *declare(const std::string &name, Type *ret, ArrayRef<Type *> args,
                     MemoryEffects me = MemoryEffects::unknown());
   BasicBlock *blockAt(uint32_t i) { return blocks_.at(i); }
@@ -1128,6 +1131,13 @@ Error Lifter::liftAlu(uint32_t i, const bpf_insn &in) {
 Error Lifter::liftHelper(uint32_t i, const bpf_insn &in) {
   if (in.imm == BPF_FUNC_loop)
     return liftLoop(i);
+  if (in.imm == BPF_FUNC_xdp_load_bytes || in.imm == BPF_FUNC_xdp_store_bytes)
+    return liftPacketBytes(i, in.imm == BPF_FUNC_xdp_store_bytes);
+  if (in.imm == BPF_FUNC_xdp_get_buff_len) {
+    // One buffer, no fragments: the frame's length is data_end - data.
+    writeReg(0, Cls::Scalar, frameLen());
+    return Error::success();
+  }
   const verify::HelperProto *proto = verify::xdpHelper(in.imm);
   if (!proto)
     return fail(i, "helper not known to the verifier");
@@ -1213,6 +1223,65 @@ Error Lifter::liftHelper(uint32_t i, const bpf_insn &in) {
 // 32-bit move: 0xfffffff9), otherwise the callback runs for index 0, 1, ...
 // until it returns non-zero or the count is reached; the value is the
 // number of calls. With a constant count the loop unrolls completely.
+Value *Lifter::xdpPtr(const char *field) {
+  MemoryEffects readsCtx = MemoryEffects::inaccessibleMemOnly(ModRefInfo::Ref);
+  Function *f = declare(std::string("sluice.xdp.") + field, ptrTy(kPacketAS), {ptrTy(kStackAS)},
+                        readsCtx);
+  return B_.CreateCall(f, {ctxArg_}, field);
+}
+
+Value *Lifter::frameLen() {
+  Value *data = xdpPtr("data"), *end = xdpPtr("data_end");
+  return B_.CreateSub(B_.CreatePtrToInt(end, i64()), B_.CreatePtrToInt(data, i64()), "buff_len");
+}
+
+// bpf_xdp_load_bytes / bpf_xdp_store_bytes(ctx, offset, buf, len) as the
+// kernel runs them on a frame without fragments: -EFAULT for an offset or
+// length over 0xffff, -EINVAL when offset + len passes the frame's end,
+// else the bytes copied and 0. The copy is a memcpy between the packet and
+// the stack buffer that SROA turns into loads and stores of the sizes the
+// program uses the buffer at; the length must be a constant.
+Error Lifter::liftPacketBytes(uint32_t i, bool store) {
+  const char *name = store ? "bpf_xdp_store_bytes" : "bpf_xdp_load_bytes";
+  const RegState &lr = st(i).regs[4];
+  if (lr.kind != RegKind::Scalar || !lr.var.isConst())
+    return fail(i, fmt::format("{} with a length that is not a constant", name));
+  uint64_t len = lr.var.constValue() & 0xffffffff;
+  Cls bc;
+  auto buf = readReg(i, 3, &bc);
+  if (!buf)
+    return buf.takeError();
+  if (bc != Cls::Stack)
+    return fail(i, fmt::format("{} with a {} as its buffer (the stack only)", name, clsName(bc)));
+  auto offv = readReg(i, 2);
+  if (!offv)
+    return offv.takeError();
+  Value *off = B_.CreateAnd(asInt(*offv), B_.getInt64(0xffffffff));
+  Value *flen = frameLen();
+  Value *efault = len > 0xffff ? (Value *)B_.getTrue() : B_.CreateICmpUGT(off, B_.getInt64(0xffff));
+  Value *einval = B_.CreateICmpUGT(B_.CreateAdd(off, B_.getInt64(len)), flen);
+  Function *fn = B_.GetInsertBlock()->getParent();
+  BasicBlock *pre = B_.GetInsertBlock();
+  auto *copy = BasicBlock::Create(C_, "bytes.copy." + std::to_string(i), fn);
+  auto *done = BasicBlock::Create(C_, "bytes.done." + std::to_string(i), fn);
+  Value *err = B_.CreateSelect(efault, B_.getInt64(uint64_t(-int64_t(EFAULT))),
+                               B_.getInt64(uint64_t(-int64_t(EINVAL))));
+  B_.CreateCondBr(B_.CreateOr(efault, einval), done, copy);
+  B_.SetInsertPoint(copy);
+  Value *pkt = B_.CreateGEP(B_.getInt8Ty(), xdpPtr("data"), off);
+  if (store)
+    B_.CreateMemCpy(pkt, Align(1), *buf, Align(1), len);
+  else
+    B_.CreateMemCpy(*buf, Align(1), pkt, Align(1), len);
+  B_.CreateBr(done);
+  B_.SetInsertPoint(done);
+  PHINode *r0 = B_.CreatePHI(i64(), 2, "bytes.ret");
+  r0->addIncoming(err, pre);
+  r0->addIncoming(B_.getInt64(0), copy);
+  writeReg(0, Cls::Scalar, r0);
+  return Error::success();
+}
+
 Error Lifter::liftLoop(uint32_t i) {
   const RegState &fr = st(i).regs[2];
   if (fr.kind != RegKind::PtrToFunc)
