@@ -1689,6 +1689,48 @@ MapJson mapsRedirectPort() {
   return j;
 }
 
+// ecmp_steer: flows spread over four weighted paths by a hash of addresses,
+// protocol and ports; every header copy's failure, options, fragments.
+std::vector<Bytes> genEcmpSteer() {
+  std::vector<Bytes> v;
+  commonEdges(v);
+  for (int f = 0; f < 48; f++) {
+    uint32_t src = ip4(10, uint8_t(f >> 3), uint8_t(splitmix64()), uint8_t(1 + f));
+    uint32_t dst = ip4(192, 168, uint8_t(splitmix64() & 3), uint8_t(splitmix64()));
+    uint16_t sport = uint16_t(1024 + splitmix64() % 60000), dport = f % 3 ? 443 : 53;
+    if (f % 2)
+      v.push_back(ethc(ET_IP, ipv4({.src = src, .dst = dst, .proto = P_TCP},
+                                   tcp(sport, dport, ACK, uint32_t(f), randomBytes(size_t(f))))));
+    else
+      v.push_back(ethc(ET_IP, ipv4({.src = src, .dst = dst, .proto = P_UDP},
+                                   udp(sport, dport, randomBytes(size_t(8 + f))))));
+  }
+  // the same flow twice (one path), and its reverse direction
+  Bytes again = ethc(ET_IP, ipv4({.proto = P_TCP}, tcp(41000, 80, ACK, 1, randomBytes(10))));
+  v.push_back(again), v.push_back(again);
+  v.push_back(ethc(ET_IP, ipv4({.src = SERVER, .dst = CLIENT, .proto = P_TCP},
+                               tcp(80, 41000, ACK, 1, randomBytes(10)))));
+  // ICMP and GRE: hashed without ports
+  v.push_back(ethc(ET_IP, ipv4({.proto = P_ICMP}, icmpEcho(8, 7, 1, randomBytes(16)))));
+  v.push_back(ethc(ET_IP, ipv4({.proto = P_GRE}, randomBytes(24))));
+  // a first fragment (ports hashed) and a later one (without ports)
+  v.push_back(ethc(ET_IP, ipv4({.proto = P_UDP, .frag = 0x2000}, udp(41001, 53, randomBytes(40)))));
+  v.push_back(ethc(ET_IP, ipv4({.proto = P_UDP, .frag = 0x0005}, randomBytes(40))));
+  // options: the ports read at ihl * 4
+  v.push_back(ethc(ET_IP, ipv4({.proto = P_TCP, .options = optTimestamp40()},
+                               tcp(41002, 22, ACK, 3, randomBytes(8)))));
+  // ports cut off: the frame ends 2 bytes into the UDP header (the copy fails)
+  {
+    Bytes f = eth(MAC_NIC, MAC_PEER, ET_IP, ipv4({.proto = P_UDP}, udp(41003, 53, {})), {}, false);
+    v.push_back(Bytes(f.begin(), f.begin() + 36));
+  }
+  v.push_back(ethc(ET_IPV6, ipv6({}, P_UDP, udp(41004, 53, randomBytes(8)))));
+  v.push_back(eth(MAC_NIC, MAC_PEER, ET_ARP, arpRequest(CLIENT, SERVER)));
+  v.push_back(ethc(ET_IP, ipv4({.proto = P_UDP}, udp(41005, 53, randomBytes(8))), {{ET_8021Q, 10}}));
+  v.push_back(ethc(ET_IP, ipv4({.proto = P_UDP}, udp(41006, 5000, randomBytes(9000 - 42)))));
+  return v;
+}
+
 struct Sample {
   const char *name;
   std::function<std::vector<Bytes>()> packets;
@@ -1721,6 +1763,7 @@ const std::vector<Sample> &samples() {
       {"snap_trim", genSnapTrim, {}},
       {"probe_reflect", genProbeReflect, {}},
       {"loss_inject", genLossInject, {}},
+      {"ecmp_steer", genEcmpSteer, {}},
   };
   return all;
 }

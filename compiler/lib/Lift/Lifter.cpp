@@ -1177,7 +1177,6 @@ Error Lifter::liftHelper(uint32_t i, const bpf_insn &in) {
     if (ak == verify::Arg::None)
       break;
     unsigned r = k + 1;
-    const RegState &rs = st(i).regs[r];
     if (ak == verify::Arg::ConstMapPtr) {
       if (in_[i][r] != Cls::MapRef)
         return fail(i, fmt::format("r{} must name a map", r));

@@ -38,6 +38,7 @@
 #include "llvm/Transforms/Scalar/SROA.h"
 #include "llvm/Transforms/Scalar/SimplifyCFG.h"
 #include "llvm/Transforms/InstCombine/InstCombine.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/LCSSA.h"
 #include "llvm/Transforms/Utils/LoopPeel.h"
@@ -221,6 +222,94 @@ unsigned countLoops(const Module &m) {
   return n;
 }
 
+/// A load from a map value (address space 2: .rodata, global data, lookup
+/// results) at base + a phi of constants, in the phi's block, with nothing
+/// that may write memory before it there: LLVM sinks the loads of unrolled
+/// copies (`p->ifindex = table[i]` in a bpf_loop callback that stops at
+/// any i) into one load at a phi'd offset, which the scheduler cannot fold
+/// (.rodata) or place (a map value) at a variable offset. Undone here: one
+/// load at its constant offset at the end of each predecessor (critical
+/// edges split), merged by a phi of the values. Runs after the last
+/// InstCombine, which would merge them back.
+unsigned splitPhiIndexedMapLoads(Function &f) {
+  std::vector<LoadInst *> todo;
+  for (BasicBlock &bb : f)
+    for (Instruction &i : bb) {
+      auto *ld = dyn_cast<LoadInst>(&i);
+      if (!ld || ld->getPointerAddressSpace() != 2 || ld->isVolatile())
+        continue;
+      auto *g = dyn_cast<GetElementPtrInst>(ld->getPointerOperand());
+      if (!g || g->getNumIndices() != 1 || g->getSourceElementType() != Type::getInt8Ty(f.getContext()))
+        continue;
+      auto *phi = dyn_cast<PHINode>(g->getOperand(1));
+      if (!phi || phi->getParent() != &bb ||
+          !all_of(phi->incoming_values(), [](Value *v) { return isa<ConstantInt>(v); }))
+        continue;
+      bool clobbered = false;
+      for (Instruction &j : bb) {
+        if (&j == ld)
+          break;
+        clobbered |= j.mayWriteToMemory();
+      }
+      if (!clobbered)
+        todo.push_back(ld);
+    }
+  DominatorTree dt(f);
+  unsigned n = 0;
+  for (LoadInst *ld : todo) {
+    auto *g = cast<GetElementPtrInst>(ld->getPointerOperand());
+    auto *phi = cast<PHINode>(g->getOperand(1));
+    BasicBlock *bb = ld->getParent();
+    // base: through constant byte offsets computed in this block
+    Value *base = g->getPointerOperand();
+    int64_t add = 0;
+    while (auto *bg = dyn_cast<GetElementPtrInst>(base)) {
+      auto *c = bg->getNumIndices() == 1 ? dyn_cast<ConstantInt>(bg->getOperand(1)) : nullptr;
+      if (bg->getParent() != bb || !c ||
+          bg->getSourceElementType() != Type::getInt8Ty(f.getContext()))
+        break;
+      add += c->getSExtValue();
+      base = bg->getPointerOperand();
+    }
+    auto *baseI = dyn_cast<Instruction>(base);
+    bool ok = true;
+    for (BasicBlock *p : predecessors(bb))
+      ok &= !baseI || dt.dominates(baseI, p->getTerminator());
+    if (!ok)
+      continue;
+    for (BasicBlock *p : SmallVector<BasicBlock *, 8>(predecessors(bb)))
+      if (p->getTerminator()->getNumSuccessors() > 1)
+        SplitCriticalEdge(p, bb);
+    PHINode *np = PHINode::Create(ld->getType(), phi->getNumIncomingValues(),
+                                  ld->getName() + ".split");
+    np->insertBefore(bb->getFirstNonPHIIt());
+    std::map<BasicBlock *, Value *> per;
+    for (unsigned k = 0; k < phi->getNumIncomingValues(); ++k) {
+      BasicBlock *p = phi->getIncomingBlock(k);
+      Value *&v = per[p];
+      if (!v) {
+        IRBuilder<> b(p->getTerminator());
+        b.SetCurrentDebugLocation(ld->getDebugLoc());
+        auto *c = cast<ConstantInt>(phi->getIncomingValue(k));
+        Value *gp = b.CreateGEP(b.getInt8Ty(), base,
+                                b.getInt64(uint64_t(c->getSExtValue() + add)));
+        LoadInst *l = b.CreateAlignedLoad(ld->getType(), gp, ld->getAlign());
+        l->copyMetadata(*ld);
+        v = l;
+      }
+      np->addIncoming(v, p);
+    }
+    np->setDebugLoc(ld->getDebugLoc());
+    ld->replaceAllUsesWith(np);
+    ld->eraseFromParent();
+    if (g->use_empty())
+      g->eraseFromParent();
+    ++n;
+    dt.recalculate(f);
+  }
+  return n;
+}
+
 Error optimizeModule(Module &m, int optLevel, const Program &prog, const verify::VerifyResult &vr,
                      std::vector<std::string> &remaining) {
   LoopAnalysisManager lam;
@@ -285,6 +374,9 @@ Error optimizeModule(Module &m, int optLevel, const Program &prog, const verify:
     if (irreducible && li.empty())
       remaining.push_back(fmt::format("{}: an irreducible cycle remains", prog.name));
   }
+  for (Function &f : m)
+    if (!f.isDeclaration())
+      splitPhiIndexedMapLoads(f);
   return Error::success();
 }
 
