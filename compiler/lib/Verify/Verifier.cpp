@@ -353,6 +353,9 @@ private:
   }
   void hardware(const State &st, std::string msg, std::vector<std::string> notes = {});
   void loopCall(State &st);
+  /// Pushes `callee` (r1..r5 set) as the frame of the function at `target`
+  /// called from insn `at`, and continues there.
+  void enterFrame(State &st, Frame callee, uint32_t at, uint32_t target);
 
   // --- registers -------------------------------------------------------------
   RegState &reg(State &st, int r) { return st.top().regs[r]; }
@@ -1521,16 +1524,19 @@ void Interp::call(State &st, const bpf_insn &in) {
     return;
   }
   // bpf-to-bpf call.
+  Frame callee;
+  for (int r = 1; r <= 5; ++r)
+    callee.regs[r] = st.top().regs[r];
+  enterFrame(st, std::move(callee), i, uint32_t(int64_t(i) + in.imm + 1));
+}
+
+void Interp::enterFrame(State &st, Frame callee, uint32_t at, uint32_t target) {
   if (st.frames.size() >= size_t(kMaxFrames))
     reject(st, fmt::format("the call stack of {} frames is too deep (the limit is {})",
                            st.frames.size() + 1, kMaxFrames));
-  uint32_t target = uint32_t(int64_t(i) + in.imm + 1);
-  callEdges_.insert({cfg_.funcOf[i], cfg_.funcOf[target]});
-  Frame callee;
-  callee.callsite = i;
+  callEdges_.insert({cfg_.funcOf[at], cfg_.funcOf[target]});
+  callee.callsite = at;
   callee.func = target;
-  for (int r = 1; r <= 5; ++r)
-    callee.regs[r] = st.top().regs[r];
   callee.regs[10].kind = RegKind::PtrToStack;
   callee.regs[10].var = Scalar::constant(0);
   callee.regs[10].frame = uint8_t(st.frames.size());
@@ -1629,23 +1635,12 @@ void Interp::loopCall(State &st) {
       ret.top().regs[r] = RegState{};
     ret.idx = i + 1;
     pushPending(std::move(ret));
-    if (st.frames.size() >= size_t(kMaxFrames))
-      reject(st, fmt::format("the call stack of {} frames is too deep (the limit is {})",
-                             st.frames.size() + 1, kMaxFrames));
-    callEdges_.insert({cfg_.funcOf[i], cfg_.funcOf[target]});
     st.top().cbIter = uint16_t(k + 1);
     Frame callee;
-    callee.callsite = i;
-    callee.func = target;
     callee.callback = true;
     callee.regs[1] = RegState::scalar();
     callee.regs[2] = cx;
-    callee.regs[10].kind = RegKind::PtrToStack;
-    callee.regs[10].var = Scalar::constant(0);
-    callee.regs[10].frame = uint8_t(st.frames.size());
-    st.frames.push_back(std::move(callee));
-    res_.stats.peakFrames = std::max<uint32_t>(res_.stats.peakFrames, st.frames.size());
-    st.idx = target;
+    enterFrame(st, std::move(callee), i, target);
     return;
   }
   st.top().cbIter = 0;

@@ -14,6 +14,7 @@
 #include "../../verify/Cases.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -179,6 +180,28 @@ TEST(VerifyDifferential, MutatedCorpusAgreesWithKernel) {
 /// The kernel's verdict on a sample's linked instructions, with its maps
 /// created from the MapDefs (global data filled and .rodata frozen, as
 /// libbpf does).
+/// The kernel wants BTF func_info for a program that passes a callback
+/// (bpf_loop's): one static `int f(void)` per function start, as far as
+/// its checks of static functions go. -1 (no BTF) for other programs.
+int funcInfoBtf(const Program &prog, std::vector<bpf_func_info> &info) {
+  bool callback = false;
+  for (const bpf_insn &in : prog.insns)
+    callback |= in.code == (BPF_LD | BPF_IMM | BPF_DW) && in.src_reg == BPF_PSEUDO_FUNC;
+  if (!callback || prog.funcs.empty())
+    return -1;
+  btf *b = btf__new_empty();
+  int intT = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+  int proto = btf__add_func_proto(b, intT);
+  for (size_t k = 0; k < prog.funcs.size(); ++k) {
+    int f = btf__add_func(b, ("f" + std::to_string(k)).c_str(), BTF_FUNC_STATIC, proto);
+    info.push_back({prog.funcs[k].first, uint32_t(f)});
+  }
+  int fd = btf__load_into_kernel(b) == 0 ? btf__fd(b) : -1;
+  fd = fd >= 0 ? dup(fd) : -1;
+  btf__free(b);
+  return fd;
+}
+
 std::pair<bool, std::string> kernelVerdictObj(const Object &obj, std::vector<bpf_insn> insns) {
   std::vector<int> fds;
   for (const MapDef &m : obj.maps) {
@@ -201,16 +224,26 @@ std::pair<bool, std::string> kernelVerdictObj(const Object &obj, std::vector<bpf
       ++i;
     }
   }
+  std::vector<bpf_func_info> info;
+  int btfFd = funcInfoBtf(obj.programs[0], info);
   std::vector<char> log(1 << 22);
   LIBBPF_OPTS(bpf_prog_load_opts, po, .log_level = 1, .log_size = uint32_t(log.size()),
               .log_buf = log.data());
+  LIBBPF_OPTS(bpf_prog_load_opts, p0);
+  for (bpf_prog_load_opts *o : {&po, &p0})
+    if (btfFd >= 0) {
+      o->prog_btf_fd = uint32_t(btfFd);
+      o->func_info = info.data();
+      o->func_info_cnt = uint32_t(info.size());
+      o->func_info_rec_size = sizeof(bpf_func_info);
+    }
   int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "mut", "GPL", insns.data(), insns.size(), &po);
-  if (fd < 0 && errno == ENOSPC) { // a huge log of an accepted program
-    LIBBPF_OPTS(bpf_prog_load_opts, p0);
+  if (fd < 0 && errno == ENOSPC) // a huge log of an accepted program
     fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "mut", "GPL", insns.data(), insns.size(), &p0);
-  }
   if (fd >= 0)
     close(fd);
+  if (btfFd >= 0)
+    close(btfFd);
   for (int f : fds)
     if (f >= 0)
       close(f);
