@@ -88,6 +88,7 @@ module sluice_extractor #(
           8'd3: meta_c[32*(e) +: 32] = p1_ts[31:0];
           8'd4: meta_c[32*(e) +: 32] = p1_ts[63:32];
           8'd5: meta_c[32*(e) +: 32] = p1_rand;
+          8'd6: meta_c[32*(e) +: 32] = {16'd0, p1_len};  // the whole frame
           default: meta_c[32*(e) +: 32] = 32'd0;
         endcase
       end

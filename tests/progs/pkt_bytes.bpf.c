@@ -6,7 +6,8 @@
  * the TTL is decremented with an incremental checksum update and the IPv4
  * header written back; the frame length comes from bpf_xdp_get_buff_len.
  * Frames too short for the copy see the helpers' -EINVAL and are dropped;
- * TTL <= 1 passes to the host; IPv4 frames over 1000 bytes are dropped.
+ * TTL <= 1 and frames over 1514 bytes pass to the host, frames over 4000
+ * bytes (their tail in the kernel's fragments past 3520) are dropped.
  */
 #include "../../bpf-samples/include/xdp_common.h"
 
@@ -17,6 +18,7 @@ int xdp_pkt_bytes(struct xdp_md *ctx)
 	struct iphdr iph;
 	__u32 csum;
 	long err;
+	__u64 len;
 
 	if (bpf_xdp_load_bytes(ctx, 0, &eth, sizeof(eth)) < 0)
 		return XDP_DROP;
@@ -25,8 +27,11 @@ int xdp_pkt_bytes(struct xdp_md *ctx)
 	err = bpf_xdp_load_bytes(ctx, sizeof(eth), &iph, sizeof(iph));
 	if (err)
 		return err == -22 ? XDP_DROP : XDP_ABORTED;
-	if (bpf_xdp_get_buff_len(ctx) > 1000)
+	len = bpf_xdp_get_buff_len(ctx);	/* the whole frame: jumbo too */
+	if (len > 4000)
 		return XDP_DROP;
+	if (len > 1514)
+		return XDP_PASS;
 	if (iph.ttl <= 1)
 		return XDP_PASS;
 

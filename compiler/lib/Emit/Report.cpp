@@ -24,8 +24,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char *kMetaNames[] = {"length", "ingress_ifindex", "rx_queue_index",
-                                      "timestamp_lo", "timestamp_hi"};
+constexpr const char *kMetaNames[] = {"length",       "ingress_ifindex", "rx_queue_index",
+                                      "timestamp_lo", "timestamp_hi",    "random",
+                                      "frame_length"};
+constexpr unsigned kMetaCount = sizeof(kMetaNames) / sizeof(kMetaNames[0]);
 
 bool readsA(const isa::Uop &u) {
   const isa::OpInfo *i = isa::opInfo(u.op);
@@ -432,8 +434,8 @@ static json buildJson(const ReportInput &in, const SourceLines &src, const Image
       ej["text"] = fmt::format("window[{}..{}]", x.off, x.off + bytes - 1);
     } else {
       ej["source"] = "meta";
-      ej["field"] = x.off < 5 ? kMetaNames[x.off] : "?";
-      ej["text"] = x.off < 5 ? kMetaNames[x.off] : "?";
+      ej["field"] = x.off < kMetaCount ? kMetaNames[x.off] : "?";
+      ej["text"] = x.off < kMetaCount ? kMetaNames[x.off] : "?";
     }
     ex.push_back(ej);
   }
@@ -604,7 +606,7 @@ table.stats td{padding:0 1em 0 0}
       continue;
     unsigned slot = e < t.extractorSlots.size() ? t.extractorSlots[e] : 0;
     std::string what = x.src == 0 ? fmt::format("window[{}..{}]", x.off, x.off + (1u << x.size) - 1)
-                                  : std::string(x.off < 5 ? kMetaNames[x.off] : "?");
+                                  : std::string(x.off < kMetaCount ? kMetaNames[x.off] : "?");
     h += fmt::format("<div class=\"entry extract\">e{}: s{} = {}</div>\n", e, slot, escapeHtml(what));
   }
   h += "</div>\n";

@@ -647,7 +647,7 @@ public:
       if (const char *why = mapDefError(d))
         return makeErrnoError(EINVAL, "lifted: map '{}': {}", d.name, why);
     }
-    auto l = lift::liftProgram(obj, prog, {});
+    auto l = lift::liftProgram(obj, prog, {.inlineFrameHelpers = false});
     if (!l)
       return l.takeError();
     if (!l->remainingLoops.empty())

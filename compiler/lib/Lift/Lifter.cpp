@@ -112,8 +112,9 @@ struct FuncInfo {
 
 class Lifter {
 public:
-  Lifter(const Object &obj, const Program &prog, const verify::VerifyResult &vr, LLVMContext &C)
-      : obj_(obj), prog_(prog), vr_(vr), C_(C),
+  Lifter(const Object &obj, const Program &prog, const verify::VerifyResult &vr, LLVMContext &C,
+         bool inlineFrameHelpers)
+      : obj_(obj), prog_(prog), vr_(vr), C_(C), inlineFrameHelpers_(inlineFrameHelpers),
         B_(C, ConstantFolder(), IRBuilderCallbackInserter([this](Instruction *I) {
              if (insnMD_)
                I->setMetadata(insnKind_, insnMD_);
@@ -185,6 +186,7 @@ private:
   const Program &prog_;
   const verify::VerifyResult &vr_;
   LLVMContext &C_;
+  bool inlineFrameHelpers_;
   MDNode *insnMD_ = nullptr;
   unsigned insnKind_ = 0;
   IRBuilder<ConstantFolder, IRBuilderCallbackInserter> B_;
@@ -1131,10 +1133,10 @@ Error Lifter::liftAlu(uint32_t i, const bpf_insn &in) {
 Error Lifter::liftHelper(uint32_t i, const bpf_insn &in) {
   if (in.imm == BPF_FUNC_loop)
     return liftLoop(i);
-  if (in.imm == BPF_FUNC_xdp_load_bytes || in.imm == BPF_FUNC_xdp_store_bytes)
+  if (inlineFrameHelpers_ &&
+      (in.imm == BPF_FUNC_xdp_load_bytes || in.imm == BPF_FUNC_xdp_store_bytes))
     return liftPacketBytes(i, in.imm == BPF_FUNC_xdp_store_bytes);
-  if (in.imm == BPF_FUNC_xdp_get_buff_len) {
-    // One buffer, no fragments: the frame's length is data_end - data.
+  if (inlineFrameHelpers_ && in.imm == BPF_FUNC_xdp_get_buff_len) {
     writeReg(0, Cls::Scalar, frameLen());
     return Error::success();
   }
@@ -1229,9 +1231,12 @@ Value *Lifter::xdpPtr(const char *field) {
   return B_.CreateCall(f, {ctxArg_}, field);
 }
 
+/// The whole frame's length (bpf_xdp_get_buff_len): data_end - data up to
+/// max_linear_bytes, where the kernel puts the rest into fragments.
 Value *Lifter::frameLen() {
-  Value *data = xdpPtr("data"), *end = xdpPtr("data_end");
-  return B_.CreateSub(B_.CreatePtrToInt(end, i64()), B_.CreatePtrToInt(data, i64()), "buff_len");
+  MemoryEffects readsCtx = MemoryEffects::inaccessibleMemOnly(ModRefInfo::Ref);
+  Function *f = declare("sluice.xdp.buff_len", i32(), {ptrTy(kStackAS)}, readsCtx);
+  return B_.CreateZExt(B_.CreateCall(f, {ctxArg_}, "buff_len"), i64());
 }
 
 // bpf_xdp_load_bytes / bpf_xdp_store_bytes(ctx, offset, buf, len) as the
@@ -1386,7 +1391,7 @@ Expected<Lifted> liftVerified(const Object &obj, const Program &prog,
   Lifted out;
   out.ctx = std::make_unique<LLVMContext>();
   out.entry = prog.name;
-  Lifter l(obj, prog, vr, *out.ctx);
+  Lifter l(obj, prog, vr, *out.ctx, opts.inlineFrameHelpers);
   auto m = l.run();
   if (!m)
     return m.takeError();

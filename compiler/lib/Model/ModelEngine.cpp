@@ -209,6 +209,7 @@ llvm::Expected<PacketOut> ModelEngine::run(const PacketIn &pkt) {
       case 3: v = uint32_t(ts); break;
       case 4: v = uint32_t(ts >> 32); break;
       case 5: v = rand; break;
+      case 6: v = uint32_t(len); break;
       }
     }
     ctx.slot[t.extractorSlots[e]] = v;

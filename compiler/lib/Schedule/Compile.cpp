@@ -1631,6 +1631,10 @@ struct Compiler {
         vals[&i] = extract(1, 2, 2);
         return Error::success();
       }
+      if (name == "sluice.xdp.buff_len") {  // bpf_xdp_get_buff_len: the whole frame
+        vals[&i] = extract(1, 2, 6);
+        return Error::success();
+      }
       if (name == "sluice.xdp.egress_ifindex") {
         vals[&i] = constant(0);
         return Error::success();
@@ -4426,7 +4430,7 @@ struct Compiler {
       return g < 0 && !gn ? std::string() : fmt::format("[{}{}] ", gn ? "!" : "", name(g));
     };
     static const char *kMeta[] = {"length", "ingress_ifindex", "rx_queue_index", "timestamp_lo",
-                                  "timestamp_hi"};
+                                  "timestamp_hi", "random", "frame_length"};
     os << fmt::format("; predicated graph of '{}': {} nodes\n", F.getName().str(),
                       std::count_if(nodes.begin(), nodes.end(), [](const Node &n) { return n.live; }));
     for (int pass = 0; pass < 2; ++pass)

@@ -817,7 +817,7 @@ llvm::Error verifyStageImage(const StageImage &img, const TargetParams &t) {
         return makeError("extractor entry {}: bytes {}..{} are outside the {}-byte header window", e,
                          x.off, x.off + bytes - 1, t.headerWindowBytes);
     } else if (x.src == 1) {
-      if (x.off > 5)
+      if (x.off > 6)
         return makeError("extractor entry {}: metadata word {} does not exist", e, x.off);
     } else {
       return makeError("extractor entry {}: source {} does not exist", e, x.src);

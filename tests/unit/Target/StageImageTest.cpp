@@ -248,9 +248,12 @@ TEST(StageImage, RuleExtractorAndDeparser) {
   x.src = 1, x.off = 5;  // the packet's random word (docs/helpers.md)
   img.extract[3] = isa::encode(x);
   EXPECT_EQ(verifyError(img), "");
-  x.src = 1, x.off = 6;
+  x.src = 1, x.off = 6;  // the whole frame's length (bpf_xdp_get_buff_len)
   img.extract[3] = isa::encode(x);
-  EXPECT_EQ(verifyError(img), "extractor entry 3: metadata word 6 does not exist");
+  EXPECT_EQ(verifyError(img), "");
+  x.src = 1, x.off = 7;
+  img.extract[3] = isa::encode(x);
+  EXPECT_EQ(verifyError(img), "extractor entry 3: metadata word 7 does not exist");
   img = StageImage::empty(T());
   isa::Deparse d;
   d.en = 1, d.size = 1, d.pos = 64 + 127;

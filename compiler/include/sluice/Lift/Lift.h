@@ -60,6 +60,12 @@ struct LiftOptions {
   /// Verify the module after lifting and after optimising (a failure is a
   /// lifter bug, reported as an Error).
   bool verifyIR = true;
+  /// Lower bpf_xdp_load_bytes / store_bytes / get_buff_len into packet
+  /// loads and stores, as the NIC runs them (its copies stay inside the
+  /// header window, where the kernel's linear part holds every byte; the
+  /// frame's whole length is @sluice.xdp.buff_len). Off: calls of the
+  /// helpers, which the `lifted` engine runs over fragments as the kernel.
+  bool inlineFrameHelpers = true;
 };
 
 struct LiftStats {
