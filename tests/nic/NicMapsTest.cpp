@@ -418,13 +418,16 @@ TEST(NicMaps, DevmapsHaveTheKernelsHostRulesThroughThePort) {
   EXPECT_EQ(sluice_map_update_elem(ports, &k, prog, BPF_ANY), -EINVAL);
   uint32_t k5 = 5;
   EXPECT_EQ(sluice_map_update_elem(ports, &k5, v, BPF_ANY), 0);
-  // get_next_key walks the entries (the kernel's walks every index)
+  // get_next_key walks every index, entry or not, as the kernel's
   std::vector<uint32_t> walked;
   uint32_t cur = 0, next = 0;
   for (bool first = true; sluice_map_get_next_key(ports, first ? nullptr : &cur, &next) == 0;
        first = false)
     walked.push_back(cur = next);
-  EXPECT_EQ(walked, (std::vector<uint32_t>{2, 5}));
+  EXPECT_EQ(errno, ENOENT);
+  EXPECT_EQ(walked, (std::vector<uint32_t>{0, 1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(sluice_map_get_next_key(ports, &past, &next), 0);  // past the end: the first
+  EXPECT_EQ(next, 0u);
   int32_t zero[2] = {0, 0};
   EXPECT_EQ(sluice_map_update_elem(ports, &k, zero, BPF_ANY), 0);  // ifindex 0 empties it
   EXPECT_EQ(sluice_map_lookup_elem(ports, &k, got), -ENOENT);
