@@ -1304,3 +1304,37 @@ TEST(MapSamples, DevmapRedirectKernelInterpModelAgree) {
   EXPECT_NE(d.find("redirect target: interp=redirect-ports-"), std::string::npos) << d;
   EXPECT_NE(d.find("(ifindex "), std::string::npos) << d;
 }
+
+// A bpf_redirect_map miss clears an earlier bpf_redirect's target
+// (tests/progs/redirect_map_miss.bpf.c returns XDP_REDIRECT anyway): the
+// model's target is ifindex 0 on a miss (no port has it: the NIC drops
+// the frame as the kernel's xdp_do_redirect does), the entry's on a hit;
+// kernel == interp == model on verdicts, bytes and maps.
+TEST(MapSamples, DevmapMissClearsAnEarlierRedirectTarget) {
+  auto obj = Object::open(std::string(SLUICE_TEST_PROGS_DIR) + "/redirect_map_miss.bpf.o");
+  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  const Program &prog = obj->programs[0];
+  std::vector<MapInitEntry> init;
+  MapInitEntry e;  // ifindex 1: the kernel's loopback device
+  e.map = "ports", e.key = u32(1), e.value = u32(1);
+  init.push_back(e);
+  std::vector<PcapPacket> pkts;
+  for (uint8_t k : {0, 1, 2, 1, 3, 9}) {
+    PcapPacket p = frame(17);
+    p.data[5] = k;
+    pkts.push_back(p);
+  }
+  RunResult m = expectModelEqualsKernel(*obj, prog, init, pkts, "redirect_map_miss");
+  ASSERT_EQ(m.packets.size(), pkts.size());
+  for (size_t i = 0; i < pkts.size(); ++i) {
+    EXPECT_EQ(m.packets[i].out.action, uint32_t(XDP_REDIRECT)) << i;
+    ASSERT_TRUE(m.packets[i].out.redirect.has_value()) << i;
+    EXPECT_EQ(m.packets[i].out.redirect->ifindex, pkts[i].data[5] == 1 ? 1u : 0u) << i;
+  }
+  auto interp = createEngine("interp");
+  ASSERT_TRUE(bool(interp));
+  auto i = runPackets(**interp, *obj, prog, init, pkts);
+  ASSERT_TRUE(bool(i)) << llvm::toString(i.takeError());
+  EXPECT_EQ(firstDifference(*i, m, {}), "");
+  EXPECT_FALSE(i->packets[0].out.redirect.has_value());  // interp: cleared
+}
