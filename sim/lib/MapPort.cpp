@@ -2,6 +2,7 @@
 #include "sluice/Sim/MapPort.h"
 
 #include <cerrno>
+#include <optional>
 
 #include "sluice/Maps/NicMaps.h"
 #include "sluice/Sim/Regs.h"
@@ -43,7 +44,9 @@ llvm::Error waitMapStatus(RegisterIo &io, uint32_t mask, uint32_t want, const ch
                         io.name, what, kRounds, io.read(regs::MAP_STATUS));
 }
 
-llvm::Expected<MapPortResult> mapPortOp(RegisterIo &io, const ImageMap &def, unsigned id,
+namespace {
+// One operation as the map unit does it (a devmap as its array or hash).
+llvm::Expected<MapPortResult> rawPortOp(RegisterIo &io, const ImageMap &def, unsigned id,
                                         MapPortOp op, uint32_t flags, const Bytes *key,
                                         const Bytes *value, uint32_t arg, bool wantKey,
                                         bool wantValue) {
@@ -67,6 +70,70 @@ llvm::Expected<MapPortResult> mapPortOp(RegisterIo &io, const ImageMap &def, uns
   if (wantValue)
     r.value = readWords(io, regs::MAP_RVALUE, def.valueSize);
   return r;
+}
+
+// A devmap: the kernel's host rules (devmapHost* of sluice/Maps/NicMaps.h)
+// over the unit's array or hash; a walk skips the empty DEVMAP slots.
+llvm::Expected<MapPortResult> devmapPortOp(RegisterIo &io, const ImageMap &def, unsigned id,
+                                           MapPortOp op, uint32_t flags, const Bytes *key,
+                                           const Bytes *value, uint32_t arg, bool wantKey,
+                                           bool wantValue) {
+  if (op == MapPortOp::ReadWay) {
+    auto r = rawPortOp(io, def, id, op, flags, key, value, arg, wantKey, true);
+    if (r && r->found && devmapSlotEmpty(def.type, r->value))
+      r->found = false;  // rc 0: the walk goes on
+    return r;
+  }
+  std::optional<llvm::Error> err;
+  auto raw = [&](MapPortOp o, uint32_t f, const Bytes &k, const Bytes *v, Bytes *out) -> int {
+    if (err)
+      return -EIO;
+    auto r = rawPortOp(io, def, id, o, f, &k, v, 0, false, out != nullptr);
+    if (!r) {
+      err.emplace(r.takeError());
+      return -EIO;
+    }
+    if (o == MapPortOp::Lookup) {
+      if (!r->found)
+        return r->rc ? r->rc : -ENOENT;
+      *out = std::move(r->value);
+    }
+    return r->rc;
+  };
+  DevmapStore s;
+  s.type = def.type, s.maxEntries = def.maxEntries, s.valueSize = def.valueSize;
+  s.lookup = [&](const Bytes &k, Bytes &v) { return raw(MapPortOp::Lookup, 0, k, nullptr, &v); };
+  s.update = [&](const Bytes &k, const Bytes &v, uint64_t f) {
+    return raw(MapPortOp::Update, uint32_t(f), k, &v, nullptr);
+  };
+  s.remove = [&](const Bytes &k) { return raw(MapPortOp::Delete, 0, k, nullptr, nullptr); };
+  MapPortResult r;
+  Bytes v;
+  if (op == MapPortOp::Lookup) {
+    r.rc = devmapHostLookup(s, *key, v);
+    r.found = r.rc == 0;
+  } else if (op == MapPortOp::Update) {
+    r.rc = devmapHostUpdate(s, *key, *value, flags);
+  } else {
+    r.rc = devmapHostDelete(s, *key);
+  }
+  if (err)
+    return std::move(*err);
+  if (r.found && wantKey)
+    r.key = *key;
+  if (r.found && wantValue)
+    r.value = std::move(v);
+  return r;
+}
+} // namespace
+
+llvm::Expected<MapPortResult> mapPortOp(RegisterIo &io, const ImageMap &def, unsigned id,
+                                        MapPortOp op, uint32_t flags, const Bytes *key,
+                                        const Bytes *value, uint32_t arg, bool wantKey,
+                                        bool wantValue) {
+  if (nicIsDevmap(def.type))
+    return devmapPortOp(io, def, id, op, flags, key, value, arg, wantKey, wantValue);
+  return rawPortOp(io, def, id, op, flags, key, value, arg, wantKey, wantValue);
 }
 
 llvm::Expected<std::optional<MapPortEntry>> mapPortWalk(RegisterIo &io, const ImageMap &def,

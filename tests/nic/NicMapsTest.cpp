@@ -387,3 +387,66 @@ TEST(NicMaps, HostWritesToAMapLookedUpTwiceReachEveryReplica) {
   EXPECT_NE(msg.find("map index 1 is a replica of map 'port_rules' (index 0)"), std::string::npos)
       << msg;
 }
+
+// Devmaps through the driver (tests/progs/redirect_devmap.bpf.c: 'ports' a
+// DEVMAP of 8 x {ifindex, program}, 'port_ids' a DEVMAP_HASH of 16 x
+// ifindex): the kernel's host rules over the map unit's array and hash
+// (sim/lib/MapPort.cpp), the same return codes as NicDevmapVsKernel pins
+// against kernel devmaps.
+TEST(NicMaps, DevmapsHaveTheKernelsHostRulesThroughThePort) {
+  Rig rig;
+  auto obj = Object::open(std::string(SLUICE_TEST_PROGS_DIR) + "/redirect_devmap.bpf.o");
+  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  auto img = compileProgram(*obj, obj->programs.at(0), TargetParams::defaults());
+  ASSERT_TRUE(bool(img)) << llvm::toString(img.takeError());
+  ASSERT_NO_FATAL_FAILURE(loadOk(*rig.nic, writeStageImage(*img), "redirect_devmap"));
+  int ports = sluice_nic_map_fd_by_name(handle(rig), "ports");
+  int ids = sluice_nic_map_fd_by_name(handle(rig), "port_ids");
+  ASSERT_GE(ports, 0);
+  ASSERT_GE(ids, 0);
+
+  uint32_t k = 2, past = 8;
+  int32_t v[2] = {4, -1}, got[2] = {};
+  EXPECT_EQ(sluice_map_lookup_elem(ports, &k, got), -ENOENT);  // an empty slot
+  EXPECT_EQ(sluice_map_update_elem(ports, &k, v, BPF_NOEXIST), -EEXIST);
+  EXPECT_EQ(sluice_map_update_elem(ports, &past, v, BPF_ANY), -E2BIG);
+  EXPECT_EQ(sluice_map_update_elem(ports, &k, v, BPF_EXIST), 0);
+  EXPECT_EQ(sluice_map_lookup_elem(ports, &k, got), 0);
+  EXPECT_EQ(got[0], 4);
+  EXPECT_EQ(got[1], 0);  // the program id: none
+  int32_t prog[2] = {4, 7};
+  EXPECT_EQ(sluice_map_update_elem(ports, &k, prog, BPF_ANY), -EINVAL);
+  uint32_t k5 = 5;
+  EXPECT_EQ(sluice_map_update_elem(ports, &k5, v, BPF_ANY), 0);
+  // get_next_key walks every index, entry or not, as the kernel's
+  std::vector<uint32_t> walked;
+  uint32_t cur = 0, next = 0;
+  for (bool first = true; sluice_map_get_next_key(ports, first ? nullptr : &cur, &next) == 0;
+       first = false)
+    walked.push_back(cur = next);
+  EXPECT_EQ(errno, ENOENT);
+  EXPECT_EQ(walked, (std::vector<uint32_t>{0, 1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(sluice_map_get_next_key(ports, &past, &next), 0);  // past the end: the first
+  EXPECT_EQ(next, 0u);
+  int32_t zero[2] = {0, 0};
+  EXPECT_EQ(sluice_map_update_elem(ports, &k, zero, BPF_ANY), 0);  // ifindex 0 empties it
+  EXPECT_EQ(sluice_map_lookup_elem(ports, &k, got), -ENOENT);
+  EXPECT_EQ(sluice_map_delete_elem(ports, &k5), 0);
+  EXPECT_EQ(sluice_map_lookup_elem(ports, &k5, got), -ENOENT);
+  EXPECT_EQ(sluice_map_delete_elem(ports, &k5), 0);  // already empty: fine
+  EXPECT_EQ(sluice_map_delete_elem(ports, &past), -EINVAL);
+
+  uint32_t key = 100, ifindex = 0, back = 0;
+  EXPECT_EQ(sluice_map_update_elem(ids, &key, &ifindex, BPF_ANY), -EINVAL);
+  ifindex = 9;
+  EXPECT_EQ(sluice_map_update_elem(ids, &key, &ifindex, BPF_EXIST), 0);  // inserts
+  EXPECT_EQ(sluice_map_update_elem(ids, &key, &ifindex, BPF_NOEXIST), -EEXIST);
+  ifindex = 0;
+  EXPECT_EQ(sluice_map_update_elem(ids, &key, &ifindex, BPF_NOEXIST), -EINVAL);  // ifindex first
+  EXPECT_EQ(sluice_map_lookup_elem(ids, &key, &back), 0);
+  EXPECT_EQ(back, 9u);
+  uint32_t other = 101;
+  EXPECT_EQ(sluice_map_delete_elem(ids, &other), -ENOENT);
+  EXPECT_EQ(sluice_map_delete_elem(ids, &key), 0);
+  EXPECT_EQ(sluice_map_lookup_elem(ids, &key, &back), -ENOENT);
+}

@@ -1,6 +1,7 @@
 //===- Run.cpp - Running pcaps through engines and comparing the runs -----===//
 #include "sluice/Engine/Run.h"
 
+#include <cstring>
 #include <filesystem>
 
 #include "sluice/Support/Error.h"
@@ -158,6 +159,37 @@ std::string diffBytes(const Bytes &a, const Bytes &b) {
   return fmt::format("length {} vs {}", a.size(), b.size());
 }
 
+// A bpf_redirect_map target {map, key} (interp, lifted) as the device it
+// names: the ifindex in value word 0 of that devmap's entry in the run's
+// final dump (programs cannot write devmaps, so every packet saw that
+// content); other targets, and keys without an entry, as they are.
+RedirectTarget resolveRedirect(const RunResult &r, const RedirectTarget &t) {
+  if (t.kind != RedirectTarget::Map)
+    return t;
+  for (const MapDump &m : r.maps) {
+    if (m.name != t.map ||
+        (m.type != BPF_MAP_TYPE_DEVMAP && m.type != BPF_MAP_TYPE_DEVMAP_HASH))
+      continue;
+    Bytes key(4);
+    std::memcpy(key.data(), &t.key, 4);
+    for (const MapEntry &e : m.entries)
+      if (e.key == key && e.value.size() >= 4) {
+        RedirectTarget d;
+        std::memcpy(&d.ifindex, e.value.data(), 4);
+        return d;
+      }
+  }
+  return t;
+}
+
+std::string describeTarget(const RunResult &r, const PacketResult &p) {
+  std::string s = verdictFileStem(p);
+  RedirectTarget d = resolveRedirect(r, *p.out.redirect);
+  if (!(d == *p.out.redirect))
+    s += fmt::format(" (ifindex {})", d.ifindex);
+  return s;
+}
+
 } // namespace
 
 std::string firstDifference(const RunResult &a, const RunResult &b, const DiffOptions &opts) {
@@ -176,9 +208,11 @@ std::string firstDifference(const RunResult &a, const RunResult &b, const DiffOp
       return fmt::format("packet {} ({}): output {}\n  {}: {}\n  {}: {}", i + 1, vx,
                          diffBytes(x.out.data, y.out.data), A, describeBytes(x.out.data), B,
                          describeBytes(y.out.data));
-    if (x.out.redirect && y.out.redirect && !(*x.out.redirect == *y.out.redirect))
+    if (x.out.redirect && y.out.redirect && !(*x.out.redirect == *y.out.redirect) &&
+        (x.out.redirect->kind == y.out.redirect->kind ||
+         !(resolveRedirect(a, *x.out.redirect) == resolveRedirect(b, *y.out.redirect))))
       return fmt::format("packet {}: redirect target: {}={} {}={}", i + 1, A,
-                         verdictFileStem(x), B, verdictFileStem(y));
+                         describeTarget(a, x), B, describeTarget(b, y));
   }
   std::map<std::string, const MapDump *> bm;
   for (const MapDump &m : b.maps)

@@ -585,11 +585,13 @@ public:
     uint32_t k = load32(key);
     uint32_t ifindex = load32(value);
     int32_t progFd = valueSize >= 8 ? int32_t(load32(value + 4)) : 0;
+    if (ifindex == 0)
+      return -EINVAL;  // checked with the flags, before the key (NicDevmapVsKernel)
     auto it = slots_.find(k);
     if (it != slots_.end() && flags == BPF_NOEXIST)
       return -EEXIST;
-    if (ifindex == 0 || progFd > 0)
-      return -EINVAL;  // no such device / device programs not supported
+    if (progFd > 0)
+      return -EINVAL;  // device programs not supported
     if (it == slots_.end() && slots_.size() >= maxEntries)
       return -E2BIG;
     uint32_t slot;

@@ -121,7 +121,12 @@ uint32_t nicHash1(const uint8_t *key, size_t n) { return crc32Reflected(0x82F63B
 bool nicStoresMapType(uint32_t type) {
   return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
          type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_PERCPU_HASH ||
-         type == BPF_MAP_TYPE_LPM_TRIE;
+         type == BPF_MAP_TYPE_LPM_TRIE ||
+         nicIsDevmap(type);
+}
+
+bool nicIsDevmap(uint32_t type) {
+  return type == BPF_MAP_TYPE_DEVMAP || type == BPF_MAP_TYPE_DEVMAP_HASH;
 }
 
 llvm::Error checkLpmCam(const MapDef &def, const TargetParams &p) {
@@ -146,7 +151,7 @@ llvm::Error checkDatapathMapType(const std::string &name, uint32_t type) {
   if (nicStoresMapType(type))
     return llvm::Error::success();
   return fail(llvm::formatv("map '{0}': type {1} is not stored on the NIC yet (stored: array, "
-                            "percpu_array, hash, percpu_hash, lpm_trie)",
+                            "percpu_array, hash, percpu_hash, lpm_trie, devmap, devmap_hash)",
                             name, mapTypeName(type)));
 }
 
@@ -157,7 +162,8 @@ bool nicMapHasLayout(uint32_t type) {
 llvm::Expected<NicMapLayout> nicMapLayout(const MapDef &def, const TargetParams &p) {
   if (!nicMapHasLayout(def.type))
     return fail(llvm::formatv("map '{0}': type {1} is not stored on the NIC yet (stored: "
-                              "array, percpu_array, hash, percpu_hash, lpm_trie)",
+                              "array, percpu_array, hash, percpu_hash, lpm_trie, devmap, "
+                              "devmap_hash)",
                               def.name, mapTypeName(def.type)));
   if (def.key_size == 0 || def.value_size == 0 || def.max_entries == 0)
     return fail(llvm::formatv("map '{0}': key_size, value_size and max_entries must be "
@@ -177,7 +183,13 @@ llvm::Expected<NicMapLayout> nicMapLayout(const MapDef &def, const TargetParams 
   l.keySize = def.key_size;
   l.valueSize = def.value_size;
   l.maxEntries = def.max_entries;
-  bool hash = def.type == BPF_MAP_TYPE_HASH || def.type == BPF_MAP_TYPE_PERCPU_HASH;
+  bool hash = def.type == BPF_MAP_TYPE_HASH || def.type == BPF_MAP_TYPE_PERCPU_HASH ||
+              def.type == BPF_MAP_TYPE_DEVMAP_HASH;
+  if (nicIsDevmap(def.type) &&
+      (def.key_size != 4 || (def.value_size != 4 && def.value_size != 8)))
+    return fail(llvm::formatv("map '{0}': a {1} has 4-byte keys and 4- or 8-byte values, not "
+                              "{2} and {3}",
+                              def.name, mapTypeName(def.type), def.key_size, def.value_size));
   if (def.type == BPF_MAP_TYPE_LPM_TRIE) {
     if (def.key_size < 5 || def.key_size > 4 + 256)
       return fail(llvm::formatv("map '{0}': an LPM trie's key is 4 bytes of prefix length and "
@@ -234,8 +246,9 @@ llvm::Expected<std::vector<NicMapLayout>> planMaps(const std::vector<MapDef> &ma
 
 NicMap::NicMap(const MapDef &def, NicMapLayout layout)
     : layout_(std::move(layout)),
-      hash_(def.type == BPF_MAP_TYPE_HASH || def.type == BPF_MAP_TYPE_PERCPU_HASH),
-      lpm_(def.type == BPF_MAP_TYPE_LPM_TRIE) {
+      hash_(def.type == BPF_MAP_TYPE_HASH || def.type == BPF_MAP_TYPE_PERCPU_HASH ||
+            def.type == BPF_MAP_TYPE_DEVMAP_HASH),
+      lpm_(def.type == BPF_MAP_TYPE_LPM_TRIE), devmap_(nicIsDevmap(def.type)) {
   if (hash_) {
     slots_.resize(layout_.ways + layout_.stashEntries);
   } else if (lpm_) {
@@ -292,6 +305,12 @@ int64_t NicMap::find(const Bytes &key) const {
 }
 
 int NicMap::lookup(const Bytes &key, Bytes &value) const {
+  if (devmap_ && key.size() == layout_.keySize)
+    return devmapHostLookup(const_cast<NicMap *>(this)->devmapStore(), key, value);
+  return storeLookup(key, value);
+}
+
+int NicMap::storeLookup(const Bytes &key, Bytes &value) const {
   if (key.size() != layout_.keySize)
     return -EINVAL;
   if (lpm_) {
@@ -316,6 +335,12 @@ int NicMap::lookup(const Bytes &key, Bytes &value) const {
 }
 
 int NicMap::update(const Bytes &key, const Bytes &value, uint64_t flags) {
+  if (devmap_ && key.size() == layout_.keySize && value.size() == layout_.valueSize)
+    return devmapHostUpdate(devmapStore(), key, value, flags);
+  return storeUpdate(key, value, flags);
+}
+
+int NicMap::storeUpdate(const Bytes &key, const Bytes &value, uint64_t flags) {
   if (key.size() != layout_.keySize || value.size() != layout_.valueSize)
     return -EINVAL;
   // BPF_F_LOCK needs a bpf_spin_lock in the value, which NIC maps never have.
@@ -370,6 +395,12 @@ int NicMap::update(const Bytes &key, const Bytes &value, uint64_t flags) {
 }
 
 int NicMap::deleteKey(const Bytes &key) {
+  if (devmap_ && key.size() == layout_.keySize)
+    return devmapHostDelete(devmapStore(), key);
+  return storeDelete(key);
+}
+
+int NicMap::storeDelete(const Bytes &key) {
   if (key.size() != layout_.keySize)
     return -EINVAL;
   if (lpm_ && lpmPrefixLen(key) > 8 * (layout_.keySize - 4))
@@ -535,11 +566,75 @@ std::vector<MapEntry> NicMap::entries() const {
   std::vector<MapEntry> out;
   out.reserve(count_);
   for (const Slot &s : slots_)
-    if (s.valid)
+    if (s.valid && !(devmap_ && devmapSlotEmpty(layout_.type, s.value)))
       out.push_back({s.key, s.value});
   std::sort(out.begin(), out.end(),
             [](const MapEntry &a, const MapEntry &b) { return a.key < b.key; });
   return out;
+}
+
+//===-- Devmaps (devmap.c's host rules over an array or a hash store) ------===//
+
+DevmapStore NicMap::devmapStore() {
+  DevmapStore s;
+  s.type = layout_.type, s.maxEntries = layout_.maxEntries, s.valueSize = layout_.valueSize;
+  s.lookup = [this](const Bytes &k, Bytes &v) { return storeLookup(k, v); };
+  s.update = [this](const Bytes &k, const Bytes &v, uint64_t f) { return storeUpdate(k, v, f); };
+  s.remove = [this](const Bytes &k) { return storeDelete(k); };
+  return s;
+}
+
+bool devmapSlotEmpty(uint32_t type, const Bytes &value) {
+  return type == BPF_MAP_TYPE_DEVMAP && value.size() >= 4 &&
+         !(value[0] | value[1] | value[2] | value[3]);
+}
+
+int devmapHostLookup(const DevmapStore &s, const Bytes &key, Bytes &value) {
+  Bytes v;
+  int rc = s.lookup(key, v);
+  if (rc)
+    return rc;
+  if (devmapSlotEmpty(s.type, v))
+    return -ENOENT;
+  value = std::move(v);
+  return 0;
+}
+
+int devmapHostUpdate(const DevmapStore &s, const Bytes &key, const Bytes &value, uint64_t flags) {
+  if (flags > BPF_EXIST)
+    return -EINVAL;
+  uint32_t ifindex = 0;
+  int32_t progFd = -1;  // a 4-byte value names no program
+  std::memcpy(&ifindex, value.data(), 4);
+  if (s.valueSize >= 8)
+    std::memcpy(&progFd, value.data() + 4, 4);
+  Bytes stored(s.valueSize, 0);  // {ifindex, prog id 0}
+  std::memcpy(stored.data(), &ifindex, 4);
+  if (s.type == BPF_MAP_TYPE_DEVMAP) {  // __dev_map_update_elem
+    if (arrayIndex(key) >= s.maxEntries)
+      return -E2BIG;
+    if (flags == BPF_NOEXIST)
+      return -EEXIST;
+    if (progFd > 0)
+      return -EINVAL;  // ifindex 0 with a program, or a program: none on the NIC
+    return s.update(key, stored, BPF_ANY);  // ifindex 0: the empty slot
+  }
+  // __dev_map_hash_update_elem
+  if (ifindex == 0)
+    return -EINVAL;
+  if (progFd > 0) {
+    Bytes old;
+    return flags == BPF_NOEXIST && s.lookup(key, old) == 0 ? -EEXIST : -EINVAL;
+  }
+  return s.update(key, stored, flags == BPF_NOEXIST ? BPF_NOEXIST : BPF_ANY);
+}
+
+int devmapHostDelete(const DevmapStore &s, const Bytes &key) {
+  if (s.type != BPF_MAP_TYPE_DEVMAP)
+    return s.remove(key);  // dev_map_hash_delete_elem: -ENOENT when absent
+  if (arrayIndex(key) >= s.maxEntries)
+    return -EINVAL;  // dev_map_delete_elem
+  return s.update(key, Bytes(s.valueSize, 0), BPF_ANY);
 }
 
 llvm::Error checkMapArgs(std::string_view engine, const std::string &map, uint32_t keySize,

@@ -1128,6 +1128,8 @@ struct Compiler {
   // ---- lowering ----
   // map transactions (issue 6): lowering, scheduling and emission hooks
 #include "MapOps.inc"
+  // bpf_redirect_map over devmaps (issue 7): sites of map transactions
+#include "DevmapOps.inc"
 
   Error lowerInst(Instruction &i, BasicBlock *bb) {
     cur = &i;
@@ -1998,7 +2000,8 @@ struct Compiler {
   // Where each byte of a node's value comes from: a window byte at a
   // constant offset (arrival), a constant byte, or unknown.
   struct ByteSrc {
-    int kind = 2;  // 0: constant v, 1: window byte at offset v, 2: unknown
+    int kind = 2;  // 0: constant v, 1: window byte at offset v, 2: unknown,
+                   // 3: byte v % 4 of map read word node v / 4
     int64_t v = 0;
     bool operator==(const ByteSrc &) const = default;
   };
@@ -2018,6 +2021,13 @@ struct Compiler {
         return r;
       for (int k = 0; k < 4; ++k)
         r[k] = k < (1 << n.exSize) ? ByteSrc{1, int64_t(n.exOff) + k} : ByteSrc{0, 0};
+      return r;
+    }
+    if (n.kind == Kind::Op && n.op == Op::MAPLK && n.isHigh) {
+      // a word read from a map value (MAC addresses copied byte by byte
+      // from a route: router)
+      for (int k = 0; k < 4; ++k)
+        r[k] = {3, int64_t(id) * 4 + k};
       return r;
     }
     if (n.kind != Kind::Op || n.guard >= 0 || n.gn)
@@ -2114,7 +2124,8 @@ struct Compiler {
         auto nx = std::next(it);
         while (len < 4 && nx != bytes.end() && nx->first == start + len &&
                nx->second.kind == first.kind &&
-               (first.kind == 0 || nx->second.v == first.v + len)) {
+               (first.kind == 0 || nx->second.v == first.v + len) &&
+               (first.kind != 3 || (first.v + len) / 4 == first.v / 4)) {
           ++len;
           ++nx;
         }
@@ -2131,6 +2142,9 @@ struct Compiler {
         cur = stores[i].inst;
         if (first.kind == 1) {
           c.value = extract(0, len == 1 ? 0 : len == 2 ? 1 : 2, uint32_t(first.v));
+        } else if (first.kind == 3) {
+          int word = int(first.v / 4), b0 = int(first.v % 4);
+          c.value = b0 ? alu(Op::RSH, word, constant(uint32_t(8 * b0))) : word;
         } else {
           uint32_t v = 0;
           for (unsigned k = 0; k < len; ++k)
@@ -2929,6 +2943,7 @@ struct Compiler {
           return e;
     }
     finishMaps();
+    finishRedirectMaps();  // DevmapOps.inc
     return Error::success();
   }
 

@@ -528,6 +528,11 @@ llvm::Error checkMapOp(const StageImage &img, const TargetParams &t, unsigned s,
   if (m.type == BPF_MAP_TYPE_LPM_TRIE && op != Op::MAPLK)
     return makeError("{}: {} on map {} ('{}'), an LPM trie: the datapath only looks LPM tries up",
                      where(), info->name, id, m.name);
+  if ((m.type == BPF_MAP_TYPE_DEVMAP || m.type == BPF_MAP_TYPE_DEVMAP_HASH) &&
+      op != Op::MAPLK)
+    return makeError("{}: {} on map {} ('{}'), a devmap: the datapath only reads devmaps "
+                     "(bpf_redirect_map)",
+                     where(), info->name, id, m.name);
 
   if (op == Op::MAPATOM) {
     MapRmw rmw[2] = {decodeMapAtomR0(u), decodeMapAtomR1(u)};

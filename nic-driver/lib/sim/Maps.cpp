@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "sluice/Nic/Nic.h"
 
+#include <cstring>
 #include <linux/bpf.h>
 
 #include "sluice/Sim/Regs.h"
@@ -78,6 +79,19 @@ llvm::Expected<std::optional<Bytes>> Nic::mapNextKey(unsigned map, const Bytes *
   auto m = mapChecked(map, key, nullptr);
   if (!m)
     return m.takeError();
+  if ((*m)->type == BPF_MAP_TYPE_DEVMAP) {
+    // dev_map_get_next_key: every index, entry or not, as an array's (a
+    // walk of the port skips the empty slots)
+    uint32_t i = 0, n = (*m)->maxEntries;
+    if (key)
+      std::memcpy(&i, key->data(), 4);
+    if (key && i < n && i + 1 == n)
+      return std::optional<Bytes>();
+    uint32_t next = key && i < n ? i + 1 : 0;
+    Bytes out(4);
+    std::memcpy(out.data(), &next, 4);
+    return std::optional<Bytes>(std::move(out));
+  }
   // The walk from the start until `key`, then the entry after it. A key
   // that is absent gives the first key, as the kernel's hash maps do; the
   // driver remembers where the last answer was, so a full walk with

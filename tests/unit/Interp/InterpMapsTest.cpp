@@ -299,6 +299,7 @@ TEST(InterpMapsTest, DevmapHashAndCpumap) {
   EXPECT_EQ(err(e.mapUpdate("dh", le32(101), le32(1))), 0);
   EXPECT_EQ(err(e.mapUpdate("dh", le32(102), le32(1))), E2BIG);
   EXPECT_EQ(err(e.mapUpdate("dh", le32(100), le32(1), BPF_NOEXIST)), EEXIST);
+  EXPECT_EQ(err(e.mapUpdate("dh", le32(100), le32(0), BPF_NOEXIST)), EINVAL);  // ifindex first
   EXPECT_EQ(err(e.mapDelete("dh", le32(102))), ENOENT);
   EXPECT_EQ(dumpOf(e, "dh"), (std::vector<MapEntry>{{le32(100), le32(1)},
                                                     {le32(101), le32(1)}}));

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -104,10 +105,11 @@ TEST(PlanMaps, SizeLimitsAndMapCount) {
   auto n = planMaps(nine, p);
   ASSERT_FALSE(bool(n));
   EXPECT_EQ(errText(n.takeError()), "9 maps, the NIC holds at most 8 (max_maps)");
-  auto t = planMaps({def("ports", BPF_MAP_TYPE_DEVMAP, 4, 4, 8)}, p);
+  auto t = planMaps({def("cpus", BPF_MAP_TYPE_CPUMAP, 4, 4, 8)}, p);
   ASSERT_FALSE(bool(t));
-  EXPECT_EQ(errText(t.takeError()), "map 'ports': type devmap is not stored on the NIC yet "
-                                    "(stored: array, percpu_array, hash, percpu_hash, lpm_trie)");
+  EXPECT_EQ(errText(t.takeError()), "map 'cpus': type cpumap is not stored on the NIC yet "
+                                    "(stored: array, percpu_array, hash, percpu_hash, lpm_trie, "
+                                    "devmap, devmap_hash)");
 }
 
 //===-- NicMap on its own ---------------------------------------------------===//
@@ -121,7 +123,7 @@ TEST(PlanStageMaps, EachMapStageHasItsShareOfTheMemory) {
   std::vector<MapDef> maps = {def("a", BPF_MAP_TYPE_ARRAY, 4, 12, 10),
                               def("h", BPF_MAP_TYPE_HASH, 8, 16, 64),
                               def("b", BPF_MAP_TYPE_ARRAY, 4, 8, 4),
-                              def("dev", BPF_MAP_TYPE_DEVMAP, 4, 4, 4)};
+                              def("cpus", BPF_MAP_TYPE_CPUMAP, 4, 4, 4)};
   auto l = planStageMaps(maps, {5, 1, 5, -1}, p);
   ASSERT_TRUE(bool(l)) << errText(l.takeError());
   ASSERT_EQ(l->size(), 4u);
@@ -130,7 +132,7 @@ TEST(PlanStageMaps, EachMapStageHasItsShareOfTheMemory) {
   EXPECT_EQ((*l)[1].offset, 0u);             // alone in stage 1
   EXPECT_EQ((*l)[2].offset, 160u);           // after 'a' in stage 5
   EXPECT_EQ((*l)[3].bytes, 0u);              // unbound, not stored: no memory
-  EXPECT_EQ((*l)[3].name, "dev");
+  EXPECT_EQ((*l)[3].name, "cpus");
 }
 
 TEST(PlanStageMaps, RefusalsNameTheMapAndTheStage) {
@@ -173,7 +175,8 @@ TEST(PlanStageMaps, RefusalsNameTheMapAndTheStage) {
   l = planStageMaps(lru, {1}, p);
   ASSERT_FALSE(bool(l));
   EXPECT_EQ(errText(l.takeError()), "map 'lru': type lru_hash is not stored on the NIC yet "
-                                    "(stored: array, percpu_array, hash, percpu_hash, lpm_trie)");
+                                    "(stored: array, percpu_array, hash, percpu_hash, lpm_trie, "
+                                    "devmap, devmap_hash)");
   std::vector<MapDef> nine(9, def("m", BPF_MAP_TYPE_ARRAY, 4, 4, 1));
   l = planStageMaps(nine, std::vector<int>(9, -1), p);
   ASSERT_FALSE(bool(l));
@@ -594,5 +597,135 @@ TEST(NicMap, LpmLayoutIsAPrefixCamOfMaxEntriesRows) {
             "map 'bad': an LPM trie's key is 4 bytes of prefix length and 1 to 256 data bytes, "
             "not 4 bytes");
 }
+
+} // namespace
+
+//===-- Devmaps against the kernel ------------------------------------------===//
+
+namespace {
+
+struct DevmapCase {
+  const char *name;
+  uint32_t type, valueSize, maxEntries;
+};
+
+class NicDevmapVsKernel : public ::testing::TestWithParam<DevmapCase> {};
+
+// Random updates, deletes, lookups and get_next_key on a NicMap devmap and a
+// kernel devmap (devmap.c's host rules: ifindex 0, BPF_NOEXIST / BPF_EXIST,
+// a program fd in an 8-byte value, past the end, full): the same return
+// codes, values and contents. Entries name ifindex 1 (the loopback device,
+// which the kernel needs to exist) or 0.
+TEST_P(NicDevmapVsKernel, SameReturnCodesAndContents) {
+  const DevmapCase &c = GetParam();
+  MapDef d = def(c.name, c.type, 4, c.valueSize, c.maxEntries);
+  KernelMap k(d);
+  if (sluice::testing::kernelMissing("NicDevmapVsKernel",
+                                     k.fd < 0 ? std::string("bpf_map_create: ") +
+                                                    std::strerror(errno)
+                                              : ""))
+    GTEST_SKIP() << "kernel maps unavailable";
+  auto nm = NicMap::create(d, TargetParams::defaults());
+  ASSERT_TRUE(bool(nm)) << errText(nm.takeError());
+  NicMap &n = *nm;
+  ASSERT_TRUE(n.isDevmap());
+  std::mt19937 rng(0xdefa0000u + c.type * 7 + c.valueSize);
+  auto value = [&] {
+    Bytes v(c.valueSize, 0);
+    v[0] = rng() % 3 ? 1 : 0;  // ifindex 1 or 0
+    if (c.valueSize == 8) {
+      // no program (0 or -1), or an fd that is no XDP program (> 0)
+      int32_t fd = std::array<int32_t, 4>{0, -1, 0, 1000}[rng() % 4];
+      std::memcpy(v.data() + 4, &fd, 4);
+    }
+    return v;
+  };
+  int ops = 0;
+  auto step = [&](const std::string &what, int rn, int rk) {
+    ++ops;
+    ASSERT_EQ(rn, rk) << what << " (op " << ops << "): NicMap " << rn << ", kernel " << rk;
+  };
+  // the rules' order on a present key: ifindex 0 with BPF_NOEXIST, a
+  // program with BPF_NOEXIST
+  {
+    Bytes one(c.valueSize, 0), zero(c.valueSize, 0), prog(c.valueSize, 0);
+    one[0] = prog[0] = 1;
+    if (c.valueSize == 8)
+      prog[4] = 7;  // fd 7: no XDP program
+    ASSERT_NO_FATAL_FAILURE(step("insert", n.update(u32Key(1), one, BPF_ANY),
+                                 k.update(u32Key(1), one, BPF_ANY)));
+    ASSERT_NO_FATAL_FAILURE(step("ifindex 0, BPF_NOEXIST", n.update(u32Key(1), zero, BPF_NOEXIST),
+                                 k.update(u32Key(1), zero, BPF_NOEXIST)));
+    ASSERT_NO_FATAL_FAILURE(step("program, BPF_NOEXIST", n.update(u32Key(1), prog, BPF_NOEXIST),
+                                 k.update(u32Key(1), prog, BPF_NOEXIST)));
+    ASSERT_NO_FATAL_FAILURE(step("program, absent", n.update(u32Key(2), prog, BPF_NOEXIST),
+                                 k.update(u32Key(2), prog, BPF_NOEXIST)));
+    ASSERT_NO_FATAL_FAILURE(step("BPF_EXIST, absent", n.update(u32Key(3), one, BPF_EXIST),
+                                 k.update(u32Key(3), one, BPF_EXIST)));
+  }
+  const uint64_t flagChoices[] = {BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_ANY, 3};
+  for (int i = 0; i < 2000; ++i) {
+    uint32_t ki = rng() % (c.maxEntries + 4);
+    Bytes key = u32Key(ki);
+    unsigned op = rng() % 10;
+    if (op < 5) {
+      uint64_t fl = flagChoices[rng() % 5];
+      Bytes v = value();
+      ASSERT_NO_FATAL_FAILURE(step("update key " + std::to_string(ki) + " flags " +
+                                       std::to_string(fl) + " ifindex " + std::to_string(v[0]),
+                                   n.update(key, v, fl), k.update(key, v, fl)));
+    } else if (op < 7) {
+      ASSERT_NO_FATAL_FAILURE(step("delete key " + std::to_string(ki), n.deleteKey(key),
+                                   k.deleteKey(key)));
+    } else if (op < 9) {
+      Bytes vn, vk;
+      int rn = n.lookup(key, vn), rk = k.lookup(key, vk);
+      ASSERT_NO_FATAL_FAILURE(step("lookup key " + std::to_string(ki), rn, rk));
+      if (rn == 0) {
+        ASSERT_EQ(vn, vk) << "lookup key " << ki;
+      }
+    } else if (c.type == BPF_MAP_TYPE_DEVMAP) {
+      Bytes nn, nk;
+      int rn = n.getNextKey(&key, nn), rk = k.getNextKey(&key, nk);
+      ASSERT_NO_FATAL_FAILURE(step("get_next_key " + std::to_string(ki), rn, rk));
+      if (rn == 0) {
+        ASSERT_EQ(nn, nk);
+      }
+    } else {
+      Bytes nn, nk;
+      ASSERT_NO_FATAL_FAILURE(
+          step("get_next_key(NULL)", n.getNextKey(nullptr, nn), k.getNextKey(nullptr, nk)));
+    }
+  }
+  EXPECT_EQ(n.entries(), k.entries()) << "contents after the random operations";
+  int endN = 0, endK = 0;
+  auto wn = walk(n, endN), wk = walk(k, endK);
+  EXPECT_EQ(endN, endK);
+  EXPECT_EQ(std::set<Bytes>(wn.begin(), wn.end()), std::set<Bytes>(wk.begin(), wk.end()));
+  if (c.type == BPF_MAP_TYPE_DEVMAP_HASH) {
+    // full: one more key is -E2BIG, whatever the flags; a present one is replaced
+    Bytes one(c.valueSize, 0);
+    one[0] = 1;
+    for (uint32_t i = 0; i < c.maxEntries + 4; ++i)
+      ASSERT_NO_FATAL_FAILURE(step("fill " + std::to_string(i), n.update(u32Key(i), one, BPF_ANY),
+                                   k.update(u32Key(i), one, BPF_ANY)));
+    for (uint64_t fl : {BPF_ANY, BPF_NOEXIST, BPF_EXIST}) {
+      ASSERT_NO_FATAL_FAILURE(step("one more, flags " + std::to_string(fl),
+                                   n.update(u32Key(1000), one, fl), k.update(u32Key(1000), one, fl)));
+      ASSERT_NO_FATAL_FAILURE(step("present, flags " + std::to_string(fl),
+                                   n.update(u32Key(2), one, fl), k.update(u32Key(2), one, fl)));
+    }
+  }
+  EXPECT_EQ(n.entries(), k.entries()) << "final contents";
+  std::printf("%s: %d operations, %zu entries at the end\n", c.name, ops, n.entries().size());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    NicMap, NicDevmapVsKernel,
+    ::testing::Values(DevmapCase{"devmap", BPF_MAP_TYPE_DEVMAP, 4, 16},
+                      DevmapCase{"devmap_prog", BPF_MAP_TYPE_DEVMAP, 8, 16},
+                      DevmapCase{"devmap_hash", BPF_MAP_TYPE_DEVMAP_HASH, 4, 16},
+                      DevmapCase{"devmap_hash_prog", BPF_MAP_TYPE_DEVMAP_HASH, 8, 16}),
+    [](const ::testing::TestParamInfo<DevmapCase> &i) { return std::string(i.param.name); });
 
 } // namespace

@@ -159,7 +159,7 @@ TEST(ModelMaps, InsertOnMissUpdateDeleteReturnCodes) {
   StageImage img = StageImage::empty(T());
   img.name = "learn";
   img.maps = {test::imageMap("seen", BPF_MAP_TYPE_HASH, 4, 4, 2, 5), test::imageMap("upd", BPF_MAP_TYPE_HASH, 4, 4, 2, 9),
-              test::imageMap("arr", BPF_MAP_TYPE_ARRAY, 4, 4, 2, 13), test::imageMap("dev", BPF_MAP_TYPE_DEVMAP, 4, 4, 2, -1)};
+              test::imageMap("arr", BPF_MAP_TYPE_ARRAY, 4, 4, 2, 13), test::imageMap("cpus", BPF_MAP_TYPE_CPUMAP, 4, 4, 2, -1)};
   img.maps[1].offset = 0;
   test::extractEntry(img, 8, 0, 14, 2);  // s16 = word 14
   test::extractEntry(img, 9, 0, 18, 2);  // s17 = word 18
@@ -195,7 +195,7 @@ TEST(ModelMaps, InsertOnMissUpdateDeleteReturnCodes) {
   EXPECT_EQ(m.mapInsertFails(), 1u);
   auto dump = m.dumpMaps();
   ASSERT_TRUE(bool(dump));
-  ASSERT_EQ(dump->size(), 3u);  // the devmap is not stored on the NIC
+  ASSERT_EQ(dump->size(), 3u);  // the cpumap is not stored on the NIC
   EXPECT_EQ((*dump)[0].name, "seen");
   EXPECT_EQ((*dump)[0].entries,
             (std::vector<MapEntry>{{u32(0xA), u32(100)}, {u32(0xB), u32(200)}}));
@@ -209,9 +209,9 @@ TEST(ModelMaps, InsertOnMissUpdateDeleteReturnCodes) {
   auto v = m.mapLookup("seen", u32(0xA));
   ASSERT_TRUE(bool(v) && v->has_value());
   EXPECT_EQ(**v, u32(500));
-  auto e = m.mapLookup("dev", u32(0));
+  auto e = m.mapLookup("cpus", u32(0));
   ASSERT_FALSE(bool(e));
-  EXPECT_EQ(llvm::toString(e.takeError()), "model: map 'dev' (devmap) is not stored on the NIC");
+  EXPECT_EQ(llvm::toString(e.takeError()), "model: map 'cpus' (cpumap) is not stored on the NIC");
 }
 
 TEST(ModelMaps, GuardFalseHeadOpDoesNothing) {

@@ -49,8 +49,6 @@ const std::map<std::string, std::string> kRefused = {
      "proto_counters.bpf.c:69:8: error: the lookup of map 'proto_stats' needs a map stage "
      "(lane 2 of stages 1, 5, 9, 13, 17) from stage 20 on, when its key and guard are ready, "
      "with 3 stages left for its result; none is left"},
-    {"router", "router.bpf.c:107:9: error: bpf_redirect_map is not supported on the NIC yet "
-               "(devmaps arrive with issue 7)"},
     {"l4_lb",
      "l4_lb.bpf.c:134:19: error: needs 83 stages, target has 24 (critical path: "
      "l4_lb.bpf.c:134, l4_lb.bpf.c:137, l4_lb.bpf.c:85, l4_lb.bpf.c:74, l4_lb.bpf.c:75, "
@@ -1118,4 +1116,225 @@ TEST(MapSamples, LpmRoutesModelEqualsKernelAndInterp) {
         EXPECT_EQ(notip, 1u);
       }
   }
+}
+
+//===-- bpf_redirect_map over devmaps (issue 7) ------------------------------===//
+
+namespace {
+
+// `i32 @f(ptr %ctx)` in the lifter's dialect (%b the packet's first byte,
+// %port its zext) with map 0 a DEVMAP 'ports'
+// (8-byte values), map 1 a DEVMAP_HASH 'ids', map 2 a CPUMAP 'cpus', map 3
+// an array 'cnt'; `!L<line>.<col>` as in mapFixture. "compiled" or the error.
+std::string devmapFixture(const std::string &body) {
+  std::string out = std::regex_replace(body, std::regex("!L([0-9]+)\\.([0-9]+)"),
+                                       "!DILocation(line: $1, column: $2, scope: !2)");
+  std::vector<MapDef> maps(4);
+  maps[0].name = "ports", maps[0].type = BPF_MAP_TYPE_DEVMAP, maps[0].key_size = 4;
+  maps[0].value_size = 8, maps[0].max_entries = 8;
+  maps[1].name = "ids", maps[1].type = BPF_MAP_TYPE_DEVMAP_HASH, maps[1].key_size = 4;
+  maps[1].value_size = 4, maps[1].max_entries = 8;
+  maps[2].name = "cpus", maps[2].type = BPF_MAP_TYPE_CPUMAP, maps[2].key_size = 4;
+  maps[2].value_size = 4, maps[2].max_entries = 4;
+  maps[3].name = "cnt", maps[3].type = BPF_MAP_TYPE_ARRAY, maps[3].key_size = 4;
+  maps[3].value_size = 8, maps[3].max_entries = 4;
+  std::string text = R"(target datalayout = "e-m:e-p:64:64-i64:64-i128:128-n32:64-S128"
+declare ptr addrspace(1) @sluice.xdp.data(ptr)
+declare ptr addrspace(2) @sluice.map.lookup.p0(i32, ptr)
+declare i64 @sluice.helper.redirect_map(i32, i64, i64)
+define i32 @f(ptr %ctx) !dbg !2 {
+entry:
+  %d = call ptr addrspace(1) @sluice.xdp.data(ptr %ctx)
+  %b = load i8, ptr addrspace(1) %d
+  %port = zext i8 %b to i64
+)" + out + R"(
+}
+!llvm.dbg.cu = !{!0}
+!llvm.module.flags = !{!10, !11}
+!0 = distinct !DICompileUnit(language: DW_LANG_C11, file: !1, producer: "fixture", isOptimized: true, runtimeVersion: 0, emissionKind: FullDebug)
+!1 = !DIFile(filename: "fix.bpf.c", directory: "/tmp")
+!2 = distinct !DISubprogram(name: "f", scope: !1, file: !1, line: 1, type: !3, spFlags: DISPFlagDefinition, unit: !0)
+!3 = !DISubroutineType(types: !{})
+!10 = !{i32 2, !"Debug Info Version", i32 3}
+!11 = !{i32 7, !"Dwarf Version", i32 5}
+)";
+  llvm::LLVMContext ctx;
+  llvm::SMDiagnostic err;
+  auto m = llvm::parseAssemblyString(text, err, ctx);
+  if (!m) {
+    std::string msg;
+    llvm::raw_string_ostream os(msg);
+    err.print("fixture", os);
+    ADD_FAILURE() << os.str() << "\n" << text;
+    return "";
+  }
+  auto img = compileFunction(*m->getFunction("f"), TargetParams::defaults(), nullptr, &maps);
+  if (img)
+    return "compiled";
+  return llvm::toString(img.takeError());
+}
+
+// one bpf_redirect_map(map, %port, flags) returned
+std::string redirectCall(const std::string &map, const std::string &flags) {
+  return "  %r = call i64 @sluice.helper.redirect_map(i32 " + map + ", i64 %port, i64 " + flags +
+         "), !dbg !L20.9\n  %t = trunc i64 %r to i32\n  ret i32 %t";
+}
+
+} // namespace
+
+TEST(DevmapRefusal, ExactDiagnostics) {
+  EXPECT_EQ(devmapFixture(redirectCall("0", "0")), "compiled");
+  EXPECT_EQ(devmapFixture(redirectCall("1", "2")), "compiled");  // fallback XDP_PASS
+  EXPECT_EQ(devmapFixture(redirectCall("1", "16")), "compiled");  // BPF_F_EXCLUDE_INGRESS alone
+  EXPECT_EQ(devmapFixture(redirectCall("0", "40")), "compiled");  // bit 5: XDP_ABORTED, no lookup
+  EXPECT_EQ(devmapFixture("  %f = and i64 %port, 3\n" + redirectCall("0", "%f")),
+            "compiled");  // flags chosen by the packet among 0..3: constants by path
+  EXPECT_EQ(devmapFixture(redirectCall("0", "%port")),
+            "fix.bpf.c:20:9: error: bpf_redirect_map with variable flags is not supported "
+            "(constant flags only)");
+  EXPECT_EQ(devmapFixture(redirectCall("0", "8")),
+            "fix.bpf.c:20:9: error: bpf_redirect_map with BPF_F_BROADCAST (a copy of the packet "
+            "out of every port in devmap 'ports') is not supported: the NIC sends a packet out "
+            "of one port");
+  EXPECT_EQ(devmapFixture(redirectCall("1", "24")),
+            "fix.bpf.c:20:9: error: bpf_redirect_map with BPF_F_BROADCAST (a copy of the packet "
+            "out of every port in devmap_hash 'ids') is not supported: the NIC sends a packet "
+            "out of one port");
+  EXPECT_EQ(devmapFixture(redirectCall("2", "0")),
+            "fix.bpf.c:20:9: error: bpf_redirect_map into cpumap 'cpus': the NIC redirects "
+            "through devmap and devmap_hash maps (cpumap and xskmap, which steer to host "
+            "queues, come later)");
+  // the map chosen by the path (clang merges the calls of a switch)
+  EXPECT_EQ(devmapFixture(R"(  %c = icmp eq i8 %b, 7
+  br i1 %c, label %a, label %o
+a:
+  br label %j
+o:
+  br label %j
+j:
+  %m = phi i32 [ 0, %a ], [ 1, %o ]
+  %fl = phi i64 [ 0, %a ], [ 2, %o ]
+)" + redirectCall("%m", "%fl")),
+            "compiled");
+  // one devmap read twice in a packet
+  EXPECT_EQ(devmapFixture(R"(  %r1 = call i64 @sluice.helper.redirect_map(i32 0, i64 1, i64 2), !dbg !L21.3
+  %r2 = call i64 @sluice.helper.redirect_map(i32 0, i64 %port, i64 2), !dbg !L22.4
+  %s = add i64 %r1, %r2
+  %t = trunc i64 %s to i32
+  ret i32 %t)"),
+            "fix.bpf.c:22:4: error: bpf_redirect_map into devmap 'ports' twice in one packet (the "
+            "other at fix.bpf.c:21:3): a devmap is read by one transaction per packet; redirect "
+            "once (choose the key first)");
+  EXPECT_EQ(devmapFixture(R"(  %frame = alloca [64 x i8], align 8
+  %k = getelementptr inbounds i8, ptr %frame, i64 8
+  store i32 1, ptr %k
+  %v = call ptr addrspace(2) @sluice.map.lookup.p0(i32 1, ptr %k), !dbg !L23.5
+  %z = icmp eq ptr addrspace(2) %v, null
+  %s = select i1 %z, i32 1, i32 2
+  ret i32 %s)"),
+            "fix.bpf.c:23:5: error: bpf_map_lookup_elem of devmap_hash 'ids': the NIC reads "
+            "devmaps through bpf_redirect_map only");
+}
+
+// tests/progs/redirect_devmap.bpf.c: the case and the port index from the
+// destination MAC into a DEVMAP and a DEVMAP_HASH (clang merges the four
+// calls into one whose map and flags are phis), a missing key with the
+// fallback action, flags outside the masks. kernel == interp == model with
+// the kernel's ifindex 1; interp == model with other ifindexes, interp's
+// {map, key} targets resolved through the final dump. (rtl: sim.devmap-*.)
+TEST(MapSamples, DevmapRedirectKernelInterpModelAgree) {
+  auto obj = Object::open(std::string(SLUICE_TEST_PROGS_DIR) + "/redirect_devmap.bpf.o");
+  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  const Program &prog = obj->programs[0];
+  auto img = compileProgram(*obj, prog, TargetParams::defaults());
+  ASSERT_TRUE(bool(img)) << llvm::toString(img.takeError());
+  EXPECT_EQ(mapLookups(*img), 3u);  // ports, port_ids, verdicts
+  ASSERT_EQ(img->maps.size(), 3u);
+  EXPECT_GE(img->maps[0].stage, 0);
+  EXPECT_GE(img->maps[1].stage, 0);
+  auto pkts = readPcap(std::string(SLUICE_SOURCE_DIR) + "/tests/progs/redirect_devmap.pcap");
+  ASSERT_TRUE(bool(pkts)) << llvm::toString(pkts.takeError());
+  for (const char *mi : {"redirect_devmap", "redirect_devmap_ports"}) {
+    auto init = parseMapInit(std::string(SLUICE_SOURCE_DIR) + "/tests/progs/" + mi + ".maps.json",
+                             *obj);
+    ASSERT_TRUE(bool(init)) << llvm::toString(init.takeError());
+    RunResult m;
+    if (std::string(mi) == "redirect_devmap") {
+      m = expectModelEqualsKernel(*obj, prog, *init, *pkts, mi);
+    } else {
+      ModelEngine model;
+      auto r = runPackets(model, *obj, prog, *init, *pkts);
+      ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+      m = std::move(*r);
+    }
+    auto interp = createEngine("interp");
+    ASSERT_TRUE(bool(interp));
+    auto i = runPackets(**interp, *obj, prog, *init, *pkts);
+    ASSERT_TRUE(bool(i)) << llvm::toString(i.takeError());
+    EXPECT_EQ(firstDifference(*i, m, {}), "") << mi << " (interp vs model)";
+    // every outcome occurs: each verdict, redirects through both maps
+    std::map<std::string, unsigned> seen;
+    for (const PacketResult &p : m.packets)
+      ++seen[verdictFileStem(p)];
+    for (const char *v : {"aborted", "drop", "pass", "tx"})
+      EXPECT_GT(seen[v], 0u) << mi << ": no " << v;
+    unsigned redirects = 0, viaMap = 0;
+    for (size_t k = 0; k < m.packets.size(); ++k)
+      if (m.packets[k].out.action == XDP_REDIRECT) {
+        ++redirects;
+        ASSERT_TRUE(i->packets[k].out.redirect.has_value());
+        viaMap += i->packets[k].out.redirect->kind == RedirectTarget::Map;
+      }
+    EXPECT_EQ(redirects, 22u) << mi;
+    EXPECT_EQ(viaMap, redirects) << mi;
+  }
+  // a target that differs is reported with the ifindex it resolves to
+  auto init = parseMapInit(
+      std::string(SLUICE_SOURCE_DIR) + "/tests/progs/redirect_devmap_ports.maps.json", *obj);
+  ASSERT_TRUE(bool(init));
+  auto interp = createEngine("interp");
+  ASSERT_TRUE(bool(interp));
+  auto i = runPackets(**interp, *obj, prog, *init, *pkts);
+  ASSERT_TRUE(bool(i));
+  RunResult other = *i;
+  for (PacketResult &p : other.packets)
+    if (p.out.redirect)
+      p.out.redirect = RedirectTarget{RedirectTarget::Ifindex, 2, "", 0};
+  std::string d = firstDifference(*i, other, {});
+  EXPECT_NE(d.find("redirect target: interp=redirect-ports-"), std::string::npos) << d;
+  EXPECT_NE(d.find("(ifindex "), std::string::npos) << d;
+}
+
+// A bpf_redirect_map miss clears an earlier bpf_redirect's target
+// (tests/progs/redirect_map_miss.bpf.c returns XDP_REDIRECT anyway): the
+// model's target is ifindex 0 on a miss (no port has it: the NIC drops
+// the frame as the kernel's xdp_do_redirect does), the entry's on a hit;
+// kernel == interp == model on verdicts, bytes and maps.
+TEST(MapSamples, DevmapMissClearsAnEarlierRedirectTarget) {
+  auto obj = Object::open(std::string(SLUICE_TEST_PROGS_DIR) + "/redirect_map_miss.bpf.o");
+  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  const Program &prog = obj->programs[0];
+  std::vector<MapInitEntry> init;
+  MapInitEntry e;  // ifindex 1: the kernel's loopback device
+  e.map = "ports", e.key = u32(1), e.value = u32(1);
+  init.push_back(e);
+  std::vector<PcapPacket> pkts;
+  for (uint8_t k : {0, 1, 2, 1, 3, 9}) {
+    PcapPacket p = frame(17);
+    p.data[5] = k;
+    pkts.push_back(p);
+  }
+  RunResult m = expectModelEqualsKernel(*obj, prog, init, pkts, "redirect_map_miss");
+  ASSERT_EQ(m.packets.size(), pkts.size());
+  for (size_t i = 0; i < pkts.size(); ++i) {
+    EXPECT_EQ(m.packets[i].out.action, uint32_t(XDP_REDIRECT)) << i;
+    ASSERT_TRUE(m.packets[i].out.redirect.has_value()) << i;
+    EXPECT_EQ(m.packets[i].out.redirect->ifindex, pkts[i].data[5] == 1 ? 1u : 0u) << i;
+  }
+  auto interp = createEngine("interp");
+  ASSERT_TRUE(bool(interp));
+  auto i = runPackets(**interp, *obj, prog, init, pkts);
+  ASSERT_TRUE(bool(i)) << llvm::toString(i.takeError());
+  EXPECT_EQ(firstDifference(*i, m, {}), "");
+  EXPECT_FALSE(i->packets[0].out.redirect.has_value());  // interp: cleared
 }

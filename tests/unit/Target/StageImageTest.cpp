@@ -635,3 +635,27 @@ TEST(StageImageMaps, AssemblyText) {
   EXPECT_NE(text.find("; map m3 gdata type 2 key 4 value 6 max 1 in stage 5 at byte 32 (6 initial "
                       "bytes)"), std::string::npos) << text;
 }
+
+// Devmaps (bpf_redirect_map): an array (DEVMAP) or a hash (DEVMAP_HASH) of
+// 4-byte keys and 4- or 8-byte values that the datapath only reads.
+TEST(StageImageMaps, DevmapsAreReadOnly) {
+  StageImage img = mapImage();
+  img.maps[1] = imap("ports", 14 /* DEVMAP */, 4, 8, 4, 5, 0);
+  EXPECT_EQ(verifyError(img), "stage 5 lane 2: MAPUPD on map 1 ('ports'), a devmap: the "
+                              "datapath only reads devmaps (bpf_redirect_map)");
+  img.setUop(5, 2, encodeMapDelete(1, 17, 16));
+  EXPECT_EQ(verifyError(img), "stage 5 lane 2: MAPDEL on map 1 ('ports'), a devmap: the "
+                              "datapath only reads devmaps (bpf_redirect_map)");
+  MapLookupOp lk;
+  lk.map = 1, lk.key = 17, lk.readMask = 1, lk.w0 = 0, lk.dst = 18;
+  img.setUop(5, 2, encodeMapLookup(lk));
+  EXPECT_EQ(verifyError(img), "");
+  img.maps[0] = imap("ids", 25 /* DEVMAP_HASH */, 4, 4, 64, 1, 0);
+  EXPECT_EQ(verifyError(img), "stage 1 lane 3: MAPATOM on map 0 ('ids'), a devmap: the "
+                              "datapath only reads devmaps (bpf_redirect_map)");
+  img.setUop(1, 3, {});
+  EXPECT_EQ(verifyError(img), "");
+  img.maps[0].valueSize = 12;
+  EXPECT_EQ(verifyError(img), "map 'ids': a devmap_hash has 4-byte keys and 4- or 8-byte values, "
+                              "not 4 and 12");
+}

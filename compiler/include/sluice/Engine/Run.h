@@ -73,6 +73,10 @@ struct DiffOptions {
 
 /// The first difference between two runs of the same packets, or an empty
 /// string when they agree on every verdict, output byte and map entry.
+/// Redirect targets are compared when both engines report one; a
+/// bpf_redirect_map target {map, key} (interp, lifted) and an ifindex
+/// (model, rtl) are equal when that devmap's entry in the run's final dump
+/// holds the ifindex (programs cannot write devmaps).
 std::string firstDifference(const RunResult &a, const RunResult &b,
                             const DiffOptions &opts = {});
 

@@ -52,10 +52,18 @@
 // the one with a 0 at the first bit where they differ. An absent key (or
 // none, or an invalid prefix length) gives the first prefix.
 //
+// Devmaps (bpf_redirect_map's egress ports; docs/maps-design.md
+// "bpf_redirect_map over devmaps"): a DEVMAP is an array whose empty slot
+// holds ifindex (value word 0) 0, a DEVMAP_HASH a hash map; both hold
+// {ifindex} or {ifindex, 0} (the kernel's bpf_devmap_val with no program).
+// The host sees the kernel's rules (devmap.c), applied over the store by
+// devmapHostLookup/Update/Delete for NicMap and the map port alike.
+//
 //===----------------------------------------------------------------------===//
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <linux/bpf.h>
 #include <string>
 #include <string_view>
@@ -104,6 +112,34 @@ llvm::Error checkLpmCam(const MapDef &def, const TargetParams &p);
 /// those of nicStoresMapType() and LPM_TRIE.
 bool nicMapHasLayout(uint32_t type);
 
+/// DEVMAP and DEVMAP_HASH: stored as an array and a hash map, read by the
+/// datapath through bpf_redirect_map only.
+bool nicIsDevmap(uint32_t type);
+/// A devmap's shape and its store's raw operations (the map unit's array
+/// or hash semantics: NicMap's, or the map port's), under the kernel's
+/// devmap host rules below.
+struct DevmapStore {
+  uint32_t type = 0, maxEntries = 0, valueSize = 0;
+  std::function<int(const Bytes &key, Bytes &value)> lookup;
+  std::function<int(const Bytes &key, const Bytes &value, uint64_t flags)> update;
+  std::function<int(const Bytes &key)> remove;
+};
+/// True when a stored devmap value is no entry: a DEVMAP slot of ifindex 0.
+bool devmapSlotEmpty(uint32_t type, const Bytes &value);
+/// dev_map_lookup_elem from the host: -ENOENT for an empty DEVMAP slot.
+int devmapHostLookup(const DevmapStore &s, const Bytes &key, Bytes &value);
+/// dev_map_update_elem / dev_map_hash_update_elem: -EINVAL for flags over
+/// BPF_EXIST; DEVMAP: -E2BIG past the end, -EEXIST for BPF_NOEXIST (every
+/// slot exists), ifindex 0 empties the slot; DEVMAP_HASH: -EINVAL for
+/// ifindex 0, -EEXIST for BPF_NOEXIST on a present key, BPF_EXIST inserts
+/// as BPF_ANY, -E2BIG when full. A program fd (> 0) in an 8-byte value is
+/// -EINVAL (no programs run on devmap entries on the NIC); the value stored
+/// is {ifindex, 0}. The NIC does not check that the ifindex exists.
+int devmapHostUpdate(const DevmapStore &s, const Bytes &key, const Bytes &value, uint64_t flags);
+/// dev_map_delete_elem (DEVMAP: -EINVAL past the end, else the slot
+/// emptied, 0) / dev_map_hash_delete_elem (-ENOENT when absent).
+int devmapHostDelete(const DevmapStore &s, const Bytes &key);
+
 /// The layout of one map; an Error if its type is not stored or its key or
 /// value is over the parameters' limits.
 llvm::Expected<NicMapLayout> nicMapLayout(const MapDef &def, const TargetParams &p);
@@ -148,6 +184,7 @@ public:
   const NicMapLayout &layout() const { return layout_; }
   bool isHash() const { return hash_; }
   bool isLpm() const { return lpm_; }
+  bool isDevmap() const { return devmap_; }
 
   // Host operations: 0 or a negative errno, as bpf(2).
   /// -ENOENT when absent (arrays: index >= max_entries).
@@ -176,6 +213,11 @@ public:
   std::vector<MapEntry> entries() const;
 
 private:
+  /// The store under a devmap's host rules (the raw operations below).
+  DevmapStore devmapStore();
+  int storeLookup(const Bytes &key, Bytes &value) const;
+  int storeUpdate(const Bytes &key, const Bytes &value, uint64_t flags);
+  int storeDelete(const Bytes &key);
   struct Slot {
     bool valid = false;
     Bytes key, value;
@@ -195,6 +237,7 @@ private:
   NicMapLayout layout_;
   bool hash_ = false;
   bool lpm_ = false;
+  bool devmap_ = false;
   /// Arrays: max_entries values. Hash maps: 8 * buckets ways (sub-table 0,
   /// then 1, bucket by bucket), then the stash. LPM tries: max_entries rows.
   std::vector<Slot> slots_;

@@ -44,6 +44,9 @@ struct MapPortResult {
 /// One operation on map `id` (`def` its definition): waits until the port
 /// is free, writes the key / value / way index, MAP_CMD, waits for DONE and
 /// reads the results (the key and value only when asked for).
+/// A devmap gets the kernel's host rules over the unit's array or hash
+/// (ifindex 0 empties a DEVMAP slot, a delete writes the empty slot, ...:
+/// devmapHost* in sluice/Maps/NicMaps.h); walking it skips empty slots.
 llvm::Expected<MapPortResult> mapPortOp(RegisterIo &io, const ImageMap &def, unsigned id,
                                         MapPortOp op, uint32_t flags, const Bytes *key,
                                         const Bytes *value, uint32_t arg, bool wantKey,
