@@ -169,10 +169,10 @@ TEST(PlanStageMaps, RefusalsNameTheMapAndTheStage) {
   ASSERT_FALSE(bool(l));
   EXPECT_EQ(errText(l.takeError()), "LPM trie 'fib' has max_entries 257, the map unit's CAM holds "
                                     "256 rows (maps.lpm_rows): lower max_entries");
-  std::vector<MapDef> lru = {def("q", BPF_MAP_TYPE_QUEUE, 0, 4, 16)};
+  std::vector<MapDef> lru = {def("q", BPF_MAP_TYPE_RINGBUF, 4, 4, 16)};
   l = planStageMaps(lru, {1}, p);
   ASSERT_FALSE(bool(l));
-  EXPECT_EQ(errText(l.takeError()), "map 'q': type queue is not stored on the NIC yet "
+  EXPECT_EQ(errText(l.takeError()), "map 'q': type ringbuf is not stored on the NIC yet "
                                     "(stored: array, percpu_array, hash, percpu_hash, lru_hash, lru_percpu_hash, lpm_trie)");
   std::vector<MapDef> nine(9, def("m", BPF_MAP_TYPE_ARRAY, 4, 4, 1));
   l = planStageMaps(nine, std::vector<int>(9, -1), p);
