@@ -1187,9 +1187,15 @@ void lruStreams(uint64_t seed, int n, unsigned stallPct) {
       for (unsigned k = 0, m = unsigned(1 + b.rng() % 6); k < m; ++k)
         txns.push_back(b.randomTxn(id)), txns.back().key = t.key;
   }
+  uint64_t c0 = b.unit.cycles();
   b.run(txns, stallPct);
+  uint64_t cyc = b.unit.cycles() - c0;
   b.checkFinal();
   EXPECT_GT(b.lruEvictions, 100u) << "the stream must evict at capacity";
+  if (stallPct == 0)  // one per clock, evictions included
+    EXPECT_EQ(cyc, txns.size() + kRegs + 2);
+  fmt::print("LRU streams: {} transactions in {} cycles ({} stalled)\n", txns.size(), cyc,
+             stallPct ? "some" : "none");
   EXPECT_GE(b.unit.count(0), 56u);
   fmt::print("LRU streams: {} evictions at capacity, {} NIC-limit events (early evictions and "
              "inserts with no victim)\n",
