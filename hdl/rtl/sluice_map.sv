@@ -23,6 +23,16 @@
 //             hash mid i_map, or anything outside hash sub-tables: arrays,
 //             stashes, free words); past it, unspecified.
 // Unknown mid (not configured): rc -EINVAL.
+// LRU hash maps (type 2 with cfg_buckets bit 31; docs/maps-design.md "LRU
+// hash maps"): the header word of an entry holds a 32-bit use stamp in bits
+// 63:32 (the stash CAM record too); each map id has a use clock. Every
+// valid entry a commit writes (a LOOKUP hit, which then always writes its
+// entry back; an UPDATE of a present key; an insert) gets the clock as its
+// stamp and advances it. An insert at max_entries, or into full buckets and
+// a full stash, replaces the oldest valid entry (age = clock - stamp mod
+// 2^32; ties: the first) among its 8 ways and the map's 8 stash entries,
+// in place, count unchanged; none valid at max_entries: -E2BIG / an insert
+// failure. Early evictions and no-victim inserts count in o_collisions.
 // LPM tries (type 3, at most one per unit, LPM_ROWS > 0) live in the
 // sluice_lpm_cam beside the memory, not in it: LOOKUP is the longest match
 // (read words and o_val from the CAM's entry RAM; i_ins and RMWs are
