@@ -23,6 +23,16 @@
 //             hash mid i_map, or anything outside hash sub-tables: arrays,
 //             stashes, free words); past it, unspecified.
 // Unknown mid (not configured): rc -EINVAL.
+// LRU hash maps (type 2 with cfg_buckets bit 31; docs/maps-design.md "LRU
+// hash maps"): the header word of an entry holds a 32-bit use stamp in bits
+// 63:32 (the stash CAM record too); each map id has a use clock. Every
+// valid entry a commit writes (a LOOKUP hit, which then always writes its
+// entry back; an UPDATE of a present key; an insert) gets the clock as its
+// stamp and advances it. An insert at max_entries, or into full buckets and
+// a full stash, replaces the oldest valid entry (age = clock - stamp mod
+// 2^32; ties: the first) among its 8 ways and the map's 8 stash entries,
+// in place, count unchanged; none valid at max_entries: -E2BIG / an insert
+// failure. Early evictions and no-victim inserts count in o_collisions.
 // LPM tries (type 3, at most one per unit, LPM_ROWS > 0) live in the
 // sluice_lpm_cam beside the memory, not in it: LOOKUP is the longest match
 // (read words and o_val from the CAM's entry RAM; i_ins and RMWs are
@@ -119,7 +129,7 @@ module sluice_map #(
   localparam int ROWS = (HW0 + NB - 1) / NB; // rows of the deepest bank
   localparam int RB = $clog2(ROWS + 1);
   localparam int NS = 8;                    // stash entries
-  localparam int SW = 1 + 64 * KW + 64 * VW;
+  localparam int SW = 1 + 64 * KW + 64 * VW + 32;   // {stamp, value, key, valid}
   localparam int KB = 8 * KEYB;             // key bits
   localparam logic [31:0] ENOENT = 32'hfffffffe, EEXIST = 32'hffffffef,
                           E2BIG = 32'hfffffff9, EINVAL = 32'hffffffea, ENOSPC = 32'hffffffe4;
@@ -184,6 +194,8 @@ module sluice_map #(
   logic [9:0] m_vsz [MAXMAPS];
   logic [31:0] m_maxe [MAXMAPS];
   logic [31:0] m_buckets [MAXMAPS];
+  logic m_lru [MAXMAPS];                   // hash maps: LRU (cfg_buckets bit 31)
+  logic [31:0] m_clk [MAXMAPS];             // LRU maps: the use clock (next stamp)
   logic [AW-1:0] m_base [MAXMAPS];
   logic [AW:0] m_sub [MAXMAPS];             // hash: words of one sub-table
   logic [31:0] m_count [MAXMAPS];
@@ -600,7 +612,8 @@ module sluice_map #(
   // Decision.
   logic c_found, c_wr, c_st_we, c_cnt_inc, c_cnt_dec, c_coll, c_insfail;
   logic [2:0] c_st_idx;
-  logic [SW-1:0] c_st_rec;                  // {value, key, valid}
+  logic [SW-1:0] c_st_rec;                  // {stamp, value, key, valid}
+  logic c_use;                              // an LRU entry written valid: its stamp is m_clk
   logic [31:0] c_rc;
   logic [64*KW-1:0] c_key;
   logic [64*VW-1:0] c_val;
@@ -634,6 +647,9 @@ module sluice_map #(
     int wi, wd;
     logic [63:0] ra, rb, rres;
     logic plbig, l_exact;
+    logic lru, vfound, evict;
+    logic [3:0] vi;
+    logic [31:0] bage, age;
     plbig = 1'b0; l_exact = 1'b0; l_we = 1'b0; l_wvalid = 1'b0; l_wrow = l_row;
     wi = 0; wd = 0; ra = '0; rb = '0; rres = '0; newv = '0;
     c_found = 1'b0; c_wr = 1'b0; c_st_we = 1'b0; c_cnt_inc = 1'b0; c_cnt_dec = 1'b0;
@@ -641,11 +657,13 @@ module sluice_map #(
     c_key = '0; c_val = '0; c_entry = '0; c_addr = way_a[0]; c_x = way_x[0]; c_md = way_md[0];
     c_words = '0;
     c_st_rec = '0;
+    c_use = 1'b0;
     cnt = m_count[t5.mid];
     eq = 1'b0; pa_a = '0; pa_x = '0; pa_md = '0; placed = 1'b0; ps = 1'b0; pst = '0;
     hit = '0; shit = '0; sfree = '0; n0 = '0; n1 = '0; found = 1'b0; in_stash = 1'b0;
     wsel = '0; at_a = '0; at_x = '0; at_md = '0; sat = '0; oldv = '0; ekey = '0; ent = '0;
     ins = 1'b0; vmask = '0; st_base = '0;
+    lru = 1'b0; vfound = 1'b0; vi = '0; bage = '0; age = '0; evict = 1'b0;
     if (t5.valid) begin                     // (nothing to decide otherwise: less to simulate)
     vmask = ~({(64 * VW){1'b1}} << (32'(m_vsz[t5.mid]) * 8));
     st_base = m_base[t5.mid] + AW'(2 * m_sub[t5.mid]);   // logical address of stash entry 0
@@ -684,6 +702,20 @@ module sluice_map #(
     end else begin
       ekey = e_key(ent, kw_c);
       oldv = e_val(ent, ty_c, kw_c, vw_c);
+    end
+
+    // LRU: the oldest valid entry an insert can see, its 8 ways then the
+    // stash (age = clock - stamp mod 2^32; ties: the first)
+    lru = ty_c == 2'd2 && m_lru[t5.mid];
+    if (lru) begin
+      for (int w = 0; w < 8; w++) begin
+        age = m_clk[t5.mid] - way_e[w][63:32];
+        if (way_e[w][0] && (!vfound || age > bage)) begin vfound = 1'b1; vi = 4'(w); bage = age; end
+      end
+      for (int s = 0; s < NS; s++) begin
+        age = m_clk[t5.mid] - st_e[s][SW-1 -: 32];
+        if (st_e[s][0] && (!vfound || age > bage)) begin vfound = 1'b1; vi = 4'(8 + s); bage = age; end
+      end
     end
 
     // placement of a new key: the less full bucket (ties: bucket 0), its
@@ -767,7 +799,7 @@ module sluice_map #(
                 c_words[32*k +: 32] = (found && wi < 2 * 32'(vw_c) && wi < 2 * VW)
                     ? oldv[32 * (wi < 2 * VW ? wi : 0) +: 32] : 32'd0;
               end
-              if (found && t5.r_en != 2'b00) begin
+              if (found && (t5.r_en != 2'b00 || lru)) begin   // LRU: every hit is a use
                 newv = oldv;
                 for (int r = 0; r < 2; r++) begin
                   if (t5.r_en[r]) begin
@@ -789,9 +821,12 @@ module sluice_map #(
                 newv = newv & vmask;
                 c_wr = 1'b1; c_addr = at_a; c_x = at_x; c_md = at_md;
                 c_entry = mk_entry(ty_c, kw_c, vw_c, ekey, newv);
-                if (in_stash) begin c_st_we = 1'b1; c_st_idx = sat; c_st_rec = {newv, ekey, 1'b1}; end
+                if (in_stash) begin c_st_we = 1'b1; c_st_idx = sat; c_st_rec = {32'd0, newv, ekey, 1'b1}; end
               end
-              if (!found && t5.ins && ty_c == 2'd2) begin
+              if (!found && t5.ins && lru && (cnt >= m_maxe[t5.mid] || !placed)) begin
+                if (!vfound) begin c_insfail = 1'b1; c_coll = 1'b1; end
+                else begin evict = 1'b1; c_coll = cnt < m_maxe[t5.mid]; end
+              end else if (!found && t5.ins && ty_c == 2'd2) begin
                 ins = 1'b1;
                 if (cnt >= m_maxe[t5.mid]) c_insfail = 1'b1;
                 else if (!placed) begin c_insfail = 1'b1; c_coll = 1'b1; end
@@ -811,9 +846,13 @@ module sluice_map #(
                 else begin
                   c_wr = 1'b1; c_addr = at_a; c_x = at_x; c_md = at_md;
                   c_entry = mk_entry(ty_c, kw_c, vw_c, qkey, t5.val);
-                  if (in_stash) begin c_st_we = 1'b1; c_st_idx = sat; c_st_rec = {t5.val, qkey, 1'b1}; end
+                  if (in_stash) begin c_st_we = 1'b1; c_st_idx = sat; c_st_rec = {32'd0, t5.val, qkey, 1'b1}; end
                 end
               end else if (t5.flags == 2'd2) c_rc = ENOENT;
+              else if (lru && (cnt >= m_maxe[t5.mid] || !placed)) begin
+                if (!vfound) begin c_rc = E2BIG; c_coll = 1'b1; end
+                else begin evict = 1'b1; c_coll = cnt < m_maxe[t5.mid]; end
+              end
               else if (cnt >= m_maxe[t5.mid]) c_rc = E2BIG;
               else if (!placed) begin c_rc = E2BIG; c_coll = 1'b1; end
               else ins = 1'b1;
@@ -844,7 +883,24 @@ module sluice_map #(
           if (ins && placed && !(t5.op == OP_LOOKUP && cnt >= m_maxe[t5.mid])) begin
             c_wr = 1'b1; c_addr = pa_a; c_x = pa_x; c_md = pa_md; c_cnt_inc = 1'b1;
             c_entry = mk_entry(2'd2, kw_c, vw_c, qkey, t5.val);
-            if (ps) begin c_st_we = 1'b1; c_st_idx = pst; c_st_rec = {t5.val, qkey, 1'b1}; end
+            if (ps) begin c_st_we = 1'b1; c_st_idx = pst; c_st_rec = {32'd0, t5.val, qkey, 1'b1}; end
+          end
+          // an LRU eviction: the new key takes the victim's place (count unchanged)
+          if (evict) begin
+            c_wr = 1'b1;
+            c_entry = mk_entry(2'd2, kw_c, vw_c, qkey, t5.val);
+            if (vi < 4'd8) begin
+              c_addr = way_a[vi[2:0]]; c_x = way_x[vi[2:0]]; c_md = way_md[vi[2:0]];
+            end else begin
+              c_addr = st_base + AW'(32'(vi[2:0]) * 32'(ew_c)); c_md = IN_IL;
+              c_st_we = 1'b1; c_st_idx = vi[2:0]; c_st_rec = {32'd0, t5.val, qkey, 1'b1};
+            end
+          end
+          // LRU: an entry written valid is used now
+          if (lru && c_wr && c_entry[0]) begin
+            c_use = 1'b1;
+            c_entry[63:32] = m_clk[t5.mid];
+            c_st_rec[SW-1 -: 32] = m_clk[t5.mid];
           end
         end
       end
@@ -914,7 +970,7 @@ module sluice_map #(
   always_ff @(posedge clk) begin
     if (rst) begin
       for (int m = 0; m < MAXMAPS; m++) begin
-        m_type[m] <= 2'd0; m_count[m] <= 32'd0; m_coll[m] <= 64'd0;
+        m_type[m] <= 2'd0; m_count[m] <= 32'd0; m_coll[m] <= 64'd0; m_clk[m] <= 32'd0;
       end
       o_insert_fail <= 32'd0;
     end else begin
@@ -922,18 +978,21 @@ module sluice_map #(
         if (c_cnt_inc) m_count[t5.mid] <= m_count[t5.mid] + 32'd1;
         if (c_cnt_dec) m_count[t5.mid] <= m_count[t5.mid] - 32'd1;
         if (c_coll) m_coll[t5.mid] <= m_coll[t5.mid] + 64'd1;
+        if (c_use) m_clk[t5.mid] <= m_clk[t5.mid] + 32'd1;
         if (c_insfail) o_insert_fail <= o_insert_fail + 32'd1;
       end
       if (cfg_we) begin
         m_type[cfg_map] <= cfg_type; m_count[cfg_map] <= 32'd0; m_coll[cfg_map] <= 64'd0;
+        m_clk[cfg_map] <= 32'd0;
       end
       if (clr)                              // the CAM empties with the memory
         for (int m = 0; m < MAXMAPS; m++) if (m_type[m] == 2'd3) m_count[m] <= 32'd0;
     end
     if (cfg_we) begin
       m_ksz[cfg_map] <= cfg_ksz; m_vsz[cfg_map] <= cfg_vsz; m_maxe[cfg_map] <= cfg_maxe;
-      m_buckets[cfg_map] <= cfg_buckets; m_base[cfg_map] <= cfg_base;
-      m_sub[cfg_map] <= (AW + 1)'(64'(cfg_buckets) * 64'(ewords(cfg_type, cfg_ksz, cfg_vsz)) * 64'd4);
+      m_buckets[cfg_map] <= {1'b0, cfg_buckets[30:0]}; m_base[cfg_map] <= cfg_base;
+      m_lru[cfg_map] <= cfg_type == 2'd2 && cfg_buckets[31];
+      m_sub[cfg_map] <= (AW + 1)'(64'(cfg_buckets[30:0]) * 64'(ewords(cfg_type, cfg_ksz, cfg_vsz)) * 64'd4);
     end
   end
   always_comb

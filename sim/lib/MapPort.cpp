@@ -169,7 +169,9 @@ llvm::Expected<std::vector<std::pair<uint32_t, uint64_t>>> mapConfigWords(const 
       if (!lay)
         return lay.takeError();
       uint64_t type = im.type == BPF_MAP_TYPE_LPM_TRIE ? 3 : lay->buckets ? 2 : 1;  // lpm, hash, array
-      w1 = uint64_t(im.offset / 8) << 32 | lay->buckets;
+      // bit 31 of the bucket count: an LRU hash map (docs/rtl.md "Map unit")
+      bool lru = im.type == BPF_MAP_TYPE_LRU_HASH || im.type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+      w1 = uint64_t(im.offset / 8) << 32 | lay->buckets | (lru ? 1ull << 31 : 0);
       w0 = uint64_t(im.maxEntries) << 32 | uint64_t(im.stage & 0xff) << 24 | type << 18 |
            uint64_t(im.valueSize & 0x3ff) << 8 | (im.keySize & 0xff);
     }

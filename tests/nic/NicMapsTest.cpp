@@ -14,12 +14,14 @@
 #include <cerrno>
 #include <cstring>
 #include <atomic>
+#include <random>
 #include <set>
 #include <thread>
 
 #include <rte_lcore.h>
 
 #include "sluice/Nic/sluice_bpf.h"
+#include "sluice/Maps/NicMaps.h"
 #include "sluice/Sim/MapPort.h"
 
 using namespace sluice;
@@ -449,4 +451,69 @@ TEST(NicMaps, DevmapsHaveTheKernelsHostRulesThroughThePort) {
   EXPECT_EQ(sluice_map_delete_elem(ids, &other), -ENOENT);
   EXPECT_EQ(sluice_map_delete_elem(ids, &key), 0);
   EXPECT_EQ(sluice_map_lookup_elem(ids, &key, &back), -ENOENT);
+
+// An LRU hash through the driver's map port (tests/progs/lru_overflow: 8
+// entries, 12-byte keys, 16-byte values): host updates past max_entries
+// evict instead of failing, host lookups are uses, deletes free; every
+// return code, every value and the final walk equal NicMap's LRU replaying
+// the same operations (docs/maps-design.md "LRU hash maps").
+TEST(NicMaps, LruHashThroughThePortEvictsAsNicMap) {
+  Rig rig;
+  auto obj = Object::open(std::string(SLUICE_TEST_PROGS_DIR) + "/lru_overflow.bpf.o");
+  ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
+  auto img = compileProgram(*obj, obj->programs.at(0), TargetParams::defaults());
+  ASSERT_TRUE(bool(img)) << llvm::toString(img.takeError());
+  ASSERT_EQ(img->maps.size(), 1u);
+  ASSERT_EQ(img->maps[0].type, unsigned(BPF_MAP_TYPE_LRU_HASH));
+  ASSERT_NO_FATAL_FAILURE(loadOk(*rig.nic, writeStageImage(*img), "lru_overflow"));
+  MapDef def;
+  def.name = "conns", def.type = BPF_MAP_TYPE_LRU_HASH, def.key_size = 12;
+  def.value_size = 16, def.max_entries = 8;
+  auto ref = NicMap::create(def, TargetParams::defaults());
+  ASSERT_TRUE(bool(ref)) << llvm::toString(ref.takeError());
+  int fd = sluice_nic_map_fd_by_name(handle(rig), "conns");
+  ASSERT_GE(fd, 0);
+  std::mt19937 rng(3);
+  auto key = [](uint32_t i) {
+    Bytes k(12, 0);
+    std::memcpy(k.data(), &i, 4);
+    k[8] = uint8_t(i * 7);
+    return k;
+  };
+  unsigned evictions = 0;
+  for (int op = 0; op < 400; ++op) {
+    Bytes k = key(rng() % 40);
+    unsigned r = rng() % 10;
+    if (r < 5) {
+      Bytes v(16);
+      for (auto &b : v) b = uint8_t(rng());
+      uint64_t flags = rng() % 4 == 0 ? BPF_NOEXIST : BPF_ANY;
+      uint32_t before = ref->size();
+      Bytes probe;
+      bool had = ref->lookup(k, probe) == 0;
+      int want = ref->update(k, v, flags);
+      EXPECT_EQ(sluice_map_update_elem(fd, k.data(), v.data(), flags), want) << "op " << op;
+      evictions += want == 0 && !had && before == 8;
+    } else if (r < 8) {
+      Bytes want, got(16);
+      int rc = ref->lookupUse(k, want);
+      EXPECT_EQ(sluice_map_lookup_elem(fd, k.data(), got.data()), rc) << "op " << op;
+      if (rc == 0) EXPECT_EQ(got, want) << "op " << op;
+    } else {
+      EXPECT_EQ(sluice_map_delete_elem(fd, k.data()), ref->deleteKey(k)) << "op " << op;
+    }
+    ASSERT_LE(ref->size(), 8u);
+  }
+  EXPECT_GT(evictions, 20u);
+  std::set<Bytes> walked;
+  Bytes cur(12), next(12);
+  for (bool first = true; sluice_map_get_next_key(fd, first ? nullptr : cur.data(), next.data()) == 0;
+       first = false) {
+    EXPECT_TRUE(walked.insert(next).second);
+    cur = next;
+  }
+  std::set<Bytes> want;
+  for (const MapEntry &e : ref->entries()) want.insert(e.key);
+  EXPECT_EQ(walked, want);
+  EXPECT_LE(walked.size(), 8u);
 }

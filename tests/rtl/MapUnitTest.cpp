@@ -49,7 +49,8 @@ constexpr uint64_t kMemWords = 104856;
 enum Op : uint8_t { LOOKUP = 0, UPDATE = 1, DELETE = 2, READWAY = 3, RAW = 4 };
 
 uint32_t ew(const NicMapLayout &l) { return uint32_t(l.entryBytes / 8); }
-bool isHash(uint32_t t) { return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERCPU_HASH; }
+bool isLru(uint32_t t) { return t == BPF_MAP_TYPE_LRU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH; }
+bool isHash(uint32_t t) { return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERCPU_HASH || isLru(t); }
 
 /// NicMap's placement rules, slot for slot, to give the byte image the RTL
 /// memory must hold (NicMap keeps its slots private). Checked against NicMap.
@@ -206,7 +207,7 @@ public:
     top_->cfg_ksz = l.keySize;
     top_->cfg_vsz = l.valueSize;
     top_->cfg_maxe = l.maxEntries;
-    top_->cfg_buckets = l.buckets;
+    top_->cfg_buckets = l.buckets | (isLru(l.type) ? 1u << 31 : 0u);  // bit 31: LRU
     top_->cfg_base = uint32_t(l.offset / 8);
     tick();
     top_->cfg_we = 0;
@@ -305,8 +306,98 @@ struct Bench {
     return b;
   }
 
+  /// LRU maps: the sequential result on NicMap alone (the mirror does not
+  /// know LRU placement; the memory image comes from NicMap::entryWords).
+  uint64_t lruEvictions = 0;  // inserts at max_entries that replaced an entry
+  Expect referenceLru(const Txn &t) {
+    Expect e;
+    e.op = t.op;
+    NicMap &n = nic[t.map];
+    const NicMapLayout &l = lay[t.map];
+    uint32_t before = n.size();
+    uint64_t collBefore = n.collisions();
+    auto evicted = [&](int rc) {
+      if (rc == 0 && before == l.maxEntries && n.size() == before && n.collisions() == collBefore)
+        ++lruEvictions;
+    };
+    switch (t.op) {
+    case LOOKUP: {
+      Bytes v;
+      int rc = n.lookupUse(t.key, v);
+      e.found = rc == 0;
+      e.rc = uint32_t(rc);
+      if (e.found) {
+        e.value = v;
+        for (unsigned k = 0; k < 4; ++k) {
+          uint32_t w = 0;
+          for (unsigned b = 0; b < 4; ++b)
+            if (4 * (t.w0 + k) + b < v.size()) w |= uint32_t(v[4 * (t.w0 + k) + b]) << (8 * b);
+          e.words[k] = w;
+        }
+        if (t.ren) {
+          Bytes nv = v;
+          nv.resize(((v.size() + 7) & ~size_t(7)) + 8, 0);
+          for (unsigned r = 0; r < 2; ++r) {
+            if (!(t.ren >> r & 1)) continue;
+            unsigned wd = t.rword[r];
+            bool wide = t.rw >> r & 1;
+            uint64_t a = 0, b = t.ropnd[r];
+            size_t nb = wide ? 8 : 4;
+            if (!wide) b &= 0xffffffffu;
+            for (size_t i = 0; i < nb; ++i)
+              if (4 * wd + i < nv.size()) a |= uint64_t(nv[4 * wd + i]) << (8 * i);
+            uint64_t res = t.rop[r] == 0 ? a + b : t.rop[r] == 1 ? a | b : t.rop[r] == 2 ? a & b
+                         : t.rop[r] == 3 ? a ^ b : b;
+            for (size_t i = 0; i < nb; ++i)
+              if (4 * wd + i < nv.size()) nv[4 * wd + i] = uint8_t(res >> (8 * i));
+          }
+          nv.resize(l.valueSize);
+          EXPECT_EQ(n.setValue(t.key, nv), 0);
+        }
+      } else if (t.ins) {
+        int rc1 = n.update(t.key, t.value, BPF_NOEXIST);
+        evicted(rc1);
+        if (rc1 != 0) ++insertFail;
+      }
+      break;
+    }
+    case UPDATE: {
+      int rc = n.update(t.key, t.value, t.flags);
+      evicted(rc);
+      e.rc = uint32_t(rc);
+      break;
+    }
+    case DELETE:
+      e.rc = uint32_t(n.deleteKey(t.key));
+      break;
+    case READWAY: {
+      e.host = true;
+      if (t.arg >= l.ways + l.stashEntries) {
+        e.rc = uint32_t(-ENOENT);
+      } else {
+        auto w = n.entryWords(t.arg);
+        e.found = w[0] & 1;
+        if (e.found) {
+          Bytes b(w.size() * 8);
+          std::memcpy(b.data(), w.data(), b.size());
+          e.key.assign(b.begin() + 8, b.begin() + 8 + l.keySize);
+          size_t vo = 8 + ((l.keySize + 7) & ~7u);
+          e.value.assign(b.begin() + vo, b.begin() + vo + l.valueSize);
+        }
+      }
+      break;
+    }
+    case RAW:
+      break;
+    }
+    EXPECT_LE(n.size(), l.maxEntries);
+    return e;
+  }
+
   /// The sequential result of `t` on NicMap (checked against the mirror).
   Expect reference(const Txn &t) {
+    if (isLru(lay[t.map].type))
+      return referenceLru(t);
     Expect e;
     e.op = t.op;
     NicMap &n = nic[t.map];
@@ -451,7 +542,7 @@ struct Bench {
       std::vector<Bytes> mwalk;
       for (auto &s : mir[id].slots)
         if (s.valid) mwalk.push_back(mir[id].hash ? s.key : Bytes{});
-      if (mir[id].hash) {
+      if (mir[id].hash && !isLru(l.type)) {
         EXPECT_EQ(walk, mwalk) << l.name;
       }
       // memory, entry by entry, through RAW reads
@@ -469,7 +560,7 @@ struct Bench {
       ASSERT_EQ(got.size(), raws.size());
       size_t bad = 0;
       for (size_t n = 0; n < raws.size(); ++n) {
-        auto w = mir[id].entryWords(n);
+        auto w = isLru(l.type) ? nic[id].entryWords(n) : mir[id].entryWords(n);
         std::vector<uint64_t> g(got[n].raw.begin(), got[n].raw.begin() + w.size());
         if (g != w && bad++ < 3)
           ADD_FAILURE() << fmt::format("map '{}' entry {}: memory {:#x} ... want {:#x} ...", l.name, n,
@@ -1063,4 +1154,171 @@ TEST(MapUnitLpm, OneLookupPerClockAndLatency) {
              "in {} cycles ({:.4f} per clock)\n",
              kLpmRows, b.cur->size(), lat, txns.size(), cyc,
              double(txns.size()) / double(cyc - kRegs - 2));
+}
+
+//===-- LRU hash maps (docs/maps-design.md "LRU hash maps") ----------------===//
+
+namespace {
+
+std::vector<MapDef> lruStageMaps() {
+  return {def("flows", BPF_MAP_TYPE_LRU_HASH, 13, 20, 64),
+          def("small", BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 8, 16),
+          def("plain", BPF_MAP_TYPE_HASH, 7, 5, 40),
+          def("counters", BPF_MAP_TYPE_ARRAY, 4, 12, 32),
+          def("odd", BPF_MAP_TYPE_LRU_HASH, 5, 3, 37)};
+}
+
+/// Random streams over LRU maps (key pools 3x max_entries: the maps stay at
+/// capacity and evict) beside a hash map and an array in one unit.
+void lruStreams(uint64_t seed, int n, unsigned stallPct) {
+  Bench b(lruStageMaps(), seed);
+  for (size_t id = 0; id < b.defs.size(); ++id)
+    if (isHash(b.defs[id].type))
+      for (unsigned i = 0; i < 3 * b.defs[id].max_entries; ++i)
+        b.keys[id].push_back(b.randBytes(b.defs[id].key_size));
+  std::vector<Txn> txns;
+  for (int i = 0; i < n; ++i) {
+    unsigned id = unsigned(b.rng() % b.defs.size());
+    Txn t = b.randomTxn(id);
+    if (t.op == DELETE && isLru(b.defs[id].type) && b.rng() % 2)
+      t.op = UPDATE, t.flags = 0;  // fewer deletes: the LRU maps stay full
+    txns.push_back(t);
+    if (b.rng() % 8 == 0)  // bursts on one entry: forwarding of stamps and evictions
+      for (unsigned k = 0, m = unsigned(1 + b.rng() % 6); k < m; ++k)
+        txns.push_back(b.randomTxn(id)), txns.back().key = t.key;
+  }
+  uint64_t c0 = b.unit.cycles();
+  b.run(txns, stallPct);
+  uint64_t cyc = b.unit.cycles() - c0;
+  b.checkFinal();
+  EXPECT_GT(b.lruEvictions, 100u) << "the stream must evict at capacity";
+  if (stallPct == 0)  // one per clock, evictions included
+    EXPECT_EQ(cyc, txns.size() + kRegs + 2);
+  fmt::print("LRU streams: {} transactions in {} cycles ({} stalled)\n", txns.size(), cyc,
+             stallPct ? "some" : "none");
+  EXPECT_GE(b.unit.count(0), 56u);
+  fmt::print("LRU streams: {} evictions at capacity, {} NIC-limit events (early evictions and "
+             "inserts with no victim)\n",
+             b.lruEvictions, b.nic[0].collisions() + b.nic[1].collisions() + b.nic[4].collisions());
+}
+
+} // namespace
+
+TEST(MapUnitLru, RandomStreamsMatchNicMap) { lruStreams(21, 20000, 0); }
+TEST(MapUnitLru, RandomStreamsWithStalls) { lruStreams(23, 8000, 30); }
+
+// Full buckets: 20 keys sharing both buckets of a 64-entry LRU map fill the
+// 8 ways and the stash below max_entries; the next 4 evict the oldest of the
+// 16 (early evictions, counted); lookups refresh chosen keys so that the
+// victims are known; then the map is filled past max_entries.
+TEST(MapUnitLru, FullBucketsEvictTheOldest) {
+  Bench b({def("lru", BPF_MAP_TYPE_LRU_HASH, 8, 8, 64)}, 5);
+  const NicMapLayout &l = b.lay[0];
+  std::map<std::pair<uint64_t, uint64_t>, std::vector<Bytes>> groups;
+  std::vector<Bytes> same;
+  while (same.empty()) {
+    Bytes k = b.randBytes(8);
+    uint64_t h0 = (uint64_t(nicHash0(k.data(), 8)) * l.buckets) >> 32;
+    uint64_t h1 = (uint64_t(nicHash1(k.data(), 8)) * l.buckets) >> 32;
+    auto &g = groups[{h0, h1}];
+    g.push_back(k);
+    if (g.size() == 24) same = g;
+  }
+  std::vector<Txn> txns;
+  auto upd = [&](const Bytes &k) {
+    Txn t;
+    t.op = UPDATE;
+    t.key = k;
+    t.value = b.randBytes(8);
+    txns.push_back(t);
+  };
+  auto look = [&](const Bytes &k) {
+    Txn t;
+    t.op = LOOKUP;
+    t.key = k;
+    t.ins = true;
+    t.value = b.randBytes(8);
+    txns.push_back(t);
+  };
+  for (int i = 0; i < 16; ++i) upd(same[i]);  // 8 ways, 8 stash entries
+  look(same[0]);                              // key 0 and 8 (in the stash) are used again
+  look(same[8]);
+  for (int i = 16; i < 20; ++i) upd(same[i]);  // evict keys 1, 2, 3, 4 (the oldest)
+  look(same[20]);                               // insert on a miss evicts key 5
+  b.run(txns);
+  b.checkFinal();
+  Bytes v;
+  EXPECT_EQ(b.nic[0].collisions(), 5u);
+  EXPECT_EQ(b.nic[0].size(), 16u);
+  for (int i : {1, 2, 3, 4, 5}) EXPECT_EQ(b.nic[0].lookup(same[i], v), -ENOENT) << i;
+  for (int i : {0, 6, 7, 8, 9, 15, 16, 19, 20}) EXPECT_EQ(b.nic[0].lookup(same[i], v), 0) << i;
+  // past max_entries: every insert stays, the count stays at 64
+  txns.clear();
+  for (int i = 0; i < 200; ++i) upd(b.randBytes(8));
+  b.run(txns);
+  b.checkFinal();
+  EXPECT_EQ(b.unit.count(0), 64u);
+}
+
+// At max_entries, an insert whose two buckets and the stash hold nothing has
+// no victim: -E2BIG (UPDATE) or an insert failure (LOOKUP), counted.
+TEST(MapUnitLru, FullMapWithEmptyBucketsRefusesAndCounts) {
+  Bench b({def("lru", BPF_MAP_TYPE_LRU_HASH, 8, 8, 64)}, 9);
+  const NicMapLayout &l = b.lay[0];
+  auto buckets = [&](const Bytes &k) {
+    return std::pair<uint64_t, uint64_t>((uint64_t(nicHash0(k.data(), 8)) * l.buckets) >> 32,
+                                         (uint64_t(nicHash1(k.data(), 8)) * l.buckets) >> 32);
+  };
+  Bytes lonely = b.randBytes(8);
+  auto [x0, x1] = buckets(lonely);
+  std::vector<Txn> txns;
+  unsigned n = 0;
+  while (n < 64) {
+    Bytes k = b.randBytes(8);
+    auto [k0, k1] = buckets(k);
+    if (k0 == x0 || k1 == x1)
+      continue;
+    Txn t;
+    t.op = UPDATE;
+    t.key = k;
+    t.value = b.randBytes(8);
+    txns.push_back(t);
+    ++n;
+  }
+  Txn u;
+  u.op = UPDATE;
+  u.key = lonely;
+  u.value = b.randBytes(8);
+  txns.push_back(u);
+  Txn lk = u;
+  lk.op = LOOKUP;
+  lk.ins = true;
+  txns.push_back(lk);
+  b.run(txns);
+  b.checkFinal();
+  ASSERT_EQ(b.nic[0].stashUsed(), 0u) << "the fill must leave the stash empty (choose another seed)";
+  EXPECT_EQ(b.nic[0].size(), 64u);
+  EXPECT_EQ(b.nic[0].collisions(), 2u);
+  EXPECT_EQ(b.unit.insertFail(), 1u);
+}
+
+// Back-to-back uses of the entries of one bucket pair: the stamps of the
+// previous two commits come through the forwarding (a stale stamp would
+// pick another victim).
+TEST(MapUnitLru, BackToBackUsesPickTheRightVictim) {
+  Bench b({def("lru", BPF_MAP_TYPE_LRU_HASH, 8, 8, 16)}, 13);
+  std::vector<Txn> txns;
+  for (int round = 0; round < 400; ++round) {
+    Txn t;
+    t.key = b.randBytes(8);
+    t.key[0] = uint8_t(b.rng() % 40);  // 40 keys over 16 entries
+    std::fill(t.key.begin() + 1, t.key.end(), 0);
+    t.value = b.randBytes(8);
+    t.op = b.rng() % 2 ? LOOKUP : UPDATE;
+    t.ins = true;
+    txns.push_back(t);
+  }
+  b.run(txns);
+  b.checkFinal();
+  EXPECT_GT(b.lruEvictions, 50u);
 }

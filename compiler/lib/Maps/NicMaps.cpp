@@ -121,6 +121,7 @@ uint32_t nicHash1(const uint8_t *key, size_t n) { return crc32Reflected(0x82F63B
 bool nicStoresMapType(uint32_t type) {
   return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
          type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_PERCPU_HASH ||
+         type == BPF_MAP_TYPE_LRU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
          type == BPF_MAP_TYPE_LPM_TRIE ||
          nicIsDevmap(type);
 }
@@ -151,7 +152,8 @@ llvm::Error checkDatapathMapType(const std::string &name, uint32_t type) {
   if (nicStoresMapType(type))
     return llvm::Error::success();
   return fail(llvm::formatv("map '{0}': type {1} is not stored on the NIC yet (stored: array, "
-                            "percpu_array, hash, percpu_hash, lpm_trie, devmap, devmap_hash)",
+                            "percpu_array, hash, percpu_hash, lru_hash, lru_percpu_hash, lpm_trie, "
+                            "devmap, devmap_hash)",
                             name, mapTypeName(type)));
 }
 
@@ -162,8 +164,8 @@ bool nicMapHasLayout(uint32_t type) {
 llvm::Expected<NicMapLayout> nicMapLayout(const MapDef &def, const TargetParams &p) {
   if (!nicMapHasLayout(def.type))
     return fail(llvm::formatv("map '{0}': type {1} is not stored on the NIC yet (stored: "
-                              "array, percpu_array, hash, percpu_hash, lpm_trie, devmap, "
-                              "devmap_hash)",
+                              "array, percpu_array, hash, percpu_hash, lru_hash, lru_percpu_hash, "
+                              "lpm_trie, devmap, devmap_hash)",
                               def.name, mapTypeName(def.type)));
   if (def.key_size == 0 || def.value_size == 0 || def.max_entries == 0)
     return fail(llvm::formatv("map '{0}': key_size, value_size and max_entries must be "
@@ -184,6 +186,7 @@ llvm::Expected<NicMapLayout> nicMapLayout(const MapDef &def, const TargetParams 
   l.valueSize = def.value_size;
   l.maxEntries = def.max_entries;
   bool hash = def.type == BPF_MAP_TYPE_HASH || def.type == BPF_MAP_TYPE_PERCPU_HASH ||
+              def.type == BPF_MAP_TYPE_LRU_HASH || def.type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
               def.type == BPF_MAP_TYPE_DEVMAP_HASH;
   if (nicIsDevmap(def.type) &&
       (def.key_size != 4 || (def.value_size != 4 && def.value_size != 8)))
@@ -247,8 +250,10 @@ llvm::Expected<std::vector<NicMapLayout>> planMaps(const std::vector<MapDef> &ma
 NicMap::NicMap(const MapDef &def, NicMapLayout layout)
     : layout_(std::move(layout)),
       hash_(def.type == BPF_MAP_TYPE_HASH || def.type == BPF_MAP_TYPE_PERCPU_HASH ||
+            def.type == BPF_MAP_TYPE_LRU_HASH || def.type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
             def.type == BPF_MAP_TYPE_DEVMAP_HASH),
-      lpm_(def.type == BPF_MAP_TYPE_LPM_TRIE), devmap_(nicIsDevmap(def.type)) {
+      lpm_(def.type == BPF_MAP_TYPE_LPM_TRIE), devmap_(nicIsDevmap(def.type)),
+      lru_(def.type == BPF_MAP_TYPE_LRU_HASH || def.type == BPF_MAP_TYPE_LRU_PERCPU_HASH) {
   if (hash_) {
     slots_.resize(layout_.ways + layout_.stashEntries);
   } else if (lpm_) {
@@ -334,6 +339,49 @@ int NicMap::storeLookup(const Bytes &key, Bytes &value) const {
   return 0;
 }
 
+int NicMap::lookupUse(const Bytes &key, Bytes &value) {
+  int rc = lookup(key, value);
+  if (rc == 0 && lru_)
+    use(slots_[size_t(find(key))]);
+  return rc;
+}
+
+int NicMap::setValue(const Bytes &key, const Bytes &value) {
+  if (key.size() != layout_.keySize || value.size() != layout_.valueSize)
+    return -EINVAL;
+  if (!hash_ && !lpm_) {
+    uint32_t i = arrayIndex(key);
+    if (i >= layout_.maxEntries)
+      return -ENOENT;
+    slots_[i].value = value;
+    return 0;
+  }
+  int64_t at = find(key);
+  if (at < 0)
+    return -ENOENT;
+  slots_[size_t(at)].value = value;
+  return 0;
+}
+
+int64_t NicMap::lruVictim(const Bytes &key) const {
+  int64_t best = -1;
+  uint32_t bestAge = 0;
+  auto consider = [&](uint64_t i) {
+    const Slot &s = slots_[i];
+    uint32_t age = lruClock_ - s.stamp;
+    if (s.valid && (best < 0 || age > bestAge))
+      best = int64_t(i), bestAge = age;
+  };
+  for (unsigned t = 0; t < 2; ++t) {
+    uint64_t base = bucketBase(t, key);
+    for (uint32_t w = 0; w < kNicBucketWays; ++w)
+      consider(base + w);
+  }
+  for (uint64_t i = layout_.ways; i < slots_.size(); ++i)
+    consider(i);
+  return best;
+}
+
 int NicMap::update(const Bytes &key, const Bytes &value, uint64_t flags) {
   if (devmap_ && key.size() == layout_.keySize && value.size() == layout_.valueSize)
     return devmapHostUpdate(devmapStore(), key, value, flags);
@@ -363,15 +411,29 @@ int NicMap::storeUpdate(const Bytes &key, const Bytes &value, uint64_t flags) {
     if (flags == BPF_NOEXIST)
       return -EEXIST;
     slots_[size_t(at)].value = value;
+    use(slots_[size_t(at)]);
     return 0;
   }
   if (flags == BPF_EXIST)
     return -ENOENT;
-  if (count_ >= layout_.maxEntries)
+  if (count_ >= layout_.maxEntries && !lru_)
     return -E2BIG;
   uint64_t b0 = bucketBase(0, key), b1 = bucketBase(1, key);
   uint32_t n0 = occupied(b0), n1 = occupied(b1);
   int64_t dst = -1;
+  if (lru_ && count_ >= layout_.maxEntries) {
+    // Full: the new key replaces the oldest entry it can see.
+    dst = lruVictim(key);
+    if (dst < 0) {
+      ++collisions_;
+      return -E2BIG;
+    }
+    Slot &s = slots_[size_t(dst)];
+    s.key = key;
+    s.value = value;
+    use(s);
+    return 0;
+  }
   if (n0 < kNicBucketWays || n1 < kNicBucketWays) {
     uint64_t base = n1 < n0 ? b1 : b0;
     for (uint32_t w = 0; w < kNicBucketWays && dst < 0; ++w)
@@ -382,6 +444,17 @@ int NicMap::storeUpdate(const Bytes &key, const Bytes &value, uint64_t flags) {
       if (!slots_[i].valid)
         dst = int64_t(i);
   }
+  if (dst < 0 && lru_) {
+    // Below max_entries with both buckets and the stash full: an early
+    // eviction (the kernel would not evict yet), counted.
+    ++collisions_;
+    dst = lruVictim(key);
+    Slot &s = slots_[size_t(dst)];
+    s.key = key;
+    s.value = value;
+    use(s);
+    return 0;
+  }
   if (dst < 0) {
     ++collisions_;
     return -E2BIG;
@@ -390,6 +463,7 @@ int NicMap::storeUpdate(const Bytes &key, const Bytes &value, uint64_t flags) {
   s.valid = true;
   s.key = key;
   s.value = value;
+  use(s);
   ++count_;
   return 0;
 }
@@ -560,6 +634,24 @@ uint32_t NicMap::stashUsed() const {
   for (uint64_t i = layout_.ways; i < slots_.size(); ++i)
     n += slots_[i].valid;
   return n;
+}
+
+std::vector<uint64_t> NicMap::entryWords(size_t n) const {
+  std::vector<uint8_t> b(layout_.entryBytes, 0);
+  const Slot &s = slots_[n];
+  if (hash_ || lpm_) {
+    if (s.valid) {
+      uint64_t h = 1 | (lru_ ? uint64_t(s.stamp) << 32 : 0);
+      std::memcpy(b.data(), &h, 8);
+      std::memcpy(&b[8], s.key.data(), s.key.size());
+      std::memcpy(&b[8 + roundUp8(layout_.keySize)], s.value.data(), s.value.size());
+    }
+  } else {
+    std::memcpy(b.data(), s.value.data(), s.value.size());
+  }
+  std::vector<uint64_t> w(b.size() / 8);
+  std::memcpy(w.data(), b.data(), b.size());
+  return w;
 }
 
 std::vector<MapEntry> NicMap::entries() const {

@@ -89,7 +89,7 @@ void ModelMaps::transaction(const isa::Uop &head, const isa::Uop &atom, const ui
   case Op::MAPLK: {
     MapLookupOp lk = decodeMapLookup(head);
     Bytes value;
-    bool found = m.lookup(key, value) == 0;
+    bool found = m.lookupUse(key, value) == 0;  // LRU maps: a use of the entry
     if (!found && lk.insertOnMiss) {
       if (m.update(key, slotBytes(slots, lk.insertValue, def.valueSize), BPF_NOEXIST) != 0)
         ++insertFails_;
@@ -119,7 +119,7 @@ void ModelMaps::transaction(const isa::Uop &head, const isa::Uop &atom, const ui
         setValueWord(nv, r.word + 1, uint32_t(res >> 32));
     }
     if (nv != value)
-      m.update(key, nv, BPF_EXIST);
+      m.setValue(key, nv);  // the lookup's use was the transaction's one
     return;
   }
   case Op::MAPUPD: {
@@ -189,7 +189,8 @@ llvm::Expected<std::optional<Bytes>> ModelMaps::lookup(const std::string &map, c
   if (!m)
     return m.takeError();
   Bytes v;
-  int rc = (*m)->lookup(key, v);
+  // The map port's LOOKUP: for LRU maps a use of the entry, as in the RTL.
+  int rc = (*m)->lookupUse(key, v);
   if (rc == -ENOENT)
     return std::nullopt;
   if (rc)

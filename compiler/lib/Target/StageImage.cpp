@@ -523,7 +523,8 @@ llvm::Error checkMapOp(const StageImage &img, const TargetParams &t, unsigned s,
                      id, m.name, s,
                      m.stage < 0 ? std::string("bound to no stage")
                                  : fmt::format("bound to stage {}", m.stage));
-  const bool hash = m.type == 1 /* HASH */ || m.type == 5 /* PERCPU_HASH */;
+  const bool hash = m.type == 1 /* HASH */ || m.type == 5 /* PERCPU_HASH */ ||
+                    m.type == 9 /* LRU_HASH */ || m.type == 10 /* LRU_PERCPU_HASH */;
   const unsigned vwords = words(m.valueSize);
   if (m.type == BPF_MAP_TYPE_LPM_TRIE && op != Op::MAPLK)
     return makeError("{}: {} on map {} ('{}'), an LPM trie: the datapath only looks LPM tries up",

@@ -108,8 +108,8 @@ TEST(PlanMaps, SizeLimitsAndMapCount) {
   auto t = planMaps({def("cpus", BPF_MAP_TYPE_CPUMAP, 4, 4, 8)}, p);
   ASSERT_FALSE(bool(t));
   EXPECT_EQ(errText(t.takeError()), "map 'cpus': type cpumap is not stored on the NIC yet "
-                                    "(stored: array, percpu_array, hash, percpu_hash, lpm_trie, "
-                                    "devmap, devmap_hash)");
+                                    "(stored: array, percpu_array, hash, percpu_hash, lru_hash, lru_percpu_hash, "
+                                    "lpm_trie, devmap, devmap_hash)");
 }
 
 //===-- NicMap on its own ---------------------------------------------------===//
@@ -171,12 +171,12 @@ TEST(PlanStageMaps, RefusalsNameTheMapAndTheStage) {
   ASSERT_FALSE(bool(l));
   EXPECT_EQ(errText(l.takeError()), "LPM trie 'fib' has max_entries 257, the map unit's CAM holds "
                                     "256 rows (maps.lpm_rows): lower max_entries");
-  std::vector<MapDef> lru = {def("lru", BPF_MAP_TYPE_LRU_HASH, 8, 4, 16)};
+  std::vector<MapDef> lru = {def("q", BPF_MAP_TYPE_RINGBUF, 4, 4, 16)};
   l = planStageMaps(lru, {1}, p);
   ASSERT_FALSE(bool(l));
-  EXPECT_EQ(errText(l.takeError()), "map 'lru': type lru_hash is not stored on the NIC yet "
-                                    "(stored: array, percpu_array, hash, percpu_hash, lpm_trie, "
-                                    "devmap, devmap_hash)");
+  EXPECT_EQ(errText(l.takeError()), "map 'q': type ringbuf is not stored on the NIC yet "
+                                    "(stored: array, percpu_array, hash, percpu_hash, lru_hash, lru_percpu_hash, "
+                                    "lpm_trie, devmap, devmap_hash)");
   std::vector<MapDef> nine(9, def("m", BPF_MAP_TYPE_ARRAY, 4, 4, 1));
   l = planStageMaps(nine, std::vector<int>(9, -1), p);
   ASSERT_FALSE(bool(l));

@@ -459,10 +459,13 @@ TEST(StageImageMaps, PlacementRules) {
   img.maps[2].offset = 8;
   EXPECT_EQ(verifyError(img), "map 2 ('spare'): an unbound map has stage -1 and offset 0");
   img = mapImage();
-  img.maps[0].type = 9;  // LRU hash: not stored yet
-  EXPECT_NE(verifyError(img).find("map 'flows': type lru_hash is not stored on the NIC yet"),
+  img.maps[0].type = 27;  // a ring buffer: not stored
+  EXPECT_NE(verifyError(img).find("map 'flows': type ringbuf is not stored on the NIC yet"),
             std::string::npos)
       << verifyError(img);
+  img = mapImage();
+  img.maps[0].type = 9;  // LRU hash: a hash map for the image rules
+  EXPECT_EQ(verifyError(img), "");
   // LPM tries: in the map unit's CAM, lookups only, one per stage
   img = mapImage();
   img.maps[0].type = 11;

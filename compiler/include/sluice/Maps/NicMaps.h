@@ -32,6 +32,22 @@
 // max_entries elements is checked first, as the kernel does, and is not a
 // collision.
 //
+// LRU hash maps (LRU_HASH, LRU_PERCPU_HASH: docs/maps-design.md "LRU hash
+// maps") have the hash layout and placement, plus a 32-bit recency stamp
+// per entry (bits 63:32 of its header word). A map's use clock starts at 0;
+// every use of an entry gives it the clock's value as its stamp and
+// advances the clock by one (mod 2^32). Uses: a lookup that finds it
+// (lookupUse: datapath and host lookups alike; the plain const lookup() is
+// not a use), an update of it, its insertion. An entry's age is
+// (clock - stamp) mod 2^32. An insert of a new key evicts when the map holds
+// max_entries elements, or when its two buckets and the stash are full:
+// the victim is the oldest valid entry among the key's 8 ways (bucket 0's
+// ways, then bucket 1's) and the 8 stash entries (ties: the first in that
+// order), and the new key takes the victim's place. Evictions below
+// max_entries (both buckets and the stash full) and an insert at
+// max_entries that finds none of the 16 valid (then -E2BIG, nothing
+// inserted) count in collisions().
+//
 // getNextKey walks sub-table 0 bucket by bucket (ways in order), then
 // sub-table 1, then the stash: the NIC's order, like the kernel's walk in
 // bucket order. A key that is absent (or none) gives the first key.
@@ -185,10 +201,17 @@ public:
   bool isHash() const { return hash_; }
   bool isLpm() const { return lpm_; }
   bool isDevmap() const { return devmap_; }
+  bool isLru() const { return lru_; }
 
   // Host operations: 0 or a negative errno, as bpf(2).
   /// -ENOENT when absent (arrays: index >= max_entries).
   int lookup(const Bytes &key, Bytes &value) const;
+  /// lookup() and, for LRU maps, a use of the entry found (its stamp): what
+  /// the map unit's LOOKUP does.
+  int lookupUse(const Bytes &key, Bytes &value);
+  /// Replaces the value of the present `key` without a use (a transaction's
+  /// RMWs on the entry its lookup found); -ENOENT when absent.
+  int setValue(const Bytes &key, const Bytes &value);
   /// flags: BPF_ANY, BPF_NOEXIST, BPF_EXIST; anything else -EINVAL. Arrays:
   /// -E2BIG past the end, -EEXIST for BPF_NOEXIST. Hash maps: -EEXIST,
   /// -ENOENT, -E2BIG (full, or a collision: see collisions()).
@@ -209,6 +232,13 @@ public:
   uint64_t collisions() const { return collisions_; }
   /// Elements in the stash now (hash maps).
   uint32_t stashUsed() const;
+  /// Entry `n` (NicMap's slot order: arrays by index; hash maps the ways,
+  /// then the stash) as the map unit's memory holds it, 64-bit words:
+  /// arrays the value; hash maps the header (bit 0 valid; LRU maps the stamp
+  /// in bits 63:32), the key, the value, zero padded; a free way all zeros.
+  std::vector<uint64_t> entryWords(size_t n) const;
+  /// LRU maps: the use clock (the next stamp).
+  uint32_t lruClock() const { return lruClock_; }
   /// Every entry, sorted by key bytes.
   std::vector<MapEntry> entries() const;
 
@@ -221,7 +251,15 @@ private:
   struct Slot {
     bool valid = false;
     Bytes key, value;
+    uint32_t stamp = 0;  ///< LRU maps: the clock at the entry's last use
   };
+  void use(Slot &s) {
+    if (lru_)
+      s.stamp = lruClock_++;
+  }
+  /// LRU maps: the slot an insert of `key` evicts (the oldest valid of its
+  /// 8 ways and the stash), or -1 when none is valid.
+  int64_t lruVictim(const Bytes &key) const;
   /// Index into slots_ of `key` (hash maps; LPM tries: the row holding
   /// exactly this prefix), or -1.
   int64_t find(const Bytes &key) const;
@@ -238,6 +276,8 @@ private:
   bool hash_ = false;
   bool lpm_ = false;
   bool devmap_ = false;
+  bool lru_ = false;
+  uint32_t lruClock_ = 0;
   /// Arrays: max_entries values. Hash maps: 8 * buckets ways (sub-table 0,
   /// then 1, bucket by bucket), then the stash. LPM tries: max_entries rows.
   std::vector<Slot> slots_;
