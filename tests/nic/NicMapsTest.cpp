@@ -451,6 +451,7 @@ TEST(NicMaps, DevmapsHaveTheKernelsHostRulesThroughThePort) {
   EXPECT_EQ(sluice_map_delete_elem(ids, &other), -ENOENT);
   EXPECT_EQ(sluice_map_delete_elem(ids, &key), 0);
   EXPECT_EQ(sluice_map_lookup_elem(ids, &key, &back), -ENOENT);
+}
 
 // An LRU hash through the driver's map port (tests/progs/lru_overflow: 8
 // entries, 12-byte keys, 16-byte values): host updates past max_entries

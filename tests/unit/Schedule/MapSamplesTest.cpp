@@ -1339,6 +1339,7 @@ TEST(MapSamples, DevmapMissClearsAnEarlierRedirectTarget) {
   ASSERT_TRUE(bool(i)) << llvm::toString(i.takeError());
   EXPECT_EQ(firstDifference(*i, m, {}), "");
   EXPECT_FALSE(i->packets[0].out.redirect.has_value());  // interp: cleared
+}
 
 // ---- LRU hash maps (docs/maps-design.md "LRU hash maps") ----
 
