@@ -356,4 +356,42 @@ out:
   ret i32 %r)"),
             "fix.bpf.c:9:2: error: accesses of global data 'fix.bss (byte 0)' of 4 and 2 bytes: "
             "accesses of one variable with different widths are not supported");
+  // an indexed counter (a phi of two offsets): an array slice of 2 entries
+  EXPECT_EQ(globalFixture(R"(  %c = icmp eq i8 %b, 0
+  br i1 %c, label %l, label %r
+l:
+  %pl = getelementptr i8, ptr addrspace(2) %g, i64 8
+  br label %j
+r:
+  %pr = getelementptr i8, ptr addrspace(2) %g, i64 12
+  br label %j
+j:
+  %p = phi ptr addrspace(2) [ %pl, %l ], [ %pr, %r ]
+  %x = load i32, ptr addrspace(2) %p
+  %y = add i32 %x, 1
+  store i32 %y, ptr addrspace(2) %p
+  ret i32 2)"),
+            "compiled, 1 slices");
+  EXPECT_EQ(globalFixture(R"(  %c = icmp eq i8 %b, 0
+  br i1 %c, label %l, label %r
+l:
+  %pl = getelementptr i8, ptr addrspace(2) %g, i64 8
+  br label %j
+r:
+  %pr = getelementptr i8, ptr addrspace(2) %g, i64 12
+  br label %j
+j:
+  %p = phi ptr addrspace(2) [ %pl, %l ], [ %pr, %r ]
+  %x = load i32, ptr addrspace(2) %p, !dbg !L10.1
+  %z = icmp eq i32 %x, 0
+  br i1 %z, label %set, label %out
+set:
+  store i32 7, ptr addrspace(2) %p, !dbg !L11.2
+  br label %out
+out:
+  ret i32 2)"),
+            "fix.bpf.c:11:2: error: a store to global data 'fix.bss' (an indexed element) that "
+            "depends on the value the packet read from the array (at fix.bpf.c:10:1): the map "
+            "unit's RMWs (add, or, and, xor, xchg) and their guards cannot depend on the value "
+            "their transaction reads");
 }
