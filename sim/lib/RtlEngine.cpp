@@ -60,6 +60,54 @@ llvm::Error RtlEngine::loadImage(const StageImage &img) {
         return e;
     }
   }
+  // global-data slices start with their section's bytes
+  for (unsigned i = 0; i < maps_.size(); ++i)
+    if (auto e = syncSlices(i))
+      return e;
+  return llvm::Error::success();
+}
+
+llvm::Error RtlEngine::syncSlices(unsigned section) {
+  auto slices = sectionSlices(maps_, section);
+  if (slices.empty() || !hostMaps_[section])
+    return llvm::Error::success();
+  Bytes value;
+  if (int rc = hostMaps_[section]->lookup(Bytes(4, 0), value))
+    return makeError("rtl: global data '{}' has no value ({})", maps_[section].name, rc);
+  auto io = registerIo(*dev_);
+  for (const SliceEntry &e : slices) {
+    Bytes key{uint8_t(e.index), uint8_t(e.index >> 8), uint8_t(e.index >> 16),
+              uint8_t(e.index >> 24)};
+    Bytes v = sliceValue(maps_, e, value);
+    auto r = mapPortOp(io, maps_[e.map], e.map, MapPortOp::Update, BPF_ANY, &key, &v, 0, false,
+                       false);
+    if (!r)
+      return makeError("rtl: {}", llvm::toString(r.takeError()));
+    if (r->rc)
+      return makeError("rtl: slice '{}' of global data '{}' answered {} to a host update",
+                       maps_[e.map].name, maps_[section].name, r->rc);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error RtlEngine::overlaySlices(unsigned section, Bytes &value) {
+  auto slices = sectionSlices(maps_, section);
+  if (slices.empty())
+    return llvm::Error::success();
+  auto io = registerIo(*dev_);
+  for (const SliceEntry &e : slices) {
+    Bytes key{uint8_t(e.index), uint8_t(e.index >> 8), uint8_t(e.index >> 16),
+              uint8_t(e.index >> 24)};
+    auto r = mapPortOp(io, maps_[e.map], e.map, MapPortOp::Lookup, 0, &key, nullptr, 0, false,
+                       true);
+    if (!r)
+      return makeError("rtl: {}", llvm::toString(r.takeError()));
+    if (!r->found)
+      return makeError("rtl: slice '{}' of global data '{}' has no entry {}", maps_[e.map].name,
+                       maps_[section].name, e.index);
+    for (uint32_t b = 0; b < e.bytes && e.offset + b < value.size() && b < r->value.size(); ++b)
+      value[e.offset + b] = r->value[b];
+  }
   return llvm::Error::success();
 }
 
@@ -73,7 +121,7 @@ llvm::Expected<unsigned> RtlEngine::findMap(const std::string &map, const Bytes 
                                             const Bytes *value) {
   for (unsigned i = 0; i < maps_.size(); ++i) {
     const ImageMap &d = maps_[i];
-    if (d.name != map || d.replicaOf >= 0)
+    if (d.name != map || d.replicaOf >= 0 || d.sliceOf >= 0)
       continue;
     if (d.stage < 0 && !hostMaps_[i])
       return makeErrnoError(EOPNOTSUPP, "rtl: map '{}' ({}) is not stored on the NIC", map,
@@ -114,8 +162,13 @@ llvm::Error RtlEngine::mapUpdate(const std::string &map, const Bytes &key, const
   const ImageMap &d = maps_[*i];
   if (frozenForHost(d.flags, !d.initial.empty()))
     return rcError(-EPERM, "update", map);
-  if (hostMaps_[*i])
-    return rcError(hostMaps_[*i]->update(key, value, flags), "update", map);
+  if (hostMaps_[*i]) {
+    int rc = hostMaps_[*i]->update(key, value, flags);
+    if (rc == 0)
+      if (auto e = syncSlices(*i))  // global data: its slices on the NIC
+        return e;
+    return rcError(rc, "update", map);
+  }
   if (flags > BPF_EXIST)
     return rcError(-EINVAL, "update", map);
   auto io = registerIo(*dev_);
@@ -139,6 +192,8 @@ llvm::Expected<std::optional<Bytes>> RtlEngine::mapLookup(const std::string &map
       return std::nullopt;
     if (rc)
       return rcError(rc, "lookup", map);
+    if (auto e = overlaySlices(*i, v))  // global data: the bytes its slices hold
+      return std::move(e);
     return v;
   }
   auto io = registerIo(*dev_);
@@ -169,13 +224,17 @@ llvm::Expected<std::vector<MapDump>> RtlEngine::dumpMaps() {
   std::vector<MapDump> out;
   for (unsigned i = 0; i < maps_.size(); ++i) {
     const ImageMap &d = maps_[i];
-    if (!mapHasContent(d.type) || (d.stage < 0 && !hostMaps_[i]) || d.replicaOf >= 0)
+    if (!mapHasContent(d.type) || (d.stage < 0 && !hostMaps_[i]) || d.replicaOf >= 0 ||
+        d.sliceOf >= 0)
       continue;
     MapDump md;
     md.name = d.name;
     md.type = d.type;
     if (hostMaps_[i]) {
       md.entries = hostMaps_[i]->entries();
+      for (MapEntry &e : md.entries)
+        if (auto err = overlaySlices(i, e.value))  // global data: the bytes its slices hold
+          return std::move(err);
     } else {
       auto io = registerIo(*dev_);
       for (uint32_t pos = 0;;) {

@@ -40,7 +40,38 @@ llvm::Error ModelMaps::load(const StageImage &img, const TargetParams &t) {
     layout->offset = m.offset;
     maps_.emplace_back(NicMap(def, *layout));
   }
+  // global-data slices start with their section's bytes
+  for (unsigned i = 0; i < defs_.size(); ++i)
+    if (auto e = syncSlices(i))
+      return e;
   return llvm::Error::success();
+}
+
+namespace {
+Bytes indexKey(uint32_t k) { return Bytes{uint8_t(k), uint8_t(k >> 8), uint8_t(k >> 16), uint8_t(k >> 24)}; }
+} // namespace
+
+llvm::Error ModelMaps::syncSlices(unsigned section) {
+  auto slices = sectionSlices(defs_, section);
+  if (slices.empty() || !maps_[section])
+    return llvm::Error::success();
+  Bytes value;
+  if (int rc = maps_[section]->lookup(indexKey(0), value))
+    return makeError("model: global data '{}' has no value ({})", defs_[section].name, rc);
+  for (const SliceEntry &e : slices)
+    if (int rc = maps_[e.map]->update(indexKey(e.index), sliceValue(defs_, e, value), BPF_ANY))
+      return makeError("model: slice '{}' of global data '{}' answered {} to a host update",
+                       defs_[e.map].name, defs_[section].name, rc);
+  return llvm::Error::success();
+}
+
+void ModelMaps::overlaySlices(unsigned section, Bytes &value) const {
+  for (const SliceEntry &e : sectionSlices(defs_, section)) {
+    Bytes v;
+    if (maps_[e.map]->lookup(indexKey(e.index), v) == 0)
+      for (uint32_t b = 0; b < e.bytes && e.offset + b < value.size() && b < v.size(); ++b)
+        value[e.offset + b] = v[b];
+  }
 }
 
 namespace {
@@ -141,7 +172,7 @@ llvm::Expected<NicMap *> ModelMaps::find(const std::string &name, const Bytes &k
     return makeErrnoError(ENOENT, "model: no map '{}' (no image loaded, or it has no maps)", name);
   for (size_t i = 0; i < defs_.size(); ++i) {
     const ImageMap &d = defs_[i];
-    if (d.name != name || d.replicaOf >= 0)
+    if (d.name != name || d.replicaOf >= 0 || d.sliceOf >= 0)
       continue;
     if (!maps_[i])
       return makeErrnoError(EOPNOTSUPP, "model: map '{}' ({}) is not stored on the NIC", name,
@@ -180,8 +211,14 @@ llvm::Error ModelMaps::update(const std::string &map, const Bytes &key, const By
   for (const ImageMap &d : defs_)
     if (d.name == map && frozenForHost(d.flags, !d.initial.empty()))
       return errnoResult(-EPERM, "update", map);
-  return hostWrite(
-      *m, [&](NicMap &x) { return x.update(key, value, flags); }, "update", map);
+  if (auto e = hostWrite(
+          *m, [&](NicMap &x) { return x.update(key, value, flags); }, "update", map))
+    return e;
+  // global data: its slices on the NIC get the bytes they hold
+  for (unsigned i = 0; i < maps_.size(); ++i)
+    if (maps_[i] && &*maps_[i] == *m)
+      return syncSlices(i);
+  return llvm::Error::success();
 }
 
 llvm::Expected<std::optional<Bytes>> ModelMaps::lookup(const std::string &map, const Bytes &key) {
@@ -195,6 +232,9 @@ llvm::Expected<std::optional<Bytes>> ModelMaps::lookup(const std::string &map, c
     return std::nullopt;
   if (rc)
     return errnoResult(rc, "lookup", map);
+  for (unsigned i = 0; i < maps_.size(); ++i)
+    if (maps_[i] && &*maps_[i] == *m)
+      overlaySlices(i, v);  // global data: the bytes its slices hold
   return v;
 }
 
@@ -208,12 +248,15 @@ llvm::Error ModelMaps::remove(const std::string &map, const Bytes &key) {
 std::vector<MapDump> ModelMaps::dump() const {
   std::vector<MapDump> out;
   for (size_t i = 0; i < defs_.size(); ++i) {
-    if (!maps_[i] || !mapHasContent(defs_[i].type) || defs_[i].replicaOf >= 0)
+    if (!maps_[i] || !mapHasContent(defs_[i].type) || defs_[i].replicaOf >= 0 ||
+        defs_[i].sliceOf >= 0)
       continue;
     MapDump d;
     d.name = defs_[i].name;
     d.type = defs_[i].type;
     d.entries = maps_[i]->entries();
+    for (MapEntry &e : d.entries)
+      overlaySlices(i, e.value);  // global data: the bytes its slices hold
     out.push_back(std::move(d));
   }
   return out;

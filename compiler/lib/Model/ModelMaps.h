@@ -64,6 +64,12 @@ private:
   llvm::Error hostWrite(NicMap *m, const std::function<int(NicMap &)> &op, const char *what,
                         const std::string &map);
 
+  /// Global data (docs/maps-design.md "Global data"): the section's bytes
+  /// written into its slices (after load and host updates), and the slices'
+  /// bytes laid over a section value the host reads.
+  llvm::Error syncSlices(unsigned section);
+  void overlaySlices(unsigned section, Bytes &value) const;
+
   std::vector<ImageMap> defs_;
   std::vector<std::optional<NicMap>> maps_;  ///< nullopt: type not stored
   uint64_t insertFails_ = 0;

@@ -102,6 +102,8 @@ std::string metaJson(const StageImage &img) {
                          {"value_size", m.valueSize}, {"max_entries", m.maxEntries}});
     if (m.replicaOf >= 0)
       j["maps"].back()["replica_of"] = m.replicaOf;
+    if (m.sliceOf >= 0)
+      j["maps"].back()["slice_of"] = m.sliceOf, j["maps"].back()["slice_offset"] = m.sliceOffset;
   }
   j["lines"] = json::array();
   for (auto &l : img.lines)
@@ -338,6 +340,8 @@ llvm::Expected<StageImage> readStageImage(const uint8_t *data, size_t size,
           im.type = m.at("type"), im.keySize = m.at("key_size"), im.valueSize = m.at("value_size");
           im.maxEntries = m.at("max_entries");
           im.replicaOf = m.value("replica_of", -1);
+          im.sliceOf = m.value("slice_of", -1);
+          im.sliceOffset = m.value("slice_offset", 0u);
           img.maps.push_back(std::move(im));
         }
         for (auto &l : j.at("lines"))
@@ -645,6 +649,18 @@ llvm::Error checkMapPlacement(const StageImage &img, const TargetParams &t) {
         return makeError("map {} ('{}') is a replica of map {} in the same stage {}", i, m.name,
                          m.replicaOf, m.stage);
     }
+    if (m.sliceOf >= 0) {
+      // a slice of global data: an array over an earlier, unbound section
+      const ImageMap *o = size_t(m.sliceOf) < i ? &img.maps[size_t(m.sliceOf)] : nullptr;
+      if (!o || o->replicaOf >= 0 || o->sliceOf >= 0 || o->stage >= 0 || o->type != 2 ||
+          o->maxEntries != 1 || o->initial.size() != o->valueSize || m.type != 2 ||
+          m.keySize != 4 || m.replicaOf >= 0 || !m.initial.empty() || !m.valueSize ||
+          uint64_t(m.sliceOffset) + uint64_t(m.valueSize) * m.maxEntries >
+              uint64_t(o->valueSize) + 3)
+        return makeError("map {} ('{}') is a slice of map {}, which is not an earlier unbound "
+                         "global-data map holding its bytes",
+                         i, m.name, m.sliceOf);
+    }
     MapDef def;
     def.name = m.name, def.type = m.type, def.key_size = m.keySize, def.value_size = m.valueSize;
     def.max_entries = m.maxEntries, def.flags = m.flags;
@@ -851,6 +867,37 @@ llvm::Error verifyStageImage(const StageImage &img, const TargetParams &t) {
       return makeError("source line {}:{} is attached to stage {} lane {}, which does not exist",
                        line.file, line.line, line.stage, line.lane);
   return llvm::Error::success();
+}
+
+} // namespace sluice
+
+namespace sluice {
+
+std::vector<SliceEntry> sectionSlices(const std::vector<ImageMap> &maps, unsigned section) {
+  std::vector<SliceEntry> out;
+  if (section >= maps.size())
+    return out;
+  const uint32_t size = maps[section].valueSize;
+  for (unsigned i = 0; i < maps.size(); ++i) {
+    const ImageMap &m = maps[i];
+    if (m.sliceOf != int32_t(section))
+      continue;
+    for (uint32_t k = 0; k < m.maxEntries; ++k) {
+      uint64_t off = uint64_t(m.sliceOffset) + uint64_t(k) * m.valueSize;
+      if (off >= size)
+        break;
+      out.push_back({i, k, uint32_t(off), uint32_t(std::min<uint64_t>(m.valueSize, size - off))});
+    }
+  }
+  return out;
+}
+
+std::vector<uint8_t> sliceValue(const std::vector<ImageMap> &maps, const SliceEntry &e,
+                                const std::vector<uint8_t> &section) {
+  std::vector<uint8_t> v(maps[e.map].valueSize, 0);
+  for (uint32_t b = 0; b < e.bytes && e.offset + b < section.size(); ++b)
+    v[b] = section[e.offset + b];
+  return v;
 }
 
 } // namespace sluice

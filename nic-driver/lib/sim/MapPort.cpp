@@ -53,11 +53,71 @@ llvm::Error Nic::replicaWrites(unsigned map, int rc, sim::MapPortOp op, uint32_t
   return llvm::Error::success();
 }
 
+namespace {
+Bytes indexKey(uint32_t k) {
+  return Bytes{uint8_t(k), uint8_t(k >> 8), uint8_t(k >> 16), uint8_t(k >> 24)};
+}
+} // namespace
+
+// A global-data section cut into slices: its bytes are held host-side, the
+// slices on the NIC hold the ones the datapath touches; a host write of the
+// section writes every slice entry (one port operation each), a host read
+// lays the slices' bytes over the section's.
+llvm::Error Nic::sectionSync(unsigned map) {
+  const auto &ms = maps();
+  Bytes value;
+  if (int rc = sections_.at(map).lookup(indexKey(0), value))
+    return makeErrnoError(-rc, "{}: global data '{}' has no value", dev_.name(), ms[map].name);
+  for (const SliceEntry &e : sectionSlices(ms, map)) {
+    auto io = registerIo();
+    Bytes key = indexKey(e.index), v = sliceValue(ms, e, value);
+    auto r = sim::mapPortOp(io, ms[e.map], e.map, sim::MapPortOp::Update, BPF_ANY, &key, &v, 0,
+                            false, false);
+    if (!r)
+      return r.takeError();
+    ++stats_.mapOps;
+    if (r->rc)
+      return makeErrnoError(EIO, "{}: slice '{}' of global data '{}' answered {} to a host update",
+                            dev_.name(), ms[e.map].name, ms[map].name, r->rc);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error Nic::sectionOverlay(unsigned map, Bytes &value) {
+  const auto &ms = maps();
+  for (const SliceEntry &e : sectionSlices(ms, map)) {
+    auto io = registerIo();
+    Bytes key = indexKey(e.index);
+    auto r = sim::mapPortOp(io, ms[e.map], e.map, sim::MapPortOp::Lookup, 0, &key, nullptr, 0,
+                            false, true);
+    if (!r)
+      return r.takeError();
+    ++stats_.mapOps;
+    if (!r->found)
+      return makeErrnoError(EIO, "{}: slice '{}' of global data '{}' has no entry {}", dev_.name(),
+                            ms[e.map].name, ms[map].name, e.index);
+    for (uint32_t b = 0; b < e.bytes && e.offset + b < value.size() && b < r->value.size(); ++b)
+      value[e.offset + b] = r->value[b];
+  }
+  return llvm::Error::success();
+}
+
 llvm::Expected<std::optional<Bytes>> Nic::mapLookup(unsigned map, const Bytes &key) {
   std::lock_guard<std::recursive_mutex> g(mu_);
   auto m = mapChecked(map, &key, nullptr);
   if (!m)
     return m.takeError();
+  if (auto sec = sections_.find(map); sec != sections_.end()) {
+    Bytes v;
+    int rc = sec->second.lookup(key, v);
+    if (rc == -ENOENT)
+      return std::optional<Bytes>();
+    if (rc)
+      return makeErrnoError(-rc, "{}: lookup in '{}'", dev_.name(), (*m)->name);
+    if (auto e = sectionOverlay(map, v))
+      return std::move(e);
+    return std::optional<Bytes>(std::move(v));
+  }
   auto io = registerIo();
   auto r = sim::mapPortOp(io, **m, map, sim::MapPortOp::Lookup, 0, &key, nullptr, 0, false, true);
   if (!r)
@@ -76,6 +136,15 @@ llvm::Expected<int> Nic::mapUpdate(unsigned map, const Bytes &key, const Bytes &
     return m.takeError();
   if (flags > BPF_EXIST)  // BPF_F_LOCK and the rest: the kernel says EINVAL too
     return -EINVAL;
+  if (auto sec = sections_.find(map); sec != sections_.end()) {
+    if (frozenForHost((*m)->flags, true))
+      return -EPERM;
+    int rc = sec->second.update(key, value, flags);
+    if (rc == 0)
+      if (auto e = sectionSync(map))
+        return std::move(e);
+    return rc;
+  }
   auto io = registerIo();
   auto r = sim::mapPortOp(io, **m, map, sim::MapPortOp::Update, uint32_t(flags), &key, &value, 0,
                           false, false);
@@ -92,6 +161,8 @@ llvm::Expected<int> Nic::mapDelete(unsigned map, const Bytes &key) {
   auto m = mapChecked(map, &key, nullptr);
   if (!m)
     return m.takeError();
+  if (auto sec = sections_.find(map); sec != sections_.end())
+    return sec->second.deleteKey(key);
   auto io = registerIo();
   auto r = sim::mapPortOp(io, **m, map, sim::MapPortOp::Delete, 0, &key, nullptr, 0, false, false);
   if (!r)
@@ -107,6 +178,17 @@ llvm::Expected<std::optional<Nic::MapEntry>> Nic::mapWalk(unsigned map, uint32_t
   auto m = mapChecked(map, nullptr, nullptr);
   if (!m)
     return m.takeError();
+  if (auto sec = sections_.find(map); sec != sections_.end()) {
+    // one entry, at position 0
+    if (from > 0)
+      return std::optional<MapEntry>();
+    Bytes v;
+    if (int rc = sec->second.lookup(indexKey(0), v))
+      return makeErrnoError(-rc, "{}: walk of '{}'", dev_.name(), (*m)->name);
+    if (auto e = sectionOverlay(map, v))
+      return std::move(e);
+    return std::optional<MapEntry>(MapEntry{0, indexKey(0), std::move(v)});
+  }
   auto io = registerIo();
   auto e = sim::mapPortWalk(io, **m, map, from);
   if (!e)

@@ -66,7 +66,13 @@ llvm::Expected<const ImageMap *> Nic::mapChecked(unsigned map, const Bytes *key,
                           "{}: map index {} is a replica of map '{}' (index {}), which the host "
                           "reads and writes as that map",
                           dev_.name(), map, ms[map].name, ms[map].replicaOf);
-  if (ms[map].stage < 0)
+  if (ms[map].sliceOf >= 0)
+    return makeErrnoError(EINVAL,
+                          "{}: map index {} ('{}') is a slice of global data '{}' (index {}), "
+                          "which the host reads and writes as that map",
+                          dev_.name(), map, ms[map].name, ms[ms[map].sliceOf].name,
+                          ms[map].sliceOf);
+  if (ms[map].stage < 0 && !sections_.count(map))
     return makeErrnoError(EOPNOTSUPP,
                           "{}: map '{}' has no NIC memory: the program never touches it on the "
                           "datapath (its reads are folded into constants or it is unused)",

@@ -244,6 +244,23 @@ llvm::Expected<LoadReport> Nic::loadImage(const uint8_t *data, size_t size,
   banks_[r.bank] = r;
   maps_[r.bank] = img->maps;
   ++generation_;  // handles to the maps of the program before are stale now
+  // Global data cut into slices: the section host-side, its slices from it.
+  sections_.clear();
+  for (unsigned m = 0; m < img->maps.size(); ++m) {
+    if (sectionSlices(img->maps, m).empty())
+      continue;
+    const ImageMap &im = img->maps[m];
+    MapDef def;
+    def.name = im.name, def.type = im.type, def.key_size = im.keySize;
+    def.value_size = im.valueSize, def.max_entries = im.maxEntries, def.flags = im.flags;
+    def.initial = im.initial;
+    auto nm = NicMap::create(def, *params);
+    if (!nm)
+      return nm.takeError();
+    sections_.emplace(m, std::move(*nm));
+    if (auto e = sectionSync(m))
+      return std::move(e);
+  }
   // Global data starts with its initial value (.data; .bss is zero anyway).
   for (unsigned m = 0; m < img->maps.size(); ++m) {
     const ImageMap &im = img->maps[m];

@@ -78,8 +78,11 @@ const std::map<std::string, std::string> kRefused = {
      "bpf2bpf.bpf.c:86, bpf2bpf.bpf.c:91, bpf2bpf.bpf.c:52, bpf2bpf.bpf.c:117, "
      "bpf2bpf.bpf.c:118, bpf2bpf.bpf.c:151, bpf2bpf.bpf.c:122, bpf2bpf.bpf.c:99, "
      "bpf2bpf.bpf.c:101, bpf2bpf.bpf.c:103; lower bound 37 stages)"},
-    {"global_data", "global_data.bpf.c:50:12: error: global data in '.bss' is not supported yet "
-                    "(only .rodata, folded into constants)"},
+    {"global_data",
+     "global_data.bpf.c:77:14: error: a store to global data 'global_d.data' computed from a "
+     "value read from the map in the same packet: the map unit's RMWs (add, or, and, xor, xchg) "
+     "cannot depend on the value their transaction reads (`if (x > 0) x--` needs a conditional "
+     "RMW in the map unit; only `x op= y` with y independent of the map runs)"},
     {"ipv6_ext",
      "xdp_common.h:88:7: error: needs 209 stages, target has 24 (critical path: "
      "xdp_common.h:88, ipv6_ext.bpf.c:71, xdp_common.h:132, xdp_common.h:134, "

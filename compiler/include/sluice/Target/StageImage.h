@@ -39,8 +39,30 @@ struct ImageMap {
   /// another map stage; the host writes every replica and reads the
   /// primary; -1 for a map of the object.
   int32_t replicaOf = -1;
+  /// A slice of global-data map `sliceOf` (.data, .bss: docs/maps-design.md
+  /// "Global data"): an array whose entry k holds the section's bytes
+  /// sliceOffset + k x valueSize ...; the host sees the section, never the
+  /// slice; -1 for any other map.
+  int32_t sliceOf = -1;
+  uint32_t sliceOffset = 0;
   bool operator==(const ImageMap &) const = default;
 };
+
+/// One entry of a slice of a global-data section: the slice's map id, its
+/// key (the entry index) and the section bytes [offset, offset + bytes) it
+/// holds (bytes <= the slice's value_size: the last slice may end with the
+/// section).
+struct SliceEntry {
+  unsigned map = 0;
+  uint32_t index = 0;
+  uint32_t offset = 0, bytes = 0;
+};
+/// Every slice entry of section map `section`, in map and entry order.
+std::vector<SliceEntry> sectionSlices(const std::vector<ImageMap> &maps, unsigned section);
+/// The bytes of slice entry `e` within the section value `section` (the
+/// slice's value_size, zero past the section).
+std::vector<uint8_t> sliceValue(const std::vector<ImageMap> &maps, const SliceEntry &e,
+                                const std::vector<uint8_t> &section);
 
 /// Where a micro-op came from: the eBPF instruction and its C source line.
 struct ImageLine {

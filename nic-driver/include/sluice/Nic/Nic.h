@@ -44,6 +44,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -55,6 +56,7 @@
 #include "llvm/Support/Error.h"
 #include "sluice/Nic/Device.h"
 #include "sluice/Engine/Engine.h"
+#include "sluice/Maps/NicMaps.h"
 #include "sluice/Target/StageImage.h"
 #include "sluice/Target/TargetParams.h"
 #include "sluice/Nic/HostPort.h"
@@ -294,6 +296,12 @@ private:
   std::optional<LoadReport> banks_[2];
   std::optional<TargetParams> params_;
   std::vector<ImageMap> maps_[2];  ///< per bank: the maps of the program written there
+  /// Global-data sections cut into slices (docs/maps-design.md "Global
+  /// data"), by map index: the section's bytes host-side (its kernel return
+  /// codes); the slices on the NIC hold the bytes the datapath touches.
+  std::map<unsigned, NicMap> sections_;
+  llvm::Error sectionSync(unsigned map);
+  llvm::Error sectionOverlay(unsigned map, Bytes &value);
   uint64_t generation_ = 0;
   struct MirrorState {
     unsigned map = 0;

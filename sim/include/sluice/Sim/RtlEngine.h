@@ -65,6 +65,11 @@ private:
   std::vector<std::optional<NicMap>> hostMaps_;   ///< unbound maps (stored types only)
   /// The map's index after the name and size checks, or an Error.
   llvm::Expected<unsigned> findMap(const std::string &map, const Bytes *key, const Bytes *value);
+  /// Global data (docs/maps-design.md "Global data"): the section's bytes
+  /// (held host-side) written into its slices on the NIC, and the slices'
+  /// bytes laid over a section value the host reads.
+  llvm::Error syncSlices(unsigned section);
+  llvm::Error overlaySlices(unsigned section, Bytes &value);
   llvm::Error replicaWrites(unsigned primary, int rc, MapPortOp op, uint32_t flags,
                             const Bytes &key, const Bytes *value);
 
