@@ -234,7 +234,7 @@ module sluice_pipeline #(
         assign itag = hop ? 16'h8000 : m_tag[16*SI +: 16];
         sluice_map #(.REGS(MAP_REGS), .MEM_WORDS(MAP_MEM_WORDS), .MAXMAPS(8),
                      .KEYB(SLUICE_MAX_KEY_BYTES), .VALB(SLUICE_MAX_VALUE_BYTES), .TAGW(16),
-                     .LPM_ROWS(SLUICE_LPM_ROWS), .LPM_DB(SLUICE_LPM_DATA_BYTES),
+                     .LPM_ROWS(SLUICE_LPM_STAGE_MASK[SI] ? SLUICE_LPM_ROWS : 0), .LPM_DB(SLUICE_LPM_DATA_BYTES),
                      .LPM_VB(SLUICE_LPM_VALUE_BYTES)) u_map (
           .clk(clk), .rst(rst), .en(en),
           .cfg_we(cfg_we), .cfg_map(cfg_map),
