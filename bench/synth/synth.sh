@@ -22,7 +22,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 RTL=$HERE/../../hdl/rtl
 GEN=$BUILD/generated/hdl
 mkdir -p "$OUT"
-SRCS="$RTL/sluice_div.sv $RTL/sluice_rng.sv $RTL/sluice_stage.sv $RTL/sluice_extractor.sv $RTL/sluice_deparser.sv $RTL/sluice_lpm_cam.sv $RTL/sluice_map.sv"
+# Each unit reads only the files it elaborates: yosys 0.23's frontend alone
+# takes tens of minutes on sluice_map.sv (see docs/benchmarks.md "The map
+# unit"), which every unit paid when the list held it.
 # stage numbers from the default parameters: 0 has neither VLD nor a unit,
 # 2 has the VLD port, 14 = 3 + 12 - 1 ... see summarise.py (it reads the masks)
 for u in $UNITS; do
@@ -45,12 +47,15 @@ for u in $UNITS; do
   start=$(date +%s)
   # Stages keep their lanes' ALUs as black boxes (synthesised once each as
   # alu_wide / alu_narrow): summarise.py adds them by instance count.
-  srcs=$SRCS
+  alu=""
   case $u in
-    stage_*) alu="read_verilog -sv -lib -I$RTL -I$GEN $RTL/sluice_lane_alu.sv" ;;
-    map)     alu=""; srcs="$RTL/sluice_lpm_cam.sv $RTL/sluice_map.sv" ;;   # on its own: nothing else elaborated
-    lpm_cam*) alu=""; srcs="$RTL/sluice_lpm_cam.sv $HERE/sluice_lpm_cam_regs.sv" ;;   # inputs and outputs registered
-    *)       alu="read_verilog -sv -I$RTL -I$GEN $RTL/sluice_lane_alu.sv" ;;
+    stage_*)   alu="read_verilog -sv -lib -I$RTL -I$GEN $RTL/sluice_lane_alu.sv"; srcs="$RTL/sluice_stage.sv" ;;
+    alu_*)     srcs="$RTL/sluice_lane_alu.sv" ;;
+    div)       srcs="$RTL/sluice_div.sv" ;;
+    extractor) srcs="$RTL/sluice_rng.sv $RTL/sluice_extractor.sv" ;;
+    deparser)  srcs="$RTL/sluice_deparser.sv" ;;
+    map)       srcs="$RTL/sluice_lpm_cam.sv $RTL/sluice_map.sv" ;;
+    lpm_cam*)  srcs="$RTL/sluice_lpm_cam.sv $HERE/sluice_lpm_cam_regs.sv" ;;   # inputs and outputs registered
   esac
   nice -n 19 yosys -q -l "$OUT/$u.log" -p "
     read_verilog -sv -I$RTL -I$GEN $RTL/sluice_pkg.sv;
