@@ -4,7 +4,8 @@ results of synth.sh, and the default datapath summed by instance count:
   stages = N * stage_plain + (VLD stages) * (stage_vld - stage_plain)
            + (stages where a div result lands) * (stage_ret - stage_plain)
   + div units (one per div stage) + map units (one per map stage)
-  + extractor + deparser.
+  + extractor + deparser + the header window's lines (one per VLD stage
+  and one to the deparser, delayD = sluice_delay at 1024 x D).
 LUT counts LUT1..LUT6 plus LUTs used as shift registers or RAM (SRL*, RAM*);
 FF counts FD*; logic levels are `ltp -noff` (every cell on the longest
 register-to-register path, carry cells included). BRAM counts RAMB36
@@ -50,7 +51,8 @@ def read(unit):
     r['seconds'] = int(open(s).read()) if os.path.exists(s) else None
     return r
 
-units = ['alu_narrow', 'alu_wide', 'stage_plain', 'stage_vld', 'stage_ret', 'div', 'map', 'extractor', 'deparser']
+units = ['alu_narrow', 'alu_wide', 'stage_plain', 'stage_vld', 'stage_ret', 'div', 'map', 'extractor', 'deparser',
+         'delay6', 'delay9', 'delay15']
 res = {u: read(u) for u in units}
 print('| module | LUT | FF | BRAM36 | URAM | DSP | CARRY | MUXF7/8/9 | ltp -noff | yosys s |')
 print('|---|---|---|---|---|---|---|---|---|---|')
@@ -77,6 +79,13 @@ lanes = params['lanes']
 n_wide = lanes // 2
 n_narrow = lanes - n_wide
 need = ['alu_wide', 'alu_narrow', 'stage_plain', 'stage_vld', 'stage_ret', 'div', 'extractor']
+# the window line to each reader: 3 cycles per stage from the previous
+# reader's output (or the extractor's) to the reader's input
+line_depths, src = [], 0
+for k in list(range(S)) + [S]:
+    if k == S or k in vld:
+        line_depths.append(C * (k - src))
+        src = k + 1 if k < S else src
 if all(res[u] for u in need):
     tot = {}
     parts = {}
@@ -91,6 +100,9 @@ if all(res[u] for u in need):
             'map units': len(mapu['stages']) * res['map'][k] if res['map'] else 0,
             'extractor': res['extractor'][k],
             'deparser': res['deparser'][k] if res['deparser'] else 0,
+            # the header window's lines (sluice_delay, 1024 bits x D): one
+            # to each VLD stage and one to the deparser
+            'window lines': sum((res.get(f'delay{d}') or res['delay9'] or {k: 0})[k] for d in line_depths),
         }
         tot[k] = sum(parts[k].values())
     print()

@@ -300,6 +300,10 @@ module sluice_map #(
     end else begin : g_no_lpm
       assign l_hit = 1'b0; assign l_row = '0; assign l_k = '0; assign l_rd_valid = 1'b0;
       assign l_rd_plen = '0; assign l_rd_data = '0; assign l_rd_val = '0;
+      /* verilator lint_off UNUSEDSIGNAL */
+      logic unused_lpm;                     // a unit without a CAM (maps.lpm_stages)
+      assign unused_lpm = ^{l_wvalid, l_wrow, l_rd_row};
+      /* verilator lint_on UNUSEDSIGNAL */
     end
   endgenerate
   always_ff @(posedge clk) begin

@@ -63,6 +63,15 @@ module sluice_pipeline #(
       end
   endgenerate
 
+  // The header window's source for stage k's reader: the output of the
+  // last VLD stage before k (index v + 1), or the extractor's (index 0).
+  // c_window[j] is valid only at those indices.
+  function automatic int win_src(input int k);
+    win_src = 0;
+    for (int j = 0; j < k; j++)
+      if (SLUICE_VREAD_STAGE_MASK[j]) win_src = j + 1;
+  endfunction
+
   // Context between stages: index k = entering stage k (k = S: the deparser).
   logic [S:0] c_valid, c_bank, c_fault;
   logic [(S+1)*TAG_BITS-1:0] c_tag;
@@ -234,7 +243,7 @@ module sluice_pipeline #(
         assign itag = hop ? 16'h8000 : m_tag[16*SI +: 16];
         sluice_map #(.REGS(MAP_REGS), .MEM_WORDS(MAP_MEM_WORDS), .MAXMAPS(8),
                      .KEYB(SLUICE_MAX_KEY_BYTES), .VALB(SLUICE_MAX_VALUE_BYTES), .TAGW(16),
-                     .LPM_ROWS(SLUICE_LPM_ROWS), .LPM_DB(SLUICE_LPM_DATA_BYTES),
+                     .LPM_ROWS(SLUICE_LPM_STAGE_MASK[SI] ? SLUICE_LPM_ROWS : 0), .LPM_DB(SLUICE_LPM_DATA_BYTES),
                      .LPM_VB(SLUICE_LPM_VALUE_BYTES)) u_map (
           .clk(clk), .rst(rst), .en(en),
           .cfg_we(cfg_we), .cfg_map(cfg_map),
@@ -279,11 +288,21 @@ module sluice_pipeline #(
       end else begin : g_no_div
         assign r_valid = 1'b0; assign r_wide = 1'b0; assign r_dst = 5'd0; assign r_value = 64'd0;
       end
+      // The header window: only VLD stages read it; it reaches them (and
+      // the deparser) through one delay line from the previous reader.
+      logic [WIN_VEC-1:0] win_k;
+      if (SLUICE_VREAD_STAGE_MASK[k]) begin : g_win
+        localparam int Q = win_src(k);
+        sluice_delay #(.W(WIN_VEC), .D(3 * (k - Q))) u_win (
+          .clk(clk), .en(en), .i_d(c_window[WIN_VEC*(Q) +: WIN_VEC]), .o_d(win_k));
+      end else begin : g_no_win
+        assign win_k = '0;
+      end
       sluice_stage #(.TAG_BITS(TAG_BITS), .STAGE(k), .HAS_RET(HAS_RET), .HAS_MRET(HAS_MRET)) u_stage (
         .clk(clk), .rst(rst), .en(en),
         .pm_we(pm_we), .pm_bank(pm_bank), .pm_addr(pm_addr), .pm_wdata(pm_wdata),
         .i_valid(c_valid[k]), .i_bank(c_bank[k]), .i_tag(c_tag[TAG_BITS*(k) +: TAG_BITS]), .i_len(c_len[16*(k) +: 16]),
-        .i_window(c_window[WIN_VEC*(k) +: WIN_VEC]), .i_slots(c_slots[SLOT_VEC*(k) +: SLOT_VEC]), .i_preds(c_preds[NPRED*(k) +: NPRED]),
+        .i_window(win_k), .i_slots(c_slots[SLOT_VEC*(k) +: SLOT_VEC]), .i_preds(c_preds[NPRED*(k) +: NPRED]),
         .i_verdict(c_verdict[32*(k) +: 32]), .i_redirect(c_redirect[32*(k) +: 32]), .i_head(c_head[HT*(k) +: HT]),
         .i_tail(c_tail[HT*(k) +: HT]), .i_fault(c_fault[k]),
         .o_valid(c_valid[k + 1]), .o_bank(c_bank[k + 1]), .o_tag(c_tag[TAG_BITS*(k + 1) +: TAG_BITS]), .o_len(c_len[16*(k + 1) +: 16]),
@@ -302,11 +321,14 @@ module sluice_pipeline #(
     end
   endgenerate
 
+  logic [WIN_VEC-1:0] win_dep;
+  sluice_delay #(.W(WIN_VEC), .D(3 * (S - win_src(S)))) u_win_dep (
+    .clk(clk), .en(en), .i_d(c_window[WIN_VEC*(win_src(S)) +: WIN_VEC]), .o_d(win_dep));
   sluice_deparser #(.TAG_BITS(TAG_BITS)) u_deparser (
     .clk(clk), .rst(rst), .en(en),
     .pm_we(pm_we), .pm_bank(pm_bank), .pm_addr(pm_addr), .pm_wdata(pm_wdata[31:0]),
     .i_valid(c_valid[S]), .i_bank(c_bank[S]), .i_tag(c_tag[TAG_BITS*(S) +: TAG_BITS]), .i_len(c_len[16*(S) +: 16]),
-    .i_window(c_window[WIN_VEC*(S) +: WIN_VEC]), .i_slots(c_slots[SLOT_VEC*(S) +: SLOT_VEC]), .i_preds(c_preds[NPRED*(S) +: NPRED]),
+    .i_window(win_dep), .i_slots(c_slots[SLOT_VEC*(S) +: SLOT_VEC]), .i_preds(c_preds[NPRED*(S) +: NPRED]),
     .i_verdict(c_verdict[32*(S) +: 32]), .i_redirect(c_redirect[32*(S) +: 32]), .i_head(c_head[HT*(S) +: HT]),
     .i_tail(c_tail[HT*(S) +: HT]), .i_fault(c_fault[S]),
     .out_valid(out_valid), .out_tag(out_tag), .out_buf(out_buf), .out_len(out_len),

@@ -133,7 +133,7 @@ module sluice_stage #(
   logic f_valid, f_bank, f_fault;
   logic [TAG_BITS-1:0] f_tag;
   logic [15:0] f_len;
-  logic [WIN_VEC-1:0] f_window;
+  logic [WIN_VEC-1:0] f_window;          // VLD stages only (else 0)
   logic [SLOT_VEC-1:0] f_slots;
   logic [NPRED-1:0] f_preds;
   logic [31:0] f_verdict, f_redirect;
@@ -154,7 +154,7 @@ module sluice_stage #(
     if (rst) f_valid <= 1'b0;
     else if (en) f_valid <= i_valid;
     if (en) begin
-      f_bank <= i_bank; f_tag <= i_tag; f_len <= i_len; f_window <= i_window;
+      f_bank <= i_bank; f_tag <= i_tag; f_len <= i_len; f_window <= HAS_VLD ? i_window : '0;
       f_slots <= i_slots; f_preds <= i_preds; f_verdict <= i_verdict; f_redirect <= i_redirect;
       f_head <= i_head; f_tail <= i_tail; f_fault <= i_fault;
       for (int l = 0; l < L; l++) begin

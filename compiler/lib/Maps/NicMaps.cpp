@@ -94,6 +94,14 @@ llvm::Expected<std::vector<NicMapLayout>> planStageMaps(const std::vector<MapDef
       return std::move(e);
     if (auto e = checkLpmCam(def, p))
       return std::move(e);
+    if (def.type == BPF_MAP_TYPE_LPM_TRIE && !p.hasLpmCam(unsigned(stage))) {
+      std::string cams;
+      for (unsigned s : p.lpmStages)
+        cams += (cams.empty() ? "" : ", ") + std::to_string(s);
+      return fail(llvm::formatv("LPM trie '{0}' is bound to stage {1}, whose map unit has no "
+                                "LPM CAM (maps.lpm_stages: {2})",
+                                def.name, stage, cams.empty() ? "none" : cams));
+    }
     if (def.type == BPF_MAP_TYPE_LPM_TRIE)
       for (size_t j = 0; j < i; ++j)
         if (maps[j].type == BPF_MAP_TYPE_LPM_TRIE && j < stageOf.size() && stageOf[j] == stage)

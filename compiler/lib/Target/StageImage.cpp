@@ -668,6 +668,10 @@ llvm::Error checkMapPlacement(const StageImage &img, const TargetParams &t) {
       return e;
     if (auto e = checkLpmCam(def, t))
       return e;
+    if (m.type == BPF_MAP_TYPE_LPM_TRIE && !t.hasLpmCam(unsigned(m.stage)))
+      return makeError("map {} ('{}') is an LPM trie bound to stage {}, whose map unit has no LPM "
+                       "CAM (maps.lpm_stages: {})",
+                       i, m.name, m.stage, stageList(t.lpmStages));
     if (m.type == BPF_MAP_TYPE_LPM_TRIE)
       for (size_t j = 0; j < i; ++j)
         if (img.maps[j].type == BPF_MAP_TYPE_LPM_TRIE && img.maps[j].stage == m.stage)

@@ -187,7 +187,7 @@ llvm::Expected<TargetParams> TargetParams::fromJson(std::string_view text, std::
       r.fail("missing parameter 'maps' (an object)");
     } else {
       r.onlyKeys(*m, {"max_maps", "memory_bytes", "max_key_bytes", "max_value_bytes", "lpm_rows",
-                       "lpm_data_bytes", "lpm_value_bytes"},
+                       "lpm_data_bytes", "lpm_value_bytes", "lpm_stages"},
                  "maps.");
       p.maxMaps = r.num(*m, "max_maps", "maps.", 0, 256);
       p.mapMemoryBytes = r.num(*m, "memory_bytes", "maps.", 0, 1u << 31);
@@ -196,6 +196,17 @@ llvm::Expected<TargetParams> TargetParams::fromJson(std::string_view text, std::
       p.lpmRows = r.num(*m, "lpm_rows", "maps.", 0, 4096);
       p.lpmDataBytes = r.num(*m, "lpm_data_bytes", "maps.", 1, 32);
       p.lpmValueBytes = r.num(*m, "lpm_value_bytes", "maps.", 1, 256);
+      // Which map units have a CAM (each ~39,000 LUTs at the default
+      // sizes, docs/benchmarks.md "The LPM CAM"): map stages only.
+      p.lpmStages = r.list(*m, "lpm_stages", "maps.", p.stages);
+      const UnitParams *mu = p.unit("map");
+      for (unsigned s : p.lpmStages)
+        if (!mu || std::find(mu->stages.begin(), mu->stages.end(), s) == mu->stages.end()) {
+          r.fail(fmt::format("parameter 'maps.lpm_stages' has stage {}, which has no map unit "
+                             "(units.map.stages)",
+                             s));
+          break;
+        }
     }
   }
   if (r.failed)
@@ -238,6 +249,10 @@ bool TargetParams::hasUnit(const std::string &n, unsigned stage, unsigned lane) 
   const UnitParams *u = unit(n);
   return u && u->lane == lane &&
          std::find(u->stages.begin(), u->stages.end(), stage) != u->stages.end();
+}
+
+bool TargetParams::hasLpmCam(unsigned stage) const {
+  return lpmRows > 0 && std::find(lpmStages.begin(), lpmStages.end(), stage) != lpmStages.end();
 }
 
 unsigned TargetParams::unitLatencyStages(const std::string &n) const {

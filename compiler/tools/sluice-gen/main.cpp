@@ -210,7 +210,10 @@ std::string genParamsVh(const sluice::TargetParams &p) {
   lp("MAP_MEMORY_BYTES", p.mapMemoryBytes, "map memory");
   lp("MAX_KEY_BYTES", p.maxKeyBytes, "largest map key");
   lp("MAX_VALUE_BYTES", p.maxValueBytes, "largest map value");
-  lp("LPM_ROWS", p.lpmRows, "LPM CAM rows per map unit");
+  lp("LPM_ROWS", p.lpmRows, "LPM CAM rows per map unit that has a CAM");
+  o += fmt::format("// map units with an LPM CAM (bit s = stage s; maps.lpm_stages)\n"
+                   "localparam [{}:0] SLUICE_LPM_STAGE_MASK = {};\n",
+                   p.stages - 1, stageMask(p.lpmStages, p.stages));
   lp("LPM_DATA_BYTES", p.lpmDataBytes, "largest LPM key data (key_size - 4)");
   lp("LPM_VALUE_BYTES", p.lpmValueBytes, "largest LPM value");
   return o;
@@ -309,8 +312,8 @@ std::string genDoc(const json &isa, const sluice::TargetParams &p) {
   row("adjust_tail limit", fmt::format("{} bytes", p.maxLinearBytes));
   row("maps", fmt::format("{} maps, {} bytes, keys <= {} B, values <= {} B", p.maxMaps, p.mapMemoryBytes,
                           p.maxKeyBytes, p.maxValueBytes));
-  row("LPM CAM", fmt::format("{} rows per map unit, key data <= {} B, values <= {} B", p.lpmRows,
-                             p.lpmDataBytes, p.lpmValueBytes));
+  row("LPM CAM", fmt::format("{} rows in the map unit of stages {}, key data <= {} B, values <= {} B",
+                             p.lpmRows, list(p.lpmStages), p.lpmDataBytes, p.lpmValueBytes));
   return o;
 }
 

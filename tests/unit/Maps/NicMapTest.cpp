@@ -158,16 +158,24 @@ TEST(PlanStageMaps, RefusalsNameTheMapAndTheStage) {
   EXPECT_EQ(errText(l.takeError()), "map 'y' is bound to stage 2, which has no map unit (map "
                                     "stages: 1, 5, 9, 13, 17)");
   std::vector<MapDef> lpm = {def("routes", BPF_MAP_TYPE_LPM_TRIE, 8, 4, 16)};
-  EXPECT_TRUE(bool(planStageMaps(lpm, {1}, p)));   // in stage 1's CAM
+  EXPECT_TRUE(bool(planStageMaps(lpm, {5}, p)));   // in stage 5's CAM
   EXPECT_TRUE(bool(planStageMaps(lpm, {-1}, p)));  // unbound: the host keeps it
-  lpm.push_back(def("more", BPF_MAP_TYPE_LPM_TRIE, 8, 4, 16));
-  l = planStageMaps(lpm, {1, 1}, p);
-  ASSERT_FALSE(bool(l));
-  EXPECT_EQ(errText(l.takeError()), "LPM tries 'routes' and 'more' are both bound to stage 1: a "
-                                    "map unit's CAM holds one LPM trie");
-  EXPECT_TRUE(bool(planStageMaps(lpm, {1, 5}, p)));
-  lpm = {def("fib", BPF_MAP_TYPE_LPM_TRIE, 20, 4, 257)};
+  // only stage 5's map unit has a CAM on the default datapath (maps.lpm_stages)
   l = planStageMaps(lpm, {1}, p);
+  ASSERT_FALSE(bool(l));
+  EXPECT_EQ(errText(l.takeError()), "LPM trie 'routes' is bound to stage 1, whose map unit has no "
+                                    "LPM CAM (maps.lpm_stages: 5)");
+  lpm.push_back(def("more", BPF_MAP_TYPE_LPM_TRIE, 8, 4, 16));
+  l = planStageMaps(lpm, {5, 5}, p);
+  ASSERT_FALSE(bool(l));
+  EXPECT_EQ(errText(l.takeError()), "LPM tries 'routes' and 'more' are both bound to stage 5: a "
+                                    "map unit's CAM holds one LPM trie");
+  l = planStageMaps(lpm, {5, 9}, p);
+  ASSERT_FALSE(bool(l));
+  EXPECT_EQ(errText(l.takeError()), "LPM trie 'more' is bound to stage 9, whose map unit has no "
+                                    "LPM CAM (maps.lpm_stages: 5)");
+  lpm = {def("fib", BPF_MAP_TYPE_LPM_TRIE, 20, 4, 257)};
+  l = planStageMaps(lpm, {5}, p);
   ASSERT_FALSE(bool(l));
   EXPECT_EQ(errText(l.takeError()), "LPM trie 'fib' has max_entries 257, the map unit's CAM holds "
                                     "256 rows (maps.lpm_rows): lower max_entries");

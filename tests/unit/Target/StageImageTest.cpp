@@ -466,12 +466,23 @@ TEST(StageImageMaps, PlacementRules) {
   img = mapImage();
   img.maps[0].type = 9;  // LRU hash: a hash map for the image rules
   EXPECT_EQ(verifyError(img), "");
-  // LPM tries: in the map unit's CAM, lookups only, one per stage
+  // LPM tries: in the CAM of a map unit that has one (maps.lpm_stages: 5 on
+  // the default datapath), lookups only, one per stage
   img = mapImage();
   img.maps[0].type = 11;
-  EXPECT_EQ(verifyError(img), "stage 1 lane 3: MAPATOM on map 0 ('flows'), an LPM trie: the "
-                              "datapath only looks LPM tries up");
+  EXPECT_EQ(verifyError(img), "map 0 ('flows') is an LPM trie bound to stage 1, whose map unit "
+                              "has no LPM CAM (maps.lpm_stages: 5)");
+  // the same transaction in stage 5, whose unit has the CAM
+  isa::Uop look = img.uop(1, 2), atom = img.uop(1, 3);
+  img.setUop(1, 2, {});
   img.setUop(1, 3, {});
+  img.setUop(5, 2, look);
+  img.setUop(5, 3, atom);
+  img.maps[0].stage = 5;
+  img.maps[0].offset = 256;
+  EXPECT_EQ(verifyError(img), "stage 5 lane 3: MAPATOM on map 0 ('flows'), an LPM trie: the "
+                              "datapath only looks LPM tries up");
+  img.setUop(5, 3, {});
   EXPECT_EQ(verifyError(img), "");
   img.maps[0].maxEntries = 257;
   EXPECT_EQ(verifyError(img), "LPM trie 'flows' has max_entries 257, the map unit's CAM holds 256 "
@@ -492,6 +503,9 @@ TEST(StageImageMaps, PlacementRules) {
                               "map unit's CAM holds one");
   img.maps[3].stage = 9;
   img.maps[3].offset = 0;
+  EXPECT_EQ(verifyError(img), "map 3 ('more') is an LPM trie bound to stage 9, whose map unit has "
+                              "no LPM CAM (maps.lpm_stages: 5)");
+  img.maps[3].stage = -1;  // unbound: the host keeps it
   EXPECT_EQ(verifyError(img), "");
   img.setUop(5, 2, encodeMapUpdate(1, 17, 18, 0, 16));
   EXPECT_EQ(verifyError(img), "stage 5 lane 2: MAPUPD on map 1 ('cnt'), an LPM trie: the "

@@ -73,6 +73,27 @@ TEST(TargetParams, Refusals) {
             "p.json: unknown unit 'units.fpu' (known: csum, div, map)");
   EXPECT_EQ(errorOf(edited([](json &j) { j["extractor_slots"] = {1, 1}; })),
             "p.json: parameter 'extractor_slots' lists a value twice");
+  EXPECT_EQ(errorOf(edited([](json &j) { j["maps"]["lpm_stages"] = {5, 6}; })),
+            "p.json: parameter 'maps.lpm_stages' has stage 6, which has no map unit "
+            "(units.map.stages)");
+  EXPECT_EQ(errorOf(edited([](json &j) { j["maps"].erase("lpm_stages"); })),
+            "p.json: parameter 'maps.lpm_stages' must be a list of integers");
+}
+
+// The LPM CAM is a per-unit option: the default datapath has one, in the
+// map unit of stage 5 (docs/benchmarks.md "The LPM CAM": ~39,000 LUTs each).
+TEST(TargetParams, LpmCamOnlyInTheListedMapStages) {
+  const TargetParams &p = TargetParams::defaults();
+  EXPECT_EQ(p.lpmStages, std::vector<unsigned>{5});
+  for (unsigned s = 0; s < p.stages; ++s)
+    EXPECT_EQ(p.hasLpmCam(s), s == 5) << "stage " << s;
+  auto none = TargetParams::fromJson(edited([](json &j) { j["maps"]["lpm_stages"] = json::array(); }), "n");
+  ASSERT_TRUE(bool(none)) << llvm::toString(none.takeError());
+  EXPECT_FALSE(none->hasLpmCam(5));
+  EXPECT_NE(none->hash, p.hash);
+  auto rows0 = TargetParams::fromJson(edited([](json &j) { j["maps"]["lpm_rows"] = 0; }), "r");
+  ASSERT_TRUE(bool(rows0)) << llvm::toString(rows0.takeError());
+  EXPECT_FALSE(rows0->hasLpmCam(5));  // no rows: no CAM anywhere
 }
 
 TEST(TargetParams, WindowsBanksUnits) {

@@ -42,9 +42,13 @@ struct TargetParams {
   std::map<std::string, UnitParams> units;
   unsigned maxMaps = 0, maxKeyBytes = 0, maxValueBytes = 0;
   uint64_t mapMemoryBytes = 0;
-  /// LPM tries on the datapath: CAM rows per map unit (one trie per map
-  /// stage), the largest key data (key_size - 4) and value the CAM holds.
+  /// LPM tries on the datapath: CAM rows per map unit that has a CAM (one
+  /// trie per such unit), the largest key data (key_size - 4) and value the
+  /// CAM holds.
   unsigned lpmRows = 0, lpmDataBytes = 0, lpmValueBytes = 0;
+  /// The map stages whose unit has an LPM CAM (maps.lpm_stages, a subset of
+  /// units.map.stages): LPM tries are bound only there.
+  std::vector<unsigned> lpmStages;
 
   /// Canonical JSON (sorted keys, no spaces, without "name") and its hash.
   std::string canonical;
@@ -63,6 +67,9 @@ struct TargetParams {
   bool hasVread(unsigned stage, unsigned lane) const;
   const UnitParams *unit(const std::string &name) const;
   bool hasUnit(const std::string &name, unsigned stage, unsigned lane) const;
+  /// Whether stage `stage`'s map unit has an LPM CAM (lpm_rows > 0 and the
+  /// stage in lpm_stages).
+  bool hasLpmCam(unsigned stage) const;
   /// ceil(latency_cycles / cycles_per_stage), at least 1.
   unsigned unitLatencyStages(const std::string &name) const;
   /// Cycles from parser entry to deparser exit, the same for every packet.
