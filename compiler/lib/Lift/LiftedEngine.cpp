@@ -206,12 +206,14 @@ struct RtMap {
     std::memcpy(&ifindex, value, 4);
     if (def.value_size >= 8)
       std::memcpy(&progFd, value + 4, 4);
+    if (ifindex == 0)
+      return -EINVAL;  // checked with the flags, before the key (as interp, NicDevmapVsKernel)
     Bytes k(key, key + 4);
     auto it = hash.find(k);
     if (it != hash.end() && flags == BPF_NOEXIST)
       return -EEXIST;
-    if (ifindex == 0 || int32_t(progFd) > 0)
-      return -EINVAL;  // no such device / device programs not supported
+    if (int32_t(progFd) > 0)
+      return -EINVAL;  // device programs not supported
     if (it == hash.end() && hash.size() >= def.max_entries)
       return -E2BIG;
     if (it == hash.end())
