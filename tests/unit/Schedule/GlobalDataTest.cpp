@@ -18,6 +18,7 @@
 #include "sluice/Model/ModelEngine.h"
 #include "sluice/Schedule/Compile.h"
 #include "../TestSupport.h"
+#include "../../common/IrFixture.h"
 
 using namespace sluice;
 
@@ -242,8 +243,7 @@ namespace {
 // Compiles `body` (the function after its entry label) with two global-data
 // maps: 0 fix.bss (24 bytes), 1 fix.data (8 bytes).
 std::string globalFixture(const std::string &body) {
-  std::string out = std::regex_replace(body, std::regex("!L([0-9]+)\\.([0-9]+)"),
-                                       "!DILocation(line: $1, column: $2, scope: !2)");
+  std::string out = sluice::test::fixtureLocations(body);
   std::vector<MapDef> maps(2);
   for (unsigned i = 0; i < 2; ++i) {
     maps[i].name = i ? "fix.data" : "fix.bss", maps[i].section = i ? ".data" : ".bss";
@@ -259,28 +259,8 @@ entry:
   %g = call ptr addrspace(2) @sluice.map.value(i32 0)
   %d = call ptr addrspace(1) @sluice.xdp.data(ptr %ctx)
   %b = load i8, ptr addrspace(1) %d
-)" + out + R"(
-}
-!llvm.dbg.cu = !{!0}
-!llvm.module.flags = !{!10, !11}
-!0 = distinct !DICompileUnit(language: DW_LANG_C11, file: !1, producer: "fixture", isOptimized: true, runtimeVersion: 0, emissionKind: FullDebug)
-!1 = !DIFile(filename: "fix.bpf.c", directory: "/tmp")
-!2 = distinct !DISubprogram(name: "f", scope: !1, file: !1, line: 1, type: !3, spFlags: DISPFlagDefinition, unit: !0)
-!3 = !DISubroutineType(types: !{})
-!10 = !{i32 2, !"Debug Info Version", i32 3}
-!11 = !{i32 7, !"Dwarf Version", i32 5}
-)";
-  llvm::LLVMContext ctx;
-  llvm::SMDiagnostic err;
-  auto m = llvm::parseAssemblyString(text, err, ctx);
-  if (!m) {
-    std::string msg;
-    llvm::raw_string_ostream os(msg);
-    err.print("fixture", os);
-    ADD_FAILURE() << os.str() << "\n" << text;
-    return "";
-  }
-  auto img = compileFunction(*m->getFunction("f"), TargetParams::defaults(), nullptr, &maps);
+)" + out + sluice::test::kFixtureTrailer;
+  auto img = sluice::test::compileFixtureText(text, maps);
   if (!img)
     return llvm::toString(img.takeError());
   unsigned slices = 0;

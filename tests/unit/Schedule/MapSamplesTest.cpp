@@ -35,6 +35,7 @@
 #include "sluice/Model/ModelEngine.h"
 #include "sluice/Schedule/Compile.h"
 #include "../TestSupport.h"
+#include "../../common/IrFixture.h"
 
 using namespace sluice;
 
@@ -768,8 +769,7 @@ TEST(MapSamples, TenThousandBackToBackPacketsOnOneKey) {
 namespace {
 
 std::string mapFixture(const std::string &body) {
-  std::string out = std::regex_replace(body, std::regex("!L([0-9]+)\\.([0-9]+)"),
-                                       "!DILocation(line: $1, column: $2, scope: !2)");
+  std::string out = sluice::test::fixtureLocations(body);
   std::vector<MapDef> maps(5);
   maps[0].name = "cnt", maps[0].type = BPF_MAP_TYPE_ARRAY, maps[0].key_size = 4;
   maps[0].value_size = 16, maps[0].max_entries = 4;
@@ -793,28 +793,8 @@ entry:
   %frame = alloca [64 x i8], align 8
   %k = getelementptr inbounds i8, ptr %frame, i64 8
   store i32 1, ptr %k
-)" + out + R"(
-}
-!llvm.dbg.cu = !{!0}
-!llvm.module.flags = !{!10, !11}
-!0 = distinct !DICompileUnit(language: DW_LANG_C11, file: !1, producer: "fixture", isOptimized: true, runtimeVersion: 0, emissionKind: FullDebug)
-!1 = !DIFile(filename: "fix.bpf.c", directory: "/tmp")
-!2 = distinct !DISubprogram(name: "f", scope: !1, file: !1, line: 1, type: !3, spFlags: DISPFlagDefinition, unit: !0)
-!3 = !DISubroutineType(types: !{})
-!10 = !{i32 2, !"Debug Info Version", i32 3}
-!11 = !{i32 7, !"Dwarf Version", i32 5}
-)";
-  llvm::LLVMContext ctx;
-  llvm::SMDiagnostic err;
-  auto m = llvm::parseAssemblyString(text, err, ctx);
-  if (!m) {
-    std::string msg;
-    llvm::raw_string_ostream os(msg);
-    err.print("fixture", os);
-    ADD_FAILURE() << os.str() << "\n" << text;
-    return "";
-  }
-  auto img = compileFunction(*m->getFunction("f"), TargetParams::defaults(), nullptr, &maps);
+)" + out + sluice::test::kFixtureTrailer;
+  auto img = sluice::test::compileFixtureText(text, maps);
   if (img)
     return "compiled";
   return llvm::toString(img.takeError());
@@ -1132,8 +1112,7 @@ namespace {
 // (8-byte values), map 1 a DEVMAP_HASH 'ids', map 2 a CPUMAP 'cpus', map 3
 // an array 'cnt'; `!L<line>.<col>` as in mapFixture. "compiled" or the error.
 std::string devmapFixture(const std::string &body) {
-  std::string out = std::regex_replace(body, std::regex("!L([0-9]+)\\.([0-9]+)"),
-                                       "!DILocation(line: $1, column: $2, scope: !2)");
+  std::string out = sluice::test::fixtureLocations(body);
   std::vector<MapDef> maps(4);
   maps[0].name = "ports", maps[0].type = BPF_MAP_TYPE_DEVMAP, maps[0].key_size = 4;
   maps[0].value_size = 8, maps[0].max_entries = 8;
@@ -1152,28 +1131,8 @@ entry:
   %d = call ptr addrspace(1) @sluice.xdp.data(ptr %ctx)
   %b = load i8, ptr addrspace(1) %d
   %port = zext i8 %b to i64
-)" + out + R"(
-}
-!llvm.dbg.cu = !{!0}
-!llvm.module.flags = !{!10, !11}
-!0 = distinct !DICompileUnit(language: DW_LANG_C11, file: !1, producer: "fixture", isOptimized: true, runtimeVersion: 0, emissionKind: FullDebug)
-!1 = !DIFile(filename: "fix.bpf.c", directory: "/tmp")
-!2 = distinct !DISubprogram(name: "f", scope: !1, file: !1, line: 1, type: !3, spFlags: DISPFlagDefinition, unit: !0)
-!3 = !DISubroutineType(types: !{})
-!10 = !{i32 2, !"Debug Info Version", i32 3}
-!11 = !{i32 7, !"Dwarf Version", i32 5}
-)";
-  llvm::LLVMContext ctx;
-  llvm::SMDiagnostic err;
-  auto m = llvm::parseAssemblyString(text, err, ctx);
-  if (!m) {
-    std::string msg;
-    llvm::raw_string_ostream os(msg);
-    err.print("fixture", os);
-    ADD_FAILURE() << os.str() << "\n" << text;
-    return "";
-  }
-  auto img = compileFunction(*m->getFunction("f"), TargetParams::defaults(), nullptr, &maps);
+)" + out + sluice::test::kFixtureTrailer;
+  auto img = sluice::test::compileFixtureText(text, maps);
   if (img)
     return "compiled";
   return llvm::toString(img.takeError());
