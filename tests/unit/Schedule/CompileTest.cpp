@@ -30,6 +30,7 @@
 #include "sluice/Model/ModelEngine.h"
 #include "sluice/Schedule/Compile.h"
 #include "../TestSupport.h"
+#include "../../common/IrFixture.h"
 
 using namespace sluice;
 
@@ -299,9 +300,7 @@ TEST(Compile, EverySampleOnTheDefaultDatapath) {
 // `!L<line>.<col>` stands for a !dbg location in fix.bpf.c.
 
 std::string fixtureModule(std::string body) {
-  std::string out;
-  std::regex loc("!L([0-9]+)\\.([0-9]+)");
-  out = std::regex_replace(body, loc, "!DILocation(line: $1, column: $2, scope: !2)");
+  std::string out = sluice::test::fixtureLocations(body);
   return R"(target datalayout = "e-m:e-p:64:64-i64:64-i128:128-n32:64-S128"
 declare ptr addrspace(1) @sluice.xdp.data(ptr)
 declare ptr addrspace(1) @sluice.xdp.data_end(ptr)
@@ -314,17 +313,7 @@ define i32 @f(ptr %ctx) !dbg !2 {
 entry:
   %d = call ptr addrspace(1) @sluice.xdp.data(ptr %ctx)
   %e = call ptr addrspace(1) @sluice.xdp.data_end(ptr %ctx)
-)" + out + R"(
-}
-!llvm.dbg.cu = !{!0}
-!llvm.module.flags = !{!10, !11}
-!0 = distinct !DICompileUnit(language: DW_LANG_C11, file: !1, producer: "fixture", isOptimized: true, runtimeVersion: 0, emissionKind: FullDebug)
-!1 = !DIFile(filename: "fix.bpf.c", directory: "/tmp")
-!2 = distinct !DISubprogram(name: "f", scope: !1, file: !1, line: 1, type: !3, spFlags: DISPFlagDefinition, unit: !0)
-!3 = !DISubroutineType(types: !{})
-!10 = !{i32 2, !"Debug Info Version", i32 3}
-!11 = !{i32 7, !"Dwarf Version", i32 5}
-)";
+)" + out + sluice::test::kFixtureTrailer;
 }
 
 std::string compileFixture(const std::string &body, const TargetParams &t = TargetParams::defaults()) {
@@ -545,8 +534,9 @@ TEST(Compile, WideArithmeticOnTheModel) {
     std::cout << "  " << seen.size() << " distinct results over " << n << " packets\n";
     // the fixture computes something data-dependent (a == b: never equal, 0 and 1 are
     // then covered by the and/-256 case)
-    if (std::string(c.ir).find("icmp eq i64 %a, %b") == std::string::npos)
+    if (std::string(c.ir).find("icmp eq i64 %a, %b") == std::string::npos) {
       EXPECT_GE(seen.size(), 2u) << c.ir;
+    }
   }
 }
 

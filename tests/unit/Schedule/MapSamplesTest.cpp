@@ -117,8 +117,9 @@ RunResult expectModelEqualsKernel(const Object &obj, const Program &prog,
     if (kernel) {
       auto k = runPackets(**kernel, obj, prog, init, pkts);
       EXPECT_TRUE(bool(k)) << what << ": " << (k ? "" : llvm::toString(k.takeError()));
-      if (k)
+      if (k) {
         EXPECT_EQ(firstDifference(*k, *m, {volatileMaps}), "") << what << " (kernel vs model)";
+      }
     }
   }
   return std::move(*m);
@@ -490,12 +491,15 @@ TEST(MapSamples, MultiSlotKeysModelEqualsKernel) {
     EXPECT_EQ(tx, 9u);
     for (const MapDump &d : r.maps)
       for (const MapEntry &e : d.entries) {
-        if (d.name == "flows" && e.key[8] == 0x9c && e.key[9] == 0x4a)
+        if (d.name == "flows" && e.key[8] == 0x9c && e.key[9] == 0x4a) {
           EXPECT_EQ(e.value, (Bytes{6, 0, 0, 0, 0, 0, 0, 0, 0xc0, 5, 0, 0, 1, 0, 0, 0}));
-        if (d.name == "mac_bytes" && e.key[5] == 0x30)
+        }
+        if (d.name == "mac_bytes" && e.key[5] == 0x30) {
           EXPECT_EQ(e.value, (Bytes{0x22, 0x0f, 0, 0, 0, 0, 0, 0}));  // 100 + 3774
-        if (d.name == "mac_bytes" && e.key[5] == 0x33)
+        }
+        if (d.name == "mac_bytes" && e.key[5] == 0x33) {
           EXPECT_EQ(e.value, (Bytes{4, 0, 0, 0, 1, 0, 0, 0}));  // 0xffffff00 + 260
+        }
       }
   }
 }
@@ -538,8 +542,9 @@ TEST(MapSamples, MultiSlotValuesAndReadWordsModelEqualsKernel) {
   for (size_t k = 0; k < want.size(); ++k)
     EXPECT_EQ(r.packets[k].out.action, want[k]) << "packet " << k;
   for (const MapDump &d : r.maps)
-    if (d.name == "last")
+    if (d.name == "last") {
       EXPECT_EQ(d.entries.size(), 3u);  // protocols 6, 17 (the initial entry) and 1
+    }
 }
 
 // Keys read straight from the packet (a packet pointer as the key): a
@@ -577,12 +582,15 @@ TEST(MapSamples, PacketKeysModelEqualsKernel) {
   for (const MapDump &d : r.maps)
     if (d.name == "tails")
       for (const MapEntry &e : d.entries) {
-        if (e.key == Bytes{2, 0, 0, 0, 0, 2, 8})
+        if (e.key == Bytes{2, 0, 0, 0, 0, 2, 8}) {
           EXPECT_EQ(e.value, u32(102));
-        if (e.key == Bytes{2, 0, 0, 0, 0, 2, 0x86})
+        }
+        if (e.key == Bytes{2, 0, 0, 0, 0, 2, 0x86}) {
           EXPECT_EQ(e.value, u32(6));
-        if (e.key == Bytes{2, 0, 0, 0, 0, 3, 8})
+        }
+        if (e.key == Bytes{2, 0, 0, 0, 0, 3, 8}) {
           EXPECT_EQ(e.value, u32(2));
+        }
       }
 }
 
@@ -610,12 +618,15 @@ TEST(MapSamples, MultiSlotKeysOfExclusiveSitesModelEqualsKernel) {
     // next header 0 and 3 with 6 from ::2 (address word 3)
     for (const MapDump &d : r.maps)
       for (const MapEntry &e : d.entries) {
-        if (e.key == Bytes{4, 0, 0, 0, 10, 0, 0, 2, 17, 0, 0, 0})
+        if (e.key == Bytes{4, 0, 0, 0, 10, 0, 0, 2, 17, 0, 0, 0}) {
           EXPECT_EQ(e.value, u32(17));
-        if (e.key == Bytes{6, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0})
+        }
+        if (e.key == Bytes{6, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0}) {
           EXPECT_EQ(e.value, u32(31));
-        if (e.key == Bytes{6, 0, 0, 0, 0, 0, 0, 2, 6, 0, 0, 0})
+        }
+        if (e.key == Bytes{6, 0, 0, 0, 0, 0, 0, 2, 6, 0, 0, 0}) {
           EXPECT_EQ(e.value, u32(3));
+        }
       }
   }
 }
@@ -662,10 +673,12 @@ TEST(MapSamples, TwoLookupsOfOneMapModelEqualsKernel) {
       EXPECT_EQ(hits(r, 40000), 1);  // second lookup: source port, after a miss
       EXPECT_EQ(hits(r, 43001), 0);  // its destination port 443 hit first
     }
-    if (std::string(pcap) == "mac_learn")
+    if (std::string(pcap) == "mac_learn") {
       EXPECT_EQ(hits(r, 59000), 25);
-    if (std::string(pcap) == "redirect_port")
+    }
+    if (std::string(pcap) == "redirect_port") {
       EXPECT_EQ(hits(r, 58001), 3);
+    }
   }
 }
 
@@ -1422,8 +1435,9 @@ TEST(MapSamples, LruOverflowPropertiesAgainstKernel) {
       Bytes k = connKey(pkts[i]);
       uint32_t act = r.packets[i].out.action;
       uint64_t len = pkts[i].data.size();
-      if (seen.insert(k).second)
+      if (seen.insert(k).second) {
         EXPECT_EQ(act, unsigned(XDP_PASS)) << e << " packet " << i << ": a new connection hit";
+      }
       if (act == XDP_PASS) {
         since[k] = {1, len};
         continue;
