@@ -341,9 +341,7 @@ Expected<Value *> Lifter::ctxLoad(uint32_t i, unsigned base, int16_t off, unsign
   const char *ptrField = o == 0 ? "data" : o == 4 ? "data_end" : o == 8 ? "data_meta" : nullptr;
   if (ptrField) {
     cls = Cls::Packet;
-    Function *f = declare(std::string("sluice.xdp.") + ptrField, ptrTy(kPacketAS),
-                          {ptrTy(kStackAS)}, readsCtx);
-    return B_.CreateCall(f, {ctxArg_}, ptrField);
+    return xdpPtr(ptrField);
   }
   const char *field = o == 12   ? "ingress_ifindex"
                       : o == 16 ? "rx_queue_index"
