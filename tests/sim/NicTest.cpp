@@ -23,6 +23,7 @@
 #include "sluice/Support/Error.h"
 
 #include "../unit/TestSupport.h"
+#include "../common/MapTwiceScenario.h"
 
 using namespace sluice;
 using namespace sluice::sim;
@@ -420,61 +421,21 @@ TEST(NicShell, BackToBack64ByteFramesOnePerClock) {
 // an update, and a delete it must not see any more, between packets; the
 // same sequence on the model gives the same verdicts and final map.
 TEST(Nic, HostWritesToAMapLookedUpTwiceReachEveryReplica) {
+  using namespace sluice::test;
   auto obj = Object::open(std::string(SLUICE_TEST_PROGS_DIR) + "/map_twice.bpf.o");
   ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
   const Program &prog = obj->programs[0];
-  auto frame = [](uint16_t sport, uint16_t dport) {
-    Bytes f(60, 0);
-    f[12] = 0x08, f[14] = 0x45, f[23] = 17;  // IPv4, UDP
-    f[34] = uint8_t(sport >> 8), f[35] = uint8_t(sport);
-    f[36] = uint8_t(dport >> 8), f[37] = uint8_t(dport);
-    return f;
-  };
-  auto port = [](uint16_t p) { return Bytes{uint8_t(p), uint8_t(p >> 8)}; };
-  auto rule = [](uint8_t action, uint8_t hits) { return Bytes{action, 0, 0, 0, hits, 0, 0, 0}; };
-  auto scenario = [&](Engine &e, std::vector<uint32_t> &verdicts) -> llvm::Expected<MapDump> {
-    if (auto err = e.load(*obj, prog))
-      return std::move(err);
-    auto step = [&]() -> llvm::Error {
-      auto out = e.run({frame(1000, 80)});
-      if (!out)
-        return out.takeError();
-      verdicts.push_back(out->action);
-      return llvm::Error::success();
-    };
-    if (auto err = step())
-      return std::move(err);
-    if (auto err = e.mapUpdate("port_rules", port(80), rule(XDP_DROP, 0), BPF_NOEXIST))
-      return std::move(err);
-    if (auto err = step())
-      return std::move(err);
-    if (auto err = e.mapUpdate("port_rules", port(1000), rule(XDP_PASS, 0), BPF_ANY))
-      return std::move(err);
-    if (auto err = e.mapUpdate("port_rules", port(80), rule(XDP_PASS, 5), BPF_EXIST))
-      return std::move(err);
-    if (auto err = step())
-      return std::move(err);
-    if (auto err = e.mapDelete("port_rules", port(80)))
-      return std::move(err);
-    if (auto err = step())
-      return std::move(err);
-    auto d = e.dumpMaps();
-    if (!d)
-      return d.takeError();
-    if (d->size() != 1)
-      return makeError("{} maps dumped, want 1 (replicas are not maps of their own)", d->size());
-    return std::move(d->front());
-  };
   RtlEngine rtl;
-  std::vector<uint32_t> rv;
-  auto r = scenario(rtl, rv);
+  auto r = mapTwiceScenario(rtl, *obj, prog);
   ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
-  EXPECT_EQ(rv, (std::vector<uint32_t>{XDP_PASS, XDP_DROP, XDP_PASS, XDP_PASS}));
-  EXPECT_EQ(r->entries, (std::vector<MapEntry>{{port(1000), rule(XDP_PASS, 1)}}));
+  ASSERT_EQ(r->maps.size(), 1u) << "replicas are not maps of their own";
+  EXPECT_EQ(r->verdicts, (std::vector<uint32_t>{XDP_PASS, XDP_DROP, XDP_PASS, XDP_PASS}));
+  EXPECT_EQ(r->maps[0].entries,
+            (std::vector<MapEntry>{{mapTwicePort(1000), mapTwiceRule(XDP_PASS, 1)}}));
   ModelEngine model;
-  std::vector<uint32_t> mv;
-  auto m = scenario(model, mv);
+  auto m = mapTwiceScenario(model, *obj, prog);
   ASSERT_TRUE(bool(m)) << llvm::toString(m.takeError());
-  EXPECT_EQ(mv, rv);
-  EXPECT_EQ(m->entries, r->entries);
+  ASSERT_EQ(m->maps.size(), 1u) << "replicas are not maps of their own";
+  EXPECT_EQ(m->verdicts, r->verdicts);
+  EXPECT_EQ(m->maps[0].entries, r->maps[0].entries);
 }

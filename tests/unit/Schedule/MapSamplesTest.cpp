@@ -36,6 +36,7 @@
 #include "sluice/Schedule/Compile.h"
 #include "../TestSupport.h"
 #include "../../common/IrFixture.h"
+#include "../../common/MapTwiceScenario.h"
 
 using namespace sluice;
 
@@ -687,70 +688,23 @@ TEST(MapSamples, TwoLookupsOfOneMapModelEqualsKernel) {
 // between packets of map_twice; the same sequence on the kernel gives the
 // same verdicts and final map.
 TEST(MapSamples, HostWritesReachEveryReplica) {
+  using namespace sluice::test;
   auto obj = Object::open(std::string(SLUICE_TEST_PROGS_DIR) + "/map_twice.bpf.o");
   ASSERT_TRUE(bool(obj)) << llvm::toString(obj.takeError());
   const Program &prog = obj->programs[0];
-  auto frame = [](uint16_t sport, uint16_t dport) {
-    Bytes f(60, 0);
-    f[12] = 0x08, f[14] = 0x45, f[23] = 17;  // IPv4, UDP
-    f[34] = uint8_t(sport >> 8), f[35] = uint8_t(sport);
-    f[36] = uint8_t(dport >> 8), f[37] = uint8_t(dport);
-    return f;
-  };
-  auto port = [](uint16_t p) { return Bytes{uint8_t(p), uint8_t(p >> 8)}; };
-  auto rule = [](uint32_t action, uint32_t hits) {
-    Bytes v = u32(action), h = u32(hits);
-    v.insert(v.end(), h.begin(), h.end());
-    return v;
-  };
-  auto scenario = [&](Engine &e, std::vector<uint32_t> &verdicts) -> llvm::Expected<RunResult> {
-    if (auto err = e.load(*obj, prog))
-      return std::move(err);
-    auto step = [&]() -> llvm::Error {
-      auto out = e.run({frame(1000, 80)});
-      if (!out)
-        return out.takeError();
-      verdicts.push_back(out->action);
-      return llvm::Error::success();
-    };
-    if (auto err = step())  // both ports miss: pass
-      return std::move(err);
-    if (auto err = e.mapUpdate("port_rules", port(80), rule(XDP_DROP, 0), BPF_NOEXIST))
-      return std::move(err);
-    if (auto err = step())  // the first lookup's replica has port 80: drop
-      return std::move(err);
-    if (auto err = e.mapUpdate("port_rules", port(1000), rule(XDP_PASS, 0), BPF_ANY))
-      return std::move(err);
-    if (auto err = e.mapUpdate("port_rules", port(80), rule(XDP_PASS, 5), BPF_EXIST))
-      return std::move(err);
-    if (auto err = step())  // port 80 again, now passing (its hits 5 -> 6)
-      return std::move(err);
-    if (auto err = e.mapDelete("port_rules", port(80)))
-      return std::move(err);
-    if (auto err = step())  // the replica misses 80: port 1000 counts
-      return std::move(err);
-    auto d = e.dumpMaps();
-    if (!d)
-      return d.takeError();
-    RunResult r;
-    r.maps = std::move(*d);
-    return r;
-  };
   ModelEngine model;
-  std::vector<uint32_t> mv;
-  auto m = scenario(model, mv);
+  auto m = mapTwiceScenario(model, *obj, prog);
   ASSERT_TRUE(bool(m)) << llvm::toString(m.takeError());
-  EXPECT_EQ(mv, (std::vector<uint32_t>{XDP_PASS, XDP_DROP, XDP_PASS, XDP_PASS}));
+  EXPECT_EQ(m->verdicts, (std::vector<uint32_t>{XDP_PASS, XDP_DROP, XDP_PASS, XDP_PASS}));
   ASSERT_EQ(m->maps.size(), 1u);
   EXPECT_EQ(m->maps[0].entries,
-            (std::vector<MapEntry>{{port(1000), rule(XDP_PASS, 1)}}));  // 80 deleted
+            (std::vector<MapEntry>{{mapTwicePort(1000), mapTwiceRule(XDP_PASS, 1)}}));  // 80 deleted
   if (haveKernel()) {
     auto kernel = createEngine("kernel");
     ASSERT_TRUE(bool(kernel));
-    std::vector<uint32_t> kv;
-    auto k = scenario(**kernel, kv);
+    auto k = mapTwiceScenario(**kernel, *obj, prog);
     ASSERT_TRUE(bool(k)) << llvm::toString(k.takeError());
-    EXPECT_EQ(kv, mv);
+    EXPECT_EQ(k->verdicts, m->verdicts);
     ASSERT_EQ(k->maps.size(), 1u);
     EXPECT_EQ(k->maps[0].entries, m->maps[0].entries);
   }
